@@ -1,0 +1,88 @@
+//! Turning JSON input into typed operation input, with errors that point at the field.
+
+use crate::error::{ConnectorError, Result};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// Deserializes `value` into `T`; on failure the error names the field as a JSON pointer and says
+/// what was expected. `what` names the object in messages (`auth`, `input`).
+pub fn parse_input<T: DeserializeOwned>(what: &str, value: Value) -> Result<T> {
+    let value = match value {
+        Value::Null => Value::Object(Default::default()),
+        other => other,
+    };
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        let pointer = json_pointer(&path);
+        let inner = err.into_inner().to_string();
+        let location = if pointer.is_empty() {
+            what.to_string()
+        } else {
+            format!("{what}{}", path_suffix(&path))
+        };
+        ConnectorError::invalid_input(pointer, format!("{location}: {inner}"))
+    })
+}
+
+/// Turns serde_path_to_error's `a.b[0]` into `/a/b/0`.
+fn json_pointer(path: &str) -> String {
+    if path == "." {
+        return String::new();
+    }
+    let mut out = String::new();
+    for segment in path.split('.') {
+        let mut rest = segment;
+        while let Some(open) = rest.find('[') {
+            let name = &rest[..open];
+            if !name.is_empty() {
+                out.push('/');
+                out.push_str(&escape_pointer(name));
+            }
+            let close = rest[open..].find(']').map(|c| c + open).unwrap_or(rest.len() - 1);
+            out.push('/');
+            out.push_str(&rest[open + 1..close]);
+            rest = &rest[close + 1..];
+        }
+        if !rest.is_empty() {
+            out.push('/');
+            out.push_str(&escape_pointer(rest));
+        }
+    }
+    out
+}
+
+fn path_suffix(path: &str) -> String {
+    if path == "." { String::new() } else { format!(".{path}") }
+}
+
+fn escape_pointer(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Sample {
+        bucket: String,
+        #[serde(default)]
+        keys: Vec<u32>,
+    }
+
+    #[test]
+    fn errors_point_at_the_field() {
+        let err = parse_input::<Sample>("input", serde_json::json!({"bucket": 3})).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("/bucket"));
+        assert!(err.message.starts_with("input.bucket: invalid type"), "{}", err.message);
+        let err = parse_input::<Sample>("input", serde_json::json!({"bucket": "b", "keys": [1, "x"]})).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("/keys/1"));
+        let err = parse_input::<Sample>("input", serde_json::json!({"bucket": "b", "extra": 1})).unwrap_err();
+        assert!(err.message.contains("unknown field `extra`"), "{}", err.message);
+        let err = parse_input::<Sample>("input", serde_json::json!({})).unwrap_err();
+        assert!(err.message.contains("missing field `bucket`"), "{}", err.message);
+    }
+}

@@ -1,0 +1,140 @@
+//! Bucket-level operations: List Buckets, Create / Delete Bucket, Get Bucket Location.
+
+use super::{BUCKET_ARN, Operation, Permission, parse};
+use crate::auth::Region;
+use crate::client::Client;
+use crate::error::Result;
+use crate::request::{Body, S3Request};
+use crate::schema::{self, object};
+use crate::validate;
+use crate::xml::{self, ListAllMyBuckets};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// List Buckets.
+pub const LIST_BUCKETS: Operation = Operation {
+    id: "list_buckets",
+    title: "List Buckets",
+    description: "Lists the buckets the credentials own, with their creation dates.",
+    input_schema: || object("List Buckets input", &[], json!({})),
+    output_schema: || {
+        object("List Buckets output", &["buckets"], json!({
+            "buckets": {"type": "array", "items": {"type": "object", "properties": {
+                "name": {"type": "string"}, "creation_date": {"type": ["string", "null"]}, "region": {"type": ["string", "null"]}
+            }}},
+            "owner": {"type": ["object", "null"], "properties": {"id": {"type": ["string", "null"]}, "display_name": {"type": ["string", "null"]}}}
+        }))
+    },
+    permissions: &[Permission { actions: &["s3:GetObject", "s3:ListAllMyBuckets"], resource: "*" }],
+    idempotent: true,
+    run: list_buckets,
+};
+
+fn list_buckets(client: &mut Client<'_>, _input: Value) -> Result<Value> {
+    let response = client.send(&S3Request::new("GET"))?;
+    let parsed: ListAllMyBuckets = xml::parse("ListBuckets", &response.body)?;
+    let buckets: Vec<Value> = parsed
+        .buckets
+        .items
+        .into_iter()
+        .map(|b| json!({"name": b.name, "creation_date": b.creation_date, "region": b.bucket_region}))
+        .collect();
+    let owner = parsed.owner.map(|o| json!({"id": o.id, "display_name": o.display_name}));
+    Ok(json!({"buckets": buckets, "owner": owner}))
+}
+
+#[derive(Deserialize)]
+struct BucketInput {
+    bucket: String,
+}
+
+fn bucket_only_schema(title: &str) -> Value {
+    object(title, &["bucket"], json!({"bucket": schema::bucket()}))
+}
+
+/// Get Bucket Location.
+pub const GET_BUCKET_LOCATION: Operation = Operation {
+    id: "get_bucket_location",
+    title: "Get Bucket Location",
+    description: "Returns the region a bucket lives in.",
+    input_schema: || bucket_only_schema("Get Bucket Location input"),
+    output_schema: || object("Get Bucket Location output", &["bucket", "region"], json!({"bucket": {"type": "string"}, "region": {"type": "string"}})),
+    permissions: &[Permission { actions: &["s3:GetBucketLocation"], resource: BUCKET_ARN }],
+    idempotent: true,
+    run: get_bucket_location,
+};
+
+fn get_bucket_location(client: &mut Client<'_>, input: Value) -> Result<Value> {
+    let input: BucketInput = parse(input)?;
+    validate::bucket_name(&input.bucket)?;
+    let response = client.send(&S3Request::new("GET").bucket(&input.bucket).query("location", ""))?;
+    let constraint = xml::element_text(&response.body, "LocationConstraint").unwrap_or_default();
+    let region = match constraint.as_str() {
+        "" => "us-east-1".to_string(),
+        "EU" => "eu-west-1".to_string(),
+        other => other.to_string(),
+    };
+    Ok(json!({"bucket": input.bucket, "region": region}))
+}
+
+#[derive(Deserialize)]
+struct CreateBucketInput {
+    bucket: String,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    acl: Option<String>,
+}
+
+/// Create Bucket.
+pub const CREATE_BUCKET: Operation = Operation {
+    id: "create_bucket",
+    title: "Create Bucket",
+    description: "Creates a bucket, in `region` if given, else in the connection's region.",
+    input_schema: || {
+        object("Create Bucket input", &["bucket"], json!({
+            "bucket": {"type": "string", "title": "Bucket", "minLength": 3, "maxLength": 63, "pattern": "^[a-z0-9][a-z0-9.-]*[a-z0-9]$"},
+            "region": {"type": "string", "title": "Region", "description": "Location constraint; defaults to the connection's region."},
+            "acl": {"title": "Canned ACL", "enum": ["private", "public-read", "public-read-write", "authenticated-read"], "x-group": "advanced"}
+        }))
+    },
+    output_schema: || object("Create Bucket output", &["bucket", "region"], json!({"bucket": {"type": "string"}, "region": {"type": "string"}, "location": {"type": ["string", "null"]}})),
+    permissions: &[Permission { actions: &["s3:CreateBucket"], resource: BUCKET_ARN }],
+    idempotent: false,
+    run: create_bucket,
+};
+
+fn create_bucket(client: &mut Client<'_>, input: Value) -> Result<Value> {
+    let input: CreateBucketInput = parse(input)?;
+    validate::new_bucket_name(&input.bucket)?;
+    let region = match (&input.region, &client.conn.region) {
+        (Some(region), _) => region.clone(),
+        (None, Region::Named(region)) => region.clone(),
+        (None, Region::Auto) => "us-east-1".to_string(),
+    };
+    let mut request = S3Request::new("PUT").bucket(&input.bucket).header_opt("x-amz-acl", input.acl.clone());
+    if region != "us-east-1" {
+        request = request.body(Body::Bytes(xml::create_bucket_document(&region).into_bytes()));
+    }
+    let response = client.send(&request)?;
+    Ok(json!({"bucket": input.bucket, "region": region, "location": response.header("location")}))
+}
+
+/// Delete Bucket.
+pub const DELETE_BUCKET: Operation = Operation {
+    id: "delete_bucket",
+    title: "Delete Bucket",
+    description: "Deletes an empty bucket.",
+    input_schema: || bucket_only_schema("Delete Bucket input"),
+    output_schema: || object("Delete Bucket output", &["bucket", "deleted"], json!({"bucket": {"type": "string"}, "deleted": {"type": "boolean"}})),
+    permissions: &[Permission { actions: &["s3:DeleteBucket"], resource: BUCKET_ARN }],
+    idempotent: true,
+    run: delete_bucket,
+};
+
+fn delete_bucket(client: &mut Client<'_>, input: Value) -> Result<Value> {
+    let input: BucketInput = parse(input)?;
+    validate::bucket_name(&input.bucket)?;
+    client.send(&S3Request::new("DELETE").bucket(&input.bucket))?;
+    Ok(json!({"bucket": input.bucket, "deleted": true}))
+}

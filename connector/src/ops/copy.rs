@@ -1,0 +1,109 @@
+//! Copy Object, keeping or replacing the metadata.
+
+use super::headers::{ObjectOptions, unquote};
+use super::{Operation, Permission, parse};
+use crate::client::Client;
+use crate::encoding::encode_key;
+use crate::error::{ConnectorError, Result};
+use crate::request::S3Request;
+use crate::schema::{self, object, upload_properties, with_properties};
+use crate::validate;
+use crate::xml;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Copy Object.
+pub const COPY_OBJECT: Operation = Operation {
+    id: "copy_object",
+    title: "Copy Object",
+    description: "Copies an object (up to 5 GiB) within or between buckets. metadata_directive COPY keeps the source's metadata; REPLACE sets the metadata and headers given here.",
+    input_schema: || {
+        let base = object("Copy Object input", &["source_bucket", "source_key", "bucket", "key"], upload_properties());
+        with_properties(base, json!({
+            "source_bucket": schema::bucket(),
+            "source_key": schema::key(),
+            "source_version_id": schema::version_id(),
+            "metadata_directive": {"enum": ["COPY", "REPLACE"], "title": "Metadata", "default": "COPY",
+                                   "x-enumLabels": {"COPY": "Keep the source's", "REPLACE": "Replace with the given"}}
+        }))
+    },
+    output_schema: || {
+        object("Copy Object output", &["bucket", "key", "etag"], json!({
+            "bucket": {"type": "string"}, "key": {"type": "string"}, "etag": {"type": "string"},
+            "last_modified": {"type": ["string", "null"]}, "version_id": {"type": ["string", "null"]}
+        }))
+    },
+    permissions: &[
+        Permission { actions: &["s3:GetObject"], resource: "arn:aws:s3:::{source_bucket}/{source_key}" },
+        Permission { actions: &["s3:PutObject"], resource: super::OBJECT_ARN },
+    ],
+    idempotent: true,
+    run: copy_object,
+};
+
+#[derive(Deserialize)]
+struct CopyInput {
+    source_bucket: String,
+    source_key: String,
+    #[serde(default)]
+    source_version_id: Option<String>,
+    bucket: String,
+    key: String,
+    #[serde(default)]
+    metadata_directive: Option<String>,
+    #[serde(flatten)]
+    options: ObjectOptions,
+}
+
+fn copy_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
+    let input: CopyInput = parse(input)?;
+    validate::bucket_name(&input.source_bucket).map_err(|e| ConnectorError { field: Some("/source_bucket".into()), ..e })?;
+    validate::object_key("/source_key", &input.source_key)?;
+    validate::bucket_name(&input.bucket)?;
+    validate::object_key("/key", &input.key)?;
+    let directive = input.metadata_directive.as_deref().unwrap_or("COPY");
+    let replaces = match directive {
+        "COPY" => false,
+        "REPLACE" => true,
+        other => return Err(ConnectorError::invalid_input("/metadata_directive", format!("{other:?} is not COPY or REPLACE"))),
+    };
+    let options = &input.options;
+    let sets_metadata = options.content_type.is_some()
+        || !options.metadata.is_empty()
+        || options.cache_control.is_some()
+        || options.content_disposition.is_some()
+        || options.content_encoding.is_some();
+    if sets_metadata && !replaces {
+        return Err(ConnectorError::invalid_input(
+            "/metadata_directive",
+            "content type, metadata or content headers were given but metadata_directive is COPY (which keeps the source's); set it to REPLACE",
+        ));
+    }
+    let mut source = format!("/{}/{}", input.source_bucket, encode_key(&input.source_key));
+    if let Some(version) = &input.source_version_id {
+        source.push_str(&format!("?versionId={}", crate::encoding::encode_component(version)));
+    }
+    let mut request = S3Request::new("PUT")
+        .bucket(&input.bucket)
+        .key(&input.key)
+        .header("x-amz-copy-source", source)
+        .header("x-amz-metadata-directive", directive);
+    if !options.tags.is_empty() {
+        request = request.header("x-amz-tagging-directive", "REPLACE");
+    }
+    for (name, value) in options.headers(None)? {
+        request = request.header(&name, value);
+    }
+    let response = client.send(&request)?;
+    // CopyObject can answer 200 with an error document when the copy fails late.
+    if xml::root_name(&response.body).as_deref() == Some("Error") {
+        return Err(crate::s3_error::from_response(&crate::transport::HttpResponse { status: 500, ..response }));
+    }
+    Ok(json!({
+        "bucket": input.bucket,
+        "key": input.key,
+        "etag": xml::element_text(&response.body, "ETag").map(|e| unquote(&e)).unwrap_or_default(),
+        "last_modified": xml::element_text(&response.body, "LastModified"),
+        "version_id": response.header("x-amz-version-id"),
+    }))
+}

@@ -1,0 +1,191 @@
+//! Object options shared by uploads and copies, as request headers; and object facts read back
+//! from response headers.
+
+use crate::error::{ConnectorError, Result};
+use crate::transport::HttpResponse;
+use crate::validate;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
+
+/// S3's canned ACLs.
+pub const CANNED_ACLS: &[&str] = &[
+    "private",
+    "public-read",
+    "public-read-write",
+    "authenticated-read",
+    "aws-exec-read",
+    "bucket-owner-read",
+    "bucket-owner-full-control",
+];
+
+/// S3's storage classes.
+pub const STORAGE_CLASSES: &[&str] = &[
+    "STANDARD",
+    "REDUCED_REDUNDANCY",
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER",
+    "DEEP_ARCHIVE",
+    "GLACIER_IR",
+    "EXPRESS_ONEZONE",
+];
+
+/// Options stored with an object on upload or copy.
+#[derive(Debug, Default, Deserialize)]
+pub struct ObjectOptions {
+    /// MIME type.
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// User metadata.
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
+    /// Cache-Control.
+    #[serde(default)]
+    pub cache_control: Option<String>,
+    /// Content-Disposition.
+    #[serde(default)]
+    pub content_disposition: Option<String>,
+    /// Content-Encoding.
+    #[serde(default)]
+    pub content_encoding: Option<String>,
+    /// Canned ACL.
+    #[serde(default)]
+    pub acl: Option<String>,
+    /// SSE algorithm.
+    #[serde(default)]
+    pub server_side_encryption: Option<String>,
+    /// KMS key id for aws:kms.
+    #[serde(default)]
+    pub kms_key_id: Option<String>,
+    /// Storage class.
+    #[serde(default)]
+    pub storage_class: Option<String>,
+    /// Object tags.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+impl ObjectOptions {
+    /// The request headers for these options; `default_content_type` applies when none is given.
+    pub fn headers(&self, default_content_type: Option<&str>) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        let content_type = self.content_type.as_deref().or(default_content_type);
+        push(&mut out, "/content_type", "content-type", content_type)?;
+        push(&mut out, "/cache_control", "cache-control", self.cache_control.as_deref())?;
+        push(&mut out, "/content_disposition", "content-disposition", self.content_disposition.as_deref())?;
+        push(&mut out, "/content_encoding", "content-encoding", self.content_encoding.as_deref())?;
+        if let Some(acl) = &self.acl {
+            one_of("/acl", acl, CANNED_ACLS)?;
+            out.push(("x-amz-acl".into(), acl.clone()));
+        }
+        if let Some(class) = &self.storage_class {
+            one_of("/storage_class", class, STORAGE_CLASSES)?;
+            out.push(("x-amz-storage-class".into(), class.clone()));
+        }
+        match (self.server_side_encryption.as_deref(), &self.kms_key_id) {
+            (None, Some(_)) => {
+                return Err(ConnectorError::invalid_input("/kms_key_id", "kms_key_id needs server_side_encryption \"aws:kms\""));
+            }
+            (Some("AES256"), Some(_)) => {
+                return Err(ConnectorError::invalid_input("/kms_key_id", "kms_key_id applies only to server_side_encryption \"aws:kms\", not \"AES256\""));
+            }
+            (Some(sse), key) => {
+                one_of("/server_side_encryption", sse, &["AES256", "aws:kms"])?;
+                out.push(("x-amz-server-side-encryption".into(), sse.to_string()));
+                push(&mut out, "/kms_key_id", "x-amz-server-side-encryption-aws-kms-key-id", key.as_deref())?;
+            }
+            (None, None) => {}
+        }
+        for (name, value) in &self.metadata {
+            validate::header_token(&format!("/metadata/{name}"), name)?;
+            push(&mut out, &format!("/metadata/{name}"), &format!("x-amz-meta-{}", name.to_ascii_lowercase()), Some(value))?;
+        }
+        if !self.tags.is_empty() {
+            let pairs: Vec<(String, String)> = self.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            out.push(("x-amz-tagging".into(), crate::encoding::query_string(&pairs)));
+        }
+        Ok(out)
+    }
+}
+
+fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<()> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(ConnectorError::invalid_input(field, format!("{value:?} is not one of: {}", allowed.join(", "))))
+    }
+}
+
+/// Adds header `name` when `value` is set, refusing values HTTP headers cannot carry.
+fn push(out: &mut Vec<(String, String)>, field: &str, name: &str, value: Option<&str>) -> Result<()> {
+    let Some(value) = value else { return Ok(()) };
+    if !value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)) {
+        return Err(ConnectorError::invalid_input(
+            field,
+            format!("{value:?} cannot be sent as an HTTP header: use printable ASCII only (encode other characters, e.g. RFC 2047 or percent-encoding)"),
+        ));
+    }
+    out.push((name.to_string(), value.trim().to_string()));
+    Ok(())
+}
+
+/// An ETag without its surrounding quotes.
+pub fn unquote(etag: &str) -> String {
+    etag.trim_matches('"').to_string()
+}
+
+/// The facts S3 returns about an object in HEAD and GET response headers.
+pub fn object_facts(response: &HttpResponse) -> Map<String, Value> {
+    let text = |name: &str| response.header(name).map(str::to_string);
+    let mut metadata = Map::new();
+    for (name, value) in &response.headers {
+        if let Some(key) = name.to_ascii_lowercase().strip_prefix("x-amz-meta-") {
+            metadata.insert(key.to_string(), Value::String(value.clone()));
+        }
+    }
+    let length = response.header("content-length").and_then(|l| l.parse::<u64>().ok()).unwrap_or(0);
+    let facts = json!({
+        "content_length": length,
+        "content_type": text("content-type"),
+        "etag": text("etag").map(|e| unquote(&e)),
+        "last_modified": text("last-modified"),
+        "storage_class": text("x-amz-storage-class").or_else(|| Some("STANDARD".to_string())),
+        "version_id": text("x-amz-version-id"),
+        "cache_control": text("cache-control"),
+        "content_disposition": text("content-disposition"),
+        "content_encoding": text("content-encoding"),
+        "server_side_encryption": text("x-amz-server-side-encryption"),
+        "metadata": metadata,
+    });
+    match facts {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_headers_and_rejects_bad_values() {
+        let options = ObjectOptions {
+            metadata: [("Author".to_string(), "Ann".to_string())].into(),
+            tags: [("team".to_string(), "a&b".to_string())].into(),
+            server_side_encryption: Some("aws:kms".into()),
+            kms_key_id: Some("key-1".into()),
+            ..Default::default()
+        };
+        let headers = options.headers(Some("text/plain")).unwrap();
+        assert!(headers.contains(&("x-amz-meta-author".into(), "Ann".into())));
+        assert!(headers.contains(&("x-amz-tagging".into(), "team=a%26b".into())));
+        assert!(headers.contains(&("x-amz-server-side-encryption-aws-kms-key-id".into(), "key-1".into())));
+        assert!(headers.contains(&("content-type".into(), "text/plain".into())));
+        let bad = ObjectOptions { cache_control: Some("a\r\nb".into()), ..Default::default() };
+        assert_eq!(bad.headers(None).unwrap_err().field.as_deref(), Some("/cache_control"));
+        let bad = ObjectOptions { acl: Some("public".into()), ..Default::default() };
+        assert!(bad.headers(None).unwrap_err().message.contains("public-read"));
+    }
+}

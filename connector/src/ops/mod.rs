@@ -1,0 +1,148 @@
+//! The operations: each with its schemas, IAM permissions and the function that runs it.
+
+mod acl;
+mod buckets;
+mod copy;
+mod delete;
+pub mod headers;
+mod list_objects;
+mod presign;
+mod read;
+mod write;
+
+use crate::auth::Connection;
+use crate::client::Client;
+use crate::error::{ConnectorError, Result};
+use crate::transport::Transport;
+use serde_json::Value;
+
+/// One IAM permission need: actions on a resource pattern with `{bucket}`/`{key}` placeholders.
+#[derive(Debug, Clone, Copy)]
+pub struct Permission {
+    /// IAM actions.
+    pub actions: &'static [&'static str],
+    /// Resource pattern.
+    pub resource: &'static str,
+}
+
+/// The object ARN pattern.
+pub const OBJECT_ARN: &str = "arn:aws:s3:::{bucket}/{key}";
+/// The bucket ARN pattern (no trailing slash).
+pub const BUCKET_ARN: &str = "arn:aws:s3:::{bucket}";
+
+/// An operation the connector offers.
+#[derive(Debug, Clone, Copy)]
+pub struct Operation {
+    /// Stable id (`snake_case`).
+    pub id: &'static str,
+    /// Human title.
+    pub title: &'static str,
+    /// What it does.
+    pub description: &'static str,
+    /// Input JSON Schema.
+    pub input_schema: fn() -> Value,
+    /// Output JSON Schema.
+    pub output_schema: fn() -> Value,
+    /// Permissions needed.
+    pub permissions: &'static [Permission],
+    /// Safe to repeat.
+    pub idempotent: bool,
+    /// Runs it.
+    pub run: fn(&mut Client<'_>, Value) -> Result<Value>,
+}
+
+/// Every operation, in presentation order.
+pub const OPERATIONS: &[Operation] = &[
+    buckets::LIST_BUCKETS,
+    list_objects::LIST_OBJECTS,
+    read::HEAD_OBJECT,
+    read::GET_OBJECT,
+    presign::GET_OBJECT_SIGNED_URL,
+    write::PUT_OBJECT_TEXT,
+    write::PUT_OBJECT_FILE,
+    acl::PUT_OBJECT_ACL,
+    delete::DELETE_OBJECT,
+    delete::DELETE_OBJECTS,
+    buckets::GET_BUCKET_LOCATION,
+    copy::COPY_OBJECT,
+    buckets::CREATE_BUCKET,
+    buckets::DELETE_BUCKET,
+];
+
+/// The operation with `id` (`list_objects` or `list-objects`).
+pub fn find(id: &str) -> Option<&'static Operation> {
+    let id = id.replace('-', "_");
+    OPERATIONS.iter().find(|op| op.id == id)
+}
+
+/// Runs `operation` with `auth` and `input` (JSON texts) over `transport`; returns JSON output.
+pub fn invoke(transport: &mut dyn Transport, operation: &str, auth: &str, input: &str) -> Result<Value> {
+    let op = find(operation).ok_or_else(|| {
+        let known: Vec<&str> = OPERATIONS.iter().map(|o| o.id).collect();
+        ConnectorError::invalid_input("", format!("unknown operation {operation:?}; known operations: {}", known.join(", ")))
+    })?;
+    let input: Value = if input.trim().is_empty() {
+        Value::Object(Default::default())
+    } else {
+        serde_json::from_str(input).map_err(|e| ConnectorError::invalid_input("", format!("input is not valid JSON: {e}")))?
+    };
+    check_fields(&input, &(op.input_schema)())?;
+    let conn = Connection::from_json(auth)?;
+    let mut client = Client::new(conn, transport);
+    (op.run)(&mut client, input)
+}
+
+/// Rejects a non-object input and properties the schema does not list, naming the known ones.
+fn check_fields(input: &Value, schema: &Value) -> Result<()> {
+    let Some(fields) = input.as_object() else {
+        return Err(ConnectorError::invalid_input("", "input must be a JSON object, e.g. {\"bucket\": \"my-bucket\"}"));
+    };
+    let known = schema["properties"].as_object().cloned().unwrap_or_default();
+    for name in fields.keys() {
+        if !known.contains_key(name) {
+            let names: Vec<&String> = known.keys().collect();
+            return Err(ConnectorError::invalid_input(
+                format!("/{name}"),
+                format!("input has unknown field `{name}`; expected one of: {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Parses `input` into the operation's input type.
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(input: Value) -> Result<T> {
+    crate::input::parse_input("input", input)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_schemas_are_objects_that_list_required_fields() {
+        let mut ids: Vec<&str> = OPERATIONS.iter().map(|o| o.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), OPERATIONS.len());
+        for op in OPERATIONS {
+            for schema in [(op.input_schema)(), (op.output_schema)()] {
+                assert_eq!(schema["type"], "object", "{}", op.id);
+                let props = schema["properties"].as_object().unwrap();
+                for required in schema["required"].as_array().unwrap() {
+                    assert!(props.contains_key(required.as_str().unwrap()), "{}: {required}", op.id);
+                }
+            }
+            assert!(!op.permissions.is_empty(), "{}", op.id);
+        }
+        assert!(find("list-objects").is_some());
+    }
+
+    #[test]
+    fn unknown_fields_are_named() {
+        let op = find("head_object").unwrap();
+        let err = check_fields(&serde_json::json!({"bucket": "b", "kye": "x"}), &(op.input_schema)()).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("/kye"));
+        assert!(err.message.contains("`key`"), "{}", err.message);
+    }
+}

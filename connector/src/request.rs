@@ -1,0 +1,190 @@
+//! An S3 request before signing, and where it goes (endpoint, addressing style).
+
+use crate::auth::{Addressing, Connection, Endpoint};
+use crate::encoding::{encode_key, query_string};
+
+/// What a request sends as its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Body {
+    /// No body.
+    Empty,
+    /// An in-memory body.
+    Bytes(Vec<u8>),
+    /// A host file streamed from the file store: `size` bytes from `offset`.
+    File {
+        /// Name in the host file store.
+        name: String,
+        /// First byte to send.
+        offset: u64,
+        /// Number of bytes to send.
+        size: u64,
+    },
+}
+
+impl Body {
+    /// The body's length in bytes.
+    pub fn len(&self) -> u64 {
+        match self {
+            Body::Empty => 0,
+            Body::Bytes(bytes) => bytes.len() as u64,
+            Body::File { size, .. } => *size,
+        }
+    }
+
+    /// True when the body has no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// An S3 API call: method, bucket, key, sub-resource query, extra headers, body.
+#[derive(Debug, Clone)]
+pub struct S3Request {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Target bucket, if any (ListBuckets has none).
+    pub bucket: Option<String>,
+    /// Target key, if any.
+    pub key: Option<String>,
+    /// Query parameters, unencoded.
+    pub query: Vec<(String, String)>,
+    /// Extra headers to send and sign, lower-case names.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Body,
+}
+
+impl S3Request {
+    /// A request with `method` and nothing else.
+    pub fn new(method: &'static str) -> Self {
+        Self { method, bucket: None, key: None, query: Vec::new(), headers: Vec::new(), body: Body::Empty }
+    }
+
+    /// Targets `bucket`.
+    pub fn bucket(mut self, bucket: &str) -> Self {
+        self.bucket = Some(bucket.to_string());
+        self
+    }
+
+    /// Targets object `key` (in the bucket set with [`Self::bucket`]).
+    pub fn key(mut self, key: &str) -> Self {
+        self.key = Some(key.to_string());
+        self
+    }
+
+    /// Adds a query parameter.
+    pub fn query(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.query.push((name.to_string(), value.into()));
+        self
+    }
+
+    /// Adds a query parameter when `value` is set.
+    pub fn query_opt(self, name: &str, value: Option<impl Into<String>>) -> Self {
+        match value {
+            Some(v) => self.query(name, v),
+            None => self,
+        }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_ascii_lowercase(), value.into()));
+        self
+    }
+
+    /// Adds a header when `value` is set.
+    pub fn header_opt(self, name: &str, value: Option<impl Into<String>>) -> Self {
+        match value {
+            Some(v) => self.header(name, v),
+            None => self,
+        }
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, body: Body) -> Self {
+        self.body = body;
+        self
+    }
+
+    /// The full URL for this request against `conn` in `region`.
+    pub fn url(&self, conn: &Connection, region: &str) -> String {
+        let bucket = self.bucket.as_deref();
+        let virtual_host = bucket.is_some_and(|b| uses_virtual_host(conn, b));
+        let (scheme, host, port) = match &conn.endpoint {
+            Endpoint::Aws => ("https".to_string(), aws_host(region), None),
+            Endpoint::Custom { scheme, host, port } => (scheme.clone(), host.clone(), *port),
+        };
+        let mut url = format!("{scheme}://");
+        if let (true, Some(b)) = (virtual_host, bucket) {
+            url.push_str(b);
+            url.push('.');
+        }
+        url.push_str(&host);
+        if let Some(port) = port {
+            url.push_str(&format!(":{port}"));
+        }
+        if let (false, Some(b)) = (virtual_host, bucket) {
+            url.push('/');
+            url.push_str(b);
+        }
+        match (&self.key, bucket.is_some() && !virtual_host) {
+            (Some(key), _) => {
+                url.push('/');
+                url.push_str(&encode_key(key));
+            }
+            (None, true) => {}
+            (None, false) => url.push('/'),
+        }
+        if !self.query.is_empty() {
+            url.push('?');
+            url.push_str(&query_string(&self.query));
+        }
+        url
+    }
+}
+
+/// The AWS S3 host for `region`: the global name for us-east-1 (as in AWS's own examples), the
+/// regional one elsewhere.
+pub fn aws_host(region: &str) -> String {
+    if region == "us-east-1" {
+        "s3.amazonaws.com".to_string()
+    } else {
+        format!("s3.{region}.amazonaws.com")
+    }
+}
+
+fn uses_virtual_host(conn: &Connection, bucket: &str) -> bool {
+    match conn.addressing {
+        Addressing::Path => false,
+        Addressing::Virtual => true,
+        Addressing::Auto => conn.endpoint == Endpoint::Aws && !bucket.contains('.'),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conn(extra: &str) -> Connection {
+        Connection::from_json(&format!(r#"{{"access_key_id":"a","secret_access_key":"b"{extra}}}"#)).unwrap()
+    }
+
+    #[test]
+    fn aws_is_virtual_hosted_except_dotted_buckets() {
+        let c = conn("");
+        assert_eq!(S3Request::new("GET").bucket("b").key("a b").url(&c, "eu-west-1"), "https://b.s3.eu-west-1.amazonaws.com/a%20b");
+        assert_eq!(S3Request::new("GET").bucket("b").url(&c, "us-east-1"), "https://b.s3.amazonaws.com/");
+        assert_eq!(S3Request::new("GET").bucket("my.bucket").key("k").url(&c, "us-east-1"), "https://s3.amazonaws.com/my.bucket/k");
+        assert_eq!(S3Request::new("GET").url(&c, "us-east-1"), "https://s3.amazonaws.com/");
+    }
+
+    #[test]
+    fn custom_endpoints_are_path_style_by_default() {
+        let c = conn(r#","endpoint":"http://127.0.0.1:3900""#);
+        let req = S3Request::new("GET").bucket("b").query("list-type", "2").query("prefix", "x/");
+        assert_eq!(req.url(&c, "garage"), "http://127.0.0.1:3900/b?list-type=2&prefix=x%2F");
+        assert_eq!(S3Request::new("GET").bucket("b").key("/x//y").url(&c, "garage"), "http://127.0.0.1:3900/b//x//y");
+        let v = conn(r#","endpoint":"https://s3.example.com","addressing":"virtual""#);
+        assert_eq!(S3Request::new("GET").bucket("b").key("k").url(&v, "r"), "https://b.s3.example.com/k");
+    }
+}

@@ -1,0 +1,154 @@
+//! Turning an S3 error answer into a typed [`ConnectorError`].
+
+use crate::error::{ConnectorError, ErrorKind};
+use crate::transport::HttpResponse;
+use crate::xml::element_text;
+
+/// The typed error for a non-2xx S3 response. Uses the XML error document when there is one
+/// (HEAD answers have none) and the status otherwise.
+pub fn from_response(response: &HttpResponse) -> ConnectorError {
+    let body = response.body.as_slice();
+    let code = element_text(body, "Code").filter(|c| !c.is_empty());
+    let message = element_text(body, "Message").filter(|m| !m.is_empty());
+    let kind = kind_for(code.as_deref(), message.as_deref(), response.status);
+    let mut text = match (&code, &message) {
+        (Some(code), Some(message)) => format!("S3 answered {} {code}: {message}", response.status),
+        (Some(code), None) => format!("S3 answered {} {code}", response.status),
+        _ => format!("S3 answered {} {}", response.status, status_meaning(response.status)),
+    };
+    if let Some(hint) = hint_for(kind, code.as_deref()) {
+        text.push_str(". ");
+        text.push_str(hint);
+    }
+    let request_id = response
+        .header("x-amz-request-id")
+        .map(str::to_string)
+        .or_else(|| element_text(body, "RequestId"))
+        .filter(|id| !id.is_empty());
+    ConnectorError {
+        service_code: code,
+        http_status: Some(response.status),
+        request_id,
+        ..ConnectorError::new(kind, text)
+    }
+}
+
+/// The region S3 says the bucket is in, from `x-amz-bucket-region` or the error's `<Region>`.
+pub fn region_hint(response: &HttpResponse) -> Option<String> {
+    response
+        .header("x-amz-bucket-region")
+        .map(str::to_string)
+        .or_else(|| element_text(&response.body, "Region"))
+        .filter(|r| !r.is_empty())
+}
+
+fn kind_for(code: Option<&str>, message: Option<&str>, status: u16) -> ErrorKind {
+    let message = message.unwrap_or_default().to_ascii_lowercase();
+    match code {
+        Some("NoSuchKey" | "NoSuchBucket" | "NoSuchVersion" | "NoSuchUpload" | "NotFound") => ErrorKind::NotFound,
+        Some("InvalidAccessKeyId" | "SignatureDoesNotMatch" | "ExpiredToken" | "InvalidToken" | "TokenRefreshRequired" | "InvalidSecurity") => {
+            ErrorKind::Unauthorized
+        }
+        // Garage reports unknown keys and bad signatures as AccessDenied; the message tells them apart.
+        Some("AccessDenied")
+            if message.contains("invalid signature") || message.contains("no such key") || message.contains("has expired") =>
+        {
+            ErrorKind::Unauthorized
+        }
+        Some("AccessDenied" | "AllAccessDisabled" | "AccountProblem" | "InvalidObjectState") => ErrorKind::Forbidden,
+        Some("NotImplemented") => ErrorKind::Unsupported,
+        Some("SlowDown" | "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequests") => ErrorKind::Throttled,
+        Some("RequestTimeout" | "RequestTimeTooSkewed") if status == 400 => {
+            if code == Some("RequestTimeout") { ErrorKind::Timeout } else { ErrorKind::InvalidInput }
+        }
+        Some("InternalError" | "ServiceUnavailable") => ErrorKind::Unavailable,
+        Some("BucketNotEmpty" | "BucketAlreadyExists" | "BucketAlreadyOwnedByYou" | "OperationAborted") => ErrorKind::Conflict,
+        Some("PreconditionFailed" | "InvalidRange") => ErrorKind::PreconditionFailed,
+        Some("EntityTooLarge" | "MaxMessageLengthExceeded") => ErrorKind::TooLarge,
+        _ => match status {
+            401 => ErrorKind::Unauthorized,
+            403 => ErrorKind::Forbidden,
+            404 => ErrorKind::NotFound,
+            405 | 501 => ErrorKind::Unsupported,
+            409 => ErrorKind::Conflict,
+            412 | 416 => ErrorKind::PreconditionFailed,
+            413 => ErrorKind::TooLarge,
+            408 => ErrorKind::Timeout,
+            429 | 503 => ErrorKind::Throttled,
+            500..=599 => ErrorKind::Unavailable,
+            _ => ErrorKind::InvalidInput,
+        },
+    }
+}
+
+fn status_meaning(status: u16) -> &'static str {
+    match status {
+        301 => "(moved: the bucket is in another region)",
+        400 => "(bad request)",
+        403 => "(access denied: check the credentials' permissions)",
+        404 => "(not found: no such bucket or key)",
+        405 => "(method not allowed)",
+        409 => "(conflict)",
+        412 => "(precondition failed)",
+        416 => "(range not satisfiable)",
+        500 => "(internal error)",
+        501 => "(not implemented by this store)",
+        503 => "(slow down / unavailable)",
+        _ => "",
+    }
+}
+
+fn hint_for(kind: ErrorKind, code: Option<&str>) -> Option<&'static str> {
+    match (kind, code) {
+        (ErrorKind::Unsupported, _) => Some("This S3-compatible store does not implement this feature (Garage, for example, has no ACLs or versioning)"),
+        (ErrorKind::Unauthorized, _) => Some("Check the access key id and secret (and session token, if temporary)"),
+        (ErrorKind::Forbidden, _) => Some("The credentials lack a permission this operation needs; `describe` lists them"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, body: &str) -> HttpResponse {
+        HttpResponse { status, headers: vec![("x-amz-request-id".into(), "RID".into())], body: body.as_bytes().to_vec(), file_size: None }
+    }
+
+    #[test]
+    fn maps_codes_to_kinds() {
+        let cases = [
+            (404, "NoSuchKey", ErrorKind::NotFound, false),
+            (403, "SignatureDoesNotMatch", ErrorKind::Unauthorized, false),
+            (403, "AccessDenied", ErrorKind::Forbidden, false),
+            (501, "NotImplemented", ErrorKind::Unsupported, false),
+            (503, "SlowDown", ErrorKind::Throttled, true),
+            (500, "InternalError", ErrorKind::Unavailable, true),
+            (409, "BucketNotEmpty", ErrorKind::Conflict, false),
+        ];
+        for (status, code, kind, retryable) in cases {
+            let err = from_response(&response(status, &format!("<Error><Code>{code}</Code><Message>m</Message></Error>")));
+            assert_eq!((err.kind, err.retryable), (kind, retryable), "{code}");
+            assert_eq!(err.service_code.as_deref(), Some(code));
+            assert_eq!(err.request_id.as_deref(), Some("RID"));
+            assert_eq!(err.http_status, Some(status));
+        }
+    }
+
+    #[test]
+    fn garage_bad_signature_is_unauthorized_and_head_uses_status() {
+        let err = from_response(&response(403, "<Error><Code>AccessDenied</Code><Message>Forbidden: Invalid signature</Message></Error>"));
+        assert_eq!(err.kind, ErrorKind::Unauthorized);
+        let err = from_response(&response(404, ""));
+        assert_eq!(err.kind, ErrorKind::NotFound);
+        assert!(err.message.contains("404"));
+    }
+
+    #[test]
+    fn region_from_header_or_body() {
+        let mut r = response(400, "<Error><Code>AuthorizationHeaderMalformed</Code><Region>garage</Region></Error>");
+        assert_eq!(region_hint(&r).as_deref(), Some("garage"));
+        r.headers.push(("x-amz-bucket-region".into(), "eu-west-3".into()));
+        assert_eq!(region_hint(&r).as_deref(), Some("eu-west-3"));
+    }
+}

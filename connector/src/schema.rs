@@ -1,0 +1,103 @@
+//! Building blocks for the operations' JSON Schemas (draft 2020-12), so each property is
+//! described once.
+
+use serde_json::{Value, json};
+
+/// An object schema with `properties`, the `required` names and no other properties.
+pub fn object(title: &str, required: &[&str], properties: Value) -> Value {
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": title,
+        "type": "object",
+        "additionalProperties": false,
+        "required": required,
+        "properties": properties,
+    })
+}
+
+/// The `bucket` property.
+pub fn bucket() -> Value {
+    json!({"type": "string", "title": "Bucket", "minLength": 1, "maxLength": 255, "description": "Bucket name."})
+}
+
+/// The `key` property.
+pub fn key() -> Value {
+    json!({"type": "string", "title": "Object key", "minLength": 1, "maxLength": 1024, "description": "Full object key (path), e.g. reports/2024/summary.csv. Any UTF-8 up to 1024 bytes."})
+}
+
+/// The `version_id` property.
+pub fn version_id() -> Value {
+    json!({"type": "string", "title": "Version ID", "description": "A specific object version (versioned buckets only).", "x-group": "advanced"})
+}
+
+/// The `metadata` property (user metadata, `x-amz-meta-*`).
+pub fn metadata() -> Value {
+    json!({"type": "object", "title": "Metadata", "additionalProperties": {"type": "string"}, "description": "User metadata stored with the object (x-amz-meta-*). Names are case-insensitive ASCII."})
+}
+
+/// The canned ACL property.
+pub fn canned_acl() -> Value {
+    json!({
+        "title": "Canned ACL",
+        "enum": crate::ops::headers::CANNED_ACLS,
+        "x-enumLabels": {
+            "private": "Private", "public-read": "Public read", "public-read-write": "Public read/write",
+            "authenticated-read": "Authenticated users read", "aws-exec-read": "EC2 read (AMI bundles)",
+            "bucket-owner-read": "Bucket owner read", "bucket-owner-full-control": "Bucket owner full control"
+        }
+    })
+}
+
+/// The properties every object upload accepts (`put_object_text`, `put_object_file`).
+pub fn upload_properties() -> Value {
+    json!({
+        "bucket": bucket(),
+        "key": key(),
+        "content_type": {"type": "string", "title": "Content type", "description": "MIME type, e.g. text/csv."},
+        "metadata": metadata(),
+        "cache_control": {"type": "string", "title": "Cache-Control", "x-group": "advanced"},
+        "content_disposition": {"type": "string", "title": "Content-Disposition", "x-group": "advanced"},
+        "content_encoding": {"type": "string", "title": "Content-Encoding", "x-group": "advanced"},
+        "acl": canned_acl(),
+        "server_side_encryption": {"enum": ["AES256", "aws:kms"], "title": "Server-side encryption", "x-group": "advanced"},
+        "kms_key_id": {"type": "string", "title": "KMS key id", "description": "With server_side_encryption aws:kms.", "x-group": "advanced"},
+        "storage_class": {"title": "Storage class", "enum": crate::ops::headers::STORAGE_CLASSES, "x-group": "advanced"},
+        "tags": {"type": "object", "title": "Tags", "additionalProperties": {"type": "string"}, "x-group": "advanced"}
+    })
+}
+
+/// Output of an upload.
+pub fn upload_output() -> Value {
+    object("Upload result", &["bucket", "key", "etag", "size"], json!({
+        "bucket": {"type": "string"},
+        "key": {"type": "string"},
+        "etag": {"type": "string"},
+        "size": {"type": "integer"},
+        "version_id": {"type": ["string", "null"]}
+    }))
+}
+
+/// Output fields describing an object (HEAD and GET).
+pub fn object_facts() -> Value {
+    json!({
+        "content_length": {"type": "integer"},
+        "content_type": {"type": ["string", "null"]},
+        "etag": {"type": ["string", "null"]},
+        "last_modified": {"type": ["string", "null"], "description": "RFC 1123 date as S3 sent it."},
+        "storage_class": {"type": ["string", "null"]},
+        "version_id": {"type": ["string", "null"]},
+        "cache_control": {"type": ["string", "null"]},
+        "content_disposition": {"type": ["string", "null"]},
+        "content_encoding": {"type": ["string", "null"]},
+        "server_side_encryption": {"type": ["string", "null"]},
+        "metadata": {"type": "object", "additionalProperties": {"type": "string"}}
+    })
+}
+
+/// Merges the properties of `extra` into object schema `base`.
+pub fn with_properties(mut base: Value, extra: Value) -> Value {
+    if let (Some(props), Value::Object(extra)) = (base["properties"].as_object_mut(), extra) {
+        props.extend(extra);
+    }
+    base
+}

@@ -1,0 +1,81 @@
+//! The boundary between S3 logic and the outside world. The component implements it on
+//! `wasi:http` and the host's file store; everything above it is pure and testable natively.
+
+use crate::error::Result;
+use crate::request::Body;
+use std::time::{Duration, SystemTime};
+
+/// A signed request ready to send.
+#[derive(Debug, Clone)]
+pub struct HttpRequest {
+    /// HTTP method.
+    pub method: String,
+    /// Full URL, path encoded once.
+    pub url: String,
+    /// All headers, including the signature.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Body,
+}
+
+/// Where a successful (2xx) response body goes. Error bodies are always read into memory.
+#[derive(Debug, Clone)]
+pub enum ResponseSink {
+    /// Into memory, failing with `too-large` past `limit` bytes.
+    Memory {
+        /// Most bytes accepted.
+        limit: u64,
+    },
+    /// Streamed into a host file, visible only once complete.
+    File {
+        /// Name in the host file store.
+        name: String,
+        /// Replace an existing file.
+        overwrite: bool,
+    },
+}
+
+/// A response: status, headers and the body (in memory, or the size written to a file).
+#[derive(Debug, Clone, Default)]
+pub struct HttpResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers, lower-case names.
+    pub headers: Vec<(String, String)>,
+    /// The body, when read into memory.
+    pub body: Vec<u8>,
+    /// Bytes written to the sink file, when the body went to a file.
+    pub file_size: Option<u64>,
+}
+
+impl HttpResponse {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// True for 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// The outside world, as the S3 client needs it.
+pub trait Transport {
+    /// Sends `request`; a 2xx body goes to `sink`. Transport failures (refused, reset, timed out,
+    /// denied by the host) are errors; any HTTP answer, even 5xx, is a response.
+    fn send(&mut self, request: &HttpRequest, sink: &ResponseSink) -> Result<HttpResponse>;
+    /// Current wall-clock time (the host may pin it).
+    fn now(&self) -> SystemTime;
+    /// Waits `duration` (retry back-off).
+    fn sleep(&mut self, duration: Duration);
+    /// A random number (retry jitter).
+    fn random_u64(&mut self) -> u64;
+    /// The size of a host file.
+    fn file_size(&mut self, name: &str) -> Result<u64>;
+    /// The hex SHA-256 of `size` bytes of a host file from `offset`.
+    fn file_sha256(&mut self, name: &str, offset: u64, size: u64) -> Result<String>;
+}

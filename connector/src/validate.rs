@@ -1,0 +1,85 @@
+//! Checks of S3's naming rules, done before any request is sent.
+
+use crate::error::{ConnectorError, Result};
+
+/// A bucket name usable for existing buckets: 1-255 of `a-z A-Z 0-9 . - _` (legacy names
+/// included). New buckets are held to [`new_bucket_name`].
+pub fn bucket_name(name: &str) -> Result<()> {
+    if name.is_empty() || name.len() > 255 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
+        return Err(ConnectorError::invalid_input(
+            "/bucket",
+            format!("bucket {name:?} is not a bucket name: use lowercase letters, digits, '.' and '-' (e.g. \"my-bucket\"), without \"s3://\" or a key"),
+        ));
+    }
+    Ok(())
+}
+
+/// The rules for creating a bucket: 3-63 characters, lowercase letters, digits, `.` and `-`,
+/// starting and ending with a letter or digit, no `..`, not an IP address.
+pub fn new_bucket_name(name: &str) -> Result<()> {
+    let fail = |why: &str| Err(ConnectorError::invalid_input("/bucket", format!("bucket name {name:?} {why} (S3 bucket naming rules)")));
+    if name.len() < 3 || name.len() > 63 {
+        return fail("must be 3 to 63 characters long");
+    }
+    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-') {
+        return fail("may contain only lowercase letters, digits, '.' and '-'");
+    }
+    let first = name.as_bytes()[0];
+    let last = name.as_bytes()[name.len() - 1];
+    if !first.is_ascii_alphanumeric() || !last.is_ascii_alphanumeric() {
+        return fail("must start and end with a letter or digit");
+    }
+    if name.contains("..") || name.contains(".-") || name.contains("-.") {
+        return fail("must not contain '..', '.-' or '-.'");
+    }
+    if name.split('.').count() == 4 && name.split('.').all(|p| p.parse::<u8>().is_ok()) {
+        return fail("must not look like an IP address");
+    }
+    if name.starts_with("xn--") || name.ends_with("-s3alias") {
+        return fail("must not start with 'xn--' or end with '-s3alias'");
+    }
+    Ok(())
+}
+
+/// An object key: 1 to 1024 bytes of UTF-8 (any characters, including `/`, spaces and `..`).
+pub fn object_key(field: &str, key: &str) -> Result<()> {
+    if key.is_empty() {
+        return Err(ConnectorError::invalid_input(field, "the object key is empty; give the full key, e.g. \"folder/file.txt\""));
+    }
+    if key.len() > 1024 {
+        return Err(ConnectorError::invalid_input(field, format!("the object key is {} bytes long; S3 allows at most 1024 bytes", key.len())));
+    }
+    Ok(())
+}
+
+/// A user-metadata or tag name: non-empty printable ASCII without spaces or `:`.
+pub fn header_token(field: &str, name: &str) -> Result<()> {
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b)) {
+        return Err(ConnectorError::invalid_input(field, format!("{name:?} is not a valid metadata name: use ASCII letters, digits and '-'")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_rules() {
+        assert!(new_bucket_name("my-bucket.logs").is_ok());
+        for bad in ["ab", "My-Bucket", "-abc", "abc-", "a..b", "192.168.1.1", "xn--abc", "a_b"] {
+            assert!(new_bucket_name(bad).is_err(), "{bad}");
+        }
+        assert!(bucket_name("Legacy_Bucket").is_ok());
+        assert!(bucket_name("s3://bucket").is_err());
+        assert!(bucket_name("bucket/key").is_err());
+    }
+
+    #[test]
+    fn key_rules() {
+        assert!(object_key("/key", "a b/../c//d?").is_ok());
+        assert!(object_key("/key", "").is_err());
+        assert!(object_key("/key", &"k".repeat(1025)).is_err());
+        assert!(object_key("/key", &"é".repeat(512)).is_ok());
+    }
+}

@@ -1,0 +1,277 @@
+//! S3's XML: response documents parsed with `quick-xml` + `serde`, request documents written with
+//! escaping. Pure functions only.
+
+use crate::error::{ConnectorError, Result};
+use quick_xml::escape::escape;
+use quick_xml::events::Event;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// The S3 XML namespace for request documents.
+const S3_NS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
+
+/// Parses an S3 response document into `T`.
+pub fn parse<T: DeserializeOwned>(what: &str, body: &[u8]) -> Result<T> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ConnectorError::internal(format!("the {what} response is not UTF-8")))?;
+    quick_xml::de::from_str(text)
+        .map_err(|e| ConnectorError::internal(format!("cannot parse the {what} response: {e}")))
+}
+
+/// The unescaped text of the first `<tag>` element anywhere in `body`, if present.
+/// Self-closing or empty elements give `Some("")`.
+pub fn element_text(body: &[u8], tag: &str) -> Option<String> {
+    let mut reader = quick_xml::Reader::from_reader(body);
+    let mut inside = false;
+    let mut text = String::new();
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) if e.local_name().as_ref() == tag.as_bytes() => inside = true,
+            Ok(Event::Empty(e)) if e.local_name().as_ref() == tag.as_bytes() => return Some(String::new()),
+            Ok(Event::Text(t)) if inside => text.push_str(&t.decode().ok()?.into_owned()),
+            Ok(Event::GeneralRef(r)) if inside => {
+                let name = r.decode().ok()?;
+                let resolved = quick_xml::escape::unescape(&format!("&{name};")).ok()?.into_owned();
+                text.push_str(&resolved);
+            }
+            Ok(Event::CData(c)) if inside => text.push_str(std::str::from_utf8(&c).ok()?),
+            Ok(Event::End(e)) if inside && e.local_name().as_ref() == tag.as_bytes() => return Some(text),
+            Ok(Event::Eof) | Err(_) => return None,
+            _ => {}
+        }
+    }
+}
+
+/// The root element's local name, e.g. `Error` for an error document.
+pub fn root_name(body: &[u8]) -> Option<String> {
+    let mut reader = quick_xml::Reader::from_reader(body);
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => {
+                return Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
+            }
+            Ok(Event::Eof) | Err(_) => return None,
+            _ => {}
+        }
+    }
+}
+
+/// `ListAllMyBucketsResult`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListAllMyBuckets {
+    /// The owner.
+    #[serde(default)]
+    pub owner: Option<Owner>,
+    /// The buckets.
+    #[serde(default)]
+    pub buckets: BucketList,
+}
+
+/// `<Buckets>`.
+#[derive(Debug, Default, Deserialize)]
+pub struct BucketList {
+    /// `<Bucket>` elements.
+    #[serde(rename = "Bucket", default)]
+    pub items: Vec<BucketEntry>,
+}
+
+/// One `<Bucket>`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct BucketEntry {
+    /// Bucket name.
+    pub name: String,
+    /// Creation time (ISO 8601).
+    #[serde(default)]
+    pub creation_date: Option<String>,
+    /// Region, where the service reports it.
+    #[serde(default)]
+    pub bucket_region: Option<String>,
+}
+
+/// `<Owner>`.
+#[derive(Debug, Deserialize)]
+pub struct Owner {
+    /// Canonical user id.
+    #[serde(rename = "ID", default)]
+    pub id: Option<String>,
+    /// Display name.
+    #[serde(rename = "DisplayName", default)]
+    pub display_name: Option<String>,
+}
+
+/// `ListBucketResult` of ListObjectsV2.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListObjectsV2 {
+    /// Whether more keys follow.
+    #[serde(default)]
+    pub is_truncated: bool,
+    /// Token for the next page.
+    #[serde(default)]
+    pub next_continuation_token: Option<String>,
+    /// Keys returned in this page.
+    #[serde(default)]
+    pub key_count: Option<u64>,
+    /// Objects.
+    #[serde(rename = "Contents", default)]
+    pub contents: Vec<ObjectEntry>,
+    /// Folders (common prefixes).
+    #[serde(rename = "CommonPrefixes", default)]
+    pub common_prefixes: Vec<CommonPrefix>,
+}
+
+/// One `<Contents>`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ObjectEntry {
+    /// Object key.
+    pub key: String,
+    /// Last modified (ISO 8601).
+    #[serde(default)]
+    pub last_modified: Option<String>,
+    /// Entity tag, quotes removed by the caller.
+    #[serde(rename = "ETag", default)]
+    pub etag: Option<String>,
+    /// Size in bytes.
+    #[serde(default)]
+    pub size: u64,
+    /// Storage class.
+    #[serde(default)]
+    pub storage_class: Option<String>,
+}
+
+/// One `<CommonPrefixes>`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CommonPrefix {
+    /// The prefix.
+    pub prefix: String,
+}
+
+/// `DeleteResult` of DeleteObjects.
+#[derive(Debug, Default, Deserialize)]
+pub struct DeleteResult {
+    /// Keys deleted.
+    #[serde(rename = "Deleted", default)]
+    pub deleted: Vec<DeletedEntry>,
+    /// Keys that failed.
+    #[serde(rename = "Error", default)]
+    pub errors: Vec<DeleteErrorEntry>,
+}
+
+/// One `<Deleted>`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeletedEntry {
+    /// Key.
+    pub key: String,
+    /// Version deleted.
+    #[serde(default)]
+    pub version_id: Option<String>,
+    /// Whether a delete marker was created or deleted.
+    #[serde(default)]
+    pub delete_marker: Option<bool>,
+}
+
+/// One `<Error>` inside `DeleteResult`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeleteErrorEntry {
+    /// Key.
+    pub key: String,
+    /// Version.
+    #[serde(default)]
+    pub version_id: Option<String>,
+    /// S3 error code.
+    #[serde(default)]
+    pub code: String,
+    /// S3 message.
+    #[serde(default)]
+    pub message: String,
+}
+
+/// An object (and optional version) to delete.
+#[derive(Debug, Clone)]
+pub struct ObjectIdentifier {
+    /// Key.
+    pub key: String,
+    /// Version.
+    pub version_id: Option<String>,
+}
+
+/// The `Delete` request document.
+pub fn delete_document(objects: &[ObjectIdentifier], quiet: bool) -> String {
+    let mut xml = format!(r#"<?xml version="1.0" encoding="UTF-8"?><Delete xmlns="{S3_NS}"><Quiet>{quiet}</Quiet>"#);
+    for object in objects {
+        xml.push_str("<Object><Key>");
+        xml.push_str(&escape(&object.key));
+        xml.push_str("</Key>");
+        if let Some(v) = &object.version_id {
+            xml.push_str("<VersionId>");
+            xml.push_str(&escape(v));
+            xml.push_str("</VersionId>");
+        }
+        xml.push_str("</Object>");
+    }
+    xml.push_str("</Delete>");
+    xml
+}
+
+/// The `CreateBucketConfiguration` request document for `location`.
+pub fn create_bucket_document(location: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><CreateBucketConfiguration xmlns="{S3_NS}"><LocationConstraint>{}</LocationConstraint></CreateBucketConfiguration>"#,
+        escape(location)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_list_objects_v2_with_folders_and_escapes() {
+        let body = br#"<?xml version="1.0" encoding="UTF-8"?>
+<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix>p/</Prefix><KeyCount>2</KeyCount><MaxKeys>2</MaxKeys><Delimiter>/</Delimiter><IsTruncated>true</IsTruncated>
+<NextContinuationToken>tok==</NextContinuationToken>
+<Contents><Key>p/a&amp;b.txt</Key><LastModified>2024-01-01T00:00:00.000Z</LastModified><ETag>&quot;abc&quot;</ETag><Size>12</Size><StorageClass>STANDARD</StorageClass></Contents>
+<CommonPrefixes><Prefix>p/sub/</Prefix></CommonPrefixes></ListBucketResult>"#;
+        let parsed: ListObjectsV2 = parse("ListObjectsV2", body).unwrap();
+        assert!(parsed.is_truncated);
+        assert_eq!(parsed.next_continuation_token.as_deref(), Some("tok=="));
+        assert_eq!(parsed.contents[0].key, "p/a&b.txt");
+        assert_eq!(parsed.contents[0].etag.as_deref(), Some("\"abc\""));
+        assert_eq!(parsed.contents[0].size, 12);
+        assert_eq!(parsed.common_prefixes[0].prefix, "p/sub/");
+    }
+
+    #[test]
+    fn parses_empty_listings_and_buckets() {
+        let parsed: ListObjectsV2 = parse("x", b"<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>").unwrap();
+        assert!(parsed.contents.is_empty() && !parsed.is_truncated);
+        let buckets: ListAllMyBuckets = parse("x", b"<ListAllMyBucketsResult><Owner><ID>o</ID></Owner><Buckets><Bucket><Name>a</Name><CreationDate>2024</CreationDate></Bucket><Bucket><Name>b</Name></Bucket></Buckets></ListAllMyBucketsResult>").unwrap();
+        assert_eq!(buckets.buckets.items.len(), 2);
+        let none: ListAllMyBuckets = parse("x", b"<ListAllMyBucketsResult><Buckets></Buckets></ListAllMyBucketsResult>").unwrap();
+        assert!(none.buckets.items.is_empty());
+    }
+
+    #[test]
+    fn element_text_and_root() {
+        let body = b"<Error><Code>NoSuchKey</Code><Message>a &lt; b</Message><Region/></Error>";
+        assert_eq!(element_text(body, "Code").as_deref(), Some("NoSuchKey"));
+        assert_eq!(element_text(body, "Message").as_deref(), Some("a < b"));
+        assert_eq!(element_text(body, "Region").as_deref(), Some(""));
+        assert_eq!(element_text(body, "Missing"), None);
+        assert_eq!(root_name(b"<?xml version=\"1.0\"?><Error/>").as_deref(), Some("Error"));
+        assert_eq!(element_text(b"not xml at all", "Code"), None);
+    }
+
+    #[test]
+    fn delete_document_escapes_keys() {
+        let doc = delete_document(&[ObjectIdentifier { key: "a<&>b".into(), version_id: Some("v1".into()) }], true);
+        assert!(doc.contains("<Key>a&lt;&amp;&gt;b</Key><VersionId>v1</VersionId>"), "{doc}");
+        assert!(doc.contains("<Quiet>true</Quiet>"));
+    }
+}
