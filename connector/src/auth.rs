@@ -22,7 +22,10 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"******")
-            .field("session_token", &self.session_token.as_ref().map(|_| "******"))
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "******"),
+            )
             .finish()
     }
 }
@@ -80,7 +83,9 @@ impl Endpoint {
         let bad = |why: &str| {
             ConnectorError::invalid_input(
                 "/endpoint",
-                format!("endpoint {url:?} {why}; expected e.g. \"http://127.0.0.1:3900\" or \"https://s3.example.com\""),
+                format!(
+                    "endpoint {url:?} {why}; expected e.g. \"http://127.0.0.1:3900\" or \"https://s3.example.com\""
+                ),
             )
         };
         let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("has no scheme"))?;
@@ -90,11 +95,15 @@ impl Endpoint {
         }
         let authority = rest.strip_suffix('/').unwrap_or(rest);
         if authority.is_empty() || authority.contains(['/', '?', '#', '@', ' ']) {
-            return Err(bad("must be scheme://host[:port] with no path, query or user info"));
+            return Err(bad(
+                "must be scheme://host[:port] with no path, query or user info",
+            ));
         }
         let (host, port) = match authority.rsplit_once(':') {
             Some((host, port)) if !port.contains(']') => {
-                let port = port.parse::<u16>().map_err(|_| bad("has an invalid port"))?;
+                let port = port
+                    .parse::<u16>()
+                    .map_err(|_| bad("has an invalid port"))?;
                 (host.to_string(), Some(port))
             }
             _ => (authority.to_string(), None),
@@ -180,7 +189,9 @@ impl Connection {
             Some(name) => {
                 return Err(ConnectorError::invalid_input(
                     "/region",
-                    format!("auth.region {name:?} is not a region name (letters, digits and '-', e.g. \"eu-west-1\"); use \"auto\" to discover it"),
+                    format!(
+                        "auth.region {name:?} is not a region name (letters, digits and '-', e.g. \"eu-west-1\"); use \"auto\" to discover it"
+                    ),
                 ));
             }
         };
@@ -250,11 +261,19 @@ mod tests {
     fn endpoint_forms() {
         assert_eq!(
             Endpoint::parse("http://127.0.0.1:3900/").unwrap(),
-            Endpoint::Custom { scheme: "http".into(), host: "127.0.0.1".into(), port: Some(3900) }
+            Endpoint::Custom {
+                scheme: "http".into(),
+                host: "127.0.0.1".into(),
+                port: Some(3900)
+            }
         );
         assert_eq!(
             Endpoint::parse("https://[::1]:9000").unwrap(),
-            Endpoint::Custom { scheme: "https".into(), host: "[::1]".into(), port: Some(9000) }
+            Endpoint::Custom {
+                scheme: "https".into(),
+                host: "[::1]".into(),
+                port: Some(9000)
+            }
         );
         assert!(Endpoint::parse("s3.amazonaws.com").is_err());
         assert!(Endpoint::parse("ftp://x").is_err());
@@ -263,11 +282,19 @@ mod tests {
 
     #[test]
     fn region_auto_and_invalid() {
-        let c = Connection::from_json(r#"{"access_key_id":"a","secret_access_key":"b","region":"auto"}"#).unwrap();
+        let c = Connection::from_json(
+            r#"{"access_key_id":"a","secret_access_key":"b","region":"auto"}"#,
+        )
+        .unwrap();
         assert_eq!(c.region, Region::Auto);
-        let e = Connection::from_json(r#"{"access_key_id":"a","secret_access_key":"b","region":"eu west"}"#).unwrap_err();
+        let e = Connection::from_json(
+            r#"{"access_key_id":"a","secret_access_key":"b","region":"eu west"}"#,
+        )
+        .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("/region"));
-        let e = Connection::from_json(r#"{"access_key_id":"a","secret_access_key":"b","regoin":"x"}"#).unwrap_err();
+        let e =
+            Connection::from_json(r#"{"access_key_id":"a","secret_access_key":"b","regoin":"x"}"#)
+                .unwrap_err();
         assert!(e.message.contains("regoin"), "{}", e.message);
     }
 }

@@ -44,7 +44,10 @@ mod tests {
 
     #[test]
     fn key_keeps_slashes_and_dots_and_encodes_the_rest_once() {
-        assert_eq!(encode_key("a b/+=:()&$@,;?%"), "a%20b/%2B%3D%3A%28%29%26%24%40%2C%3B%3F%25");
+        assert_eq!(
+            encode_key("a b/+=:()&$@,;?%"),
+            "a%20b/%2B%3D%3A%28%29%26%24%40%2C%3B%3F%25"
+        );
         assert_eq!(encode_key("x//../y/./z"), "x//../y/./z");
         assert_eq!(encode_key("über/日本"), "%C3%BCber/%E6%97%A5%E6%9C%AC");
         assert_eq!(encode_key("a~b-c_d.e"), "a~b-c_d.e");

@@ -57,7 +57,14 @@ pub struct S3Request {
 impl S3Request {
     /// A request with `method` and nothing else.
     pub fn new(method: &'static str) -> Self {
-        Self { method, bucket: None, key: None, query: Vec::new(), headers: Vec::new(), body: Body::Empty }
+        Self {
+            method,
+            bucket: None,
+            key: None,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Body::Empty,
+        }
     }
 
     /// Targets `bucket`.
@@ -166,25 +173,61 @@ mod tests {
     use super::*;
 
     fn conn(extra: &str) -> Connection {
-        Connection::from_json(&format!(r#"{{"access_key_id":"a","secret_access_key":"b"{extra}}}"#)).unwrap()
+        Connection::from_json(&format!(
+            r#"{{"access_key_id":"a","secret_access_key":"b"{extra}}}"#
+        ))
+        .unwrap()
     }
 
     #[test]
     fn aws_is_virtual_hosted_except_dotted_buckets() {
         let c = conn("");
-        assert_eq!(S3Request::new("GET").bucket("b").key("a b").url(&c, "eu-west-1"), "https://b.s3.eu-west-1.amazonaws.com/a%20b");
-        assert_eq!(S3Request::new("GET").bucket("b").url(&c, "us-east-1"), "https://b.s3.amazonaws.com/");
-        assert_eq!(S3Request::new("GET").bucket("my.bucket").key("k").url(&c, "us-east-1"), "https://s3.amazonaws.com/my.bucket/k");
-        assert_eq!(S3Request::new("GET").url(&c, "us-east-1"), "https://s3.amazonaws.com/");
+        assert_eq!(
+            S3Request::new("GET")
+                .bucket("b")
+                .key("a b")
+                .url(&c, "eu-west-1"),
+            "https://b.s3.eu-west-1.amazonaws.com/a%20b"
+        );
+        assert_eq!(
+            S3Request::new("GET").bucket("b").url(&c, "us-east-1"),
+            "https://b.s3.amazonaws.com/"
+        );
+        assert_eq!(
+            S3Request::new("GET")
+                .bucket("my.bucket")
+                .key("k")
+                .url(&c, "us-east-1"),
+            "https://s3.amazonaws.com/my.bucket/k"
+        );
+        assert_eq!(
+            S3Request::new("GET").url(&c, "us-east-1"),
+            "https://s3.amazonaws.com/"
+        );
     }
 
     #[test]
     fn custom_endpoints_are_path_style_by_default() {
         let c = conn(r#","endpoint":"http://127.0.0.1:3900""#);
-        let req = S3Request::new("GET").bucket("b").query("list-type", "2").query("prefix", "x/");
-        assert_eq!(req.url(&c, "garage"), "http://127.0.0.1:3900/b?list-type=2&prefix=x%2F");
-        assert_eq!(S3Request::new("GET").bucket("b").key("/x//y").url(&c, "garage"), "http://127.0.0.1:3900/b//x//y");
+        let req = S3Request::new("GET")
+            .bucket("b")
+            .query("list-type", "2")
+            .query("prefix", "x/");
+        assert_eq!(
+            req.url(&c, "garage"),
+            "http://127.0.0.1:3900/b?list-type=2&prefix=x%2F"
+        );
+        assert_eq!(
+            S3Request::new("GET")
+                .bucket("b")
+                .key("/x//y")
+                .url(&c, "garage"),
+            "http://127.0.0.1:3900/b//x//y"
+        );
         let v = conn(r#","endpoint":"https://s3.example.com","addressing":"virtual""#);
-        assert_eq!(S3Request::new("GET").bucket("b").key("k").url(&v, "r"), "https://b.s3.example.com/k");
+        assert_eq!(
+            S3Request::new("GET").bucket("b").key("k").url(&v, "r"),
+            "https://b.s3.example.com/k"
+        );
     }
 }

@@ -14,7 +14,11 @@ pub fn from_response(response: &HttpResponse) -> ConnectorError {
     let mut text = match (&code, &message) {
         (Some(code), Some(message)) => format!("S3 answered {} {code}: {message}", response.status),
         (Some(code), None) => format!("S3 answered {} {code}", response.status),
-        _ => format!("S3 answered {} {}", response.status, status_meaning(response.status)),
+        _ => format!(
+            "S3 answered {} {}",
+            response.status,
+            status_meaning(response.status)
+        ),
     };
     if let Some(hint) = hint_for(kind, code.as_deref()) {
         text.push_str(". ");
@@ -45,24 +49,50 @@ pub fn region_hint(response: &HttpResponse) -> Option<String> {
 fn kind_for(code: Option<&str>, message: Option<&str>, status: u16) -> ErrorKind {
     let message = message.unwrap_or_default().to_ascii_lowercase();
     match code {
-        Some("NoSuchKey" | "NoSuchBucket" | "NoSuchVersion" | "NoSuchUpload" | "NotFound") => ErrorKind::NotFound,
-        Some("InvalidAccessKeyId" | "SignatureDoesNotMatch" | "ExpiredToken" | "InvalidToken" | "TokenRefreshRequired" | "InvalidSecurity") => {
-            ErrorKind::Unauthorized
+        Some("NoSuchKey" | "NoSuchBucket" | "NoSuchVersion" | "NoSuchUpload" | "NotFound") => {
+            ErrorKind::NotFound
         }
+        Some(
+            "InvalidAccessKeyId"
+            | "SignatureDoesNotMatch"
+            | "ExpiredToken"
+            | "InvalidToken"
+            | "TokenRefreshRequired"
+            | "InvalidSecurity",
+        ) => ErrorKind::Unauthorized,
         // Garage reports unknown keys and bad signatures as AccessDenied; the message tells them apart.
         Some("AccessDenied")
-            if message.contains("invalid signature") || message.contains("no such key") || message.contains("has expired") =>
+            if message.contains("invalid signature")
+                || message.contains("no such key")
+                || message.contains("has expired") =>
         {
             ErrorKind::Unauthorized
         }
-        Some("AccessDenied" | "AllAccessDisabled" | "AccountProblem" | "InvalidObjectState") => ErrorKind::Forbidden,
+        Some("AccessDenied" | "AllAccessDisabled" | "AccountProblem" | "InvalidObjectState") => {
+            ErrorKind::Forbidden
+        }
         Some("NotImplemented") => ErrorKind::Unsupported,
-        Some("SlowDown" | "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequests") => ErrorKind::Throttled,
+        Some(
+            "SlowDown"
+            | "Throttling"
+            | "ThrottlingException"
+            | "RequestLimitExceeded"
+            | "TooManyRequests",
+        ) => ErrorKind::Throttled,
         Some("RequestTimeout" | "RequestTimeTooSkewed") if status == 400 => {
-            if code == Some("RequestTimeout") { ErrorKind::Timeout } else { ErrorKind::InvalidInput }
+            if code == Some("RequestTimeout") {
+                ErrorKind::Timeout
+            } else {
+                ErrorKind::InvalidInput
+            }
         }
         Some("InternalError" | "ServiceUnavailable") => ErrorKind::Unavailable,
-        Some("BucketNotEmpty" | "BucketAlreadyExists" | "BucketAlreadyOwnedByYou" | "OperationAborted") => ErrorKind::Conflict,
+        Some(
+            "BucketNotEmpty"
+            | "BucketAlreadyExists"
+            | "BucketAlreadyOwnedByYou"
+            | "OperationAborted",
+        ) => ErrorKind::Conflict,
         Some("PreconditionFailed" | "InvalidRange") => ErrorKind::PreconditionFailed,
         Some("EntityTooLarge" | "MaxMessageLengthExceeded") => ErrorKind::TooLarge,
         _ => match status {
@@ -100,9 +130,15 @@ fn status_meaning(status: u16) -> &'static str {
 
 fn hint_for(kind: ErrorKind, code: Option<&str>) -> Option<&'static str> {
     match (kind, code) {
-        (ErrorKind::Unsupported, _) => Some("This S3-compatible store does not implement this feature (Garage, for example, has no ACLs or versioning)"),
-        (ErrorKind::Unauthorized, _) => Some("Check the access key id and secret (and session token, if temporary)"),
-        (ErrorKind::Forbidden, _) => Some("The credentials lack a permission this operation needs; `describe` lists them"),
+        (ErrorKind::Unsupported, _) => Some(
+            "This S3-compatible store does not implement this feature (Garage, for example, has no ACLs or versioning)",
+        ),
+        (ErrorKind::Unauthorized, _) => {
+            Some("Check the access key id and secret (and session token, if temporary)")
+        }
+        (ErrorKind::Forbidden, _) => {
+            Some("The credentials lack a permission this operation needs; `describe` lists them")
+        }
         _ => None,
     }
 }
@@ -112,7 +148,12 @@ mod tests {
     use super::*;
 
     fn response(status: u16, body: &str) -> HttpResponse {
-        HttpResponse { status, headers: vec![("x-amz-request-id".into(), "RID".into())], body: body.as_bytes().to_vec(), file_size: None }
+        HttpResponse {
+            status,
+            headers: vec![("x-amz-request-id".into(), "RID".into())],
+            body: body.as_bytes().to_vec(),
+            file_size: None,
+        }
     }
 
     #[test]
@@ -127,7 +168,10 @@ mod tests {
             (409, "BucketNotEmpty", ErrorKind::Conflict, false),
         ];
         for (status, code, kind, retryable) in cases {
-            let err = from_response(&response(status, &format!("<Error><Code>{code}</Code><Message>m</Message></Error>")));
+            let err = from_response(&response(
+                status,
+                &format!("<Error><Code>{code}</Code><Message>m</Message></Error>"),
+            ));
             assert_eq!((err.kind, err.retryable), (kind, retryable), "{code}");
             assert_eq!(err.service_code.as_deref(), Some(code));
             assert_eq!(err.request_id.as_deref(), Some("RID"));
@@ -137,7 +181,10 @@ mod tests {
 
     #[test]
     fn garage_bad_signature_is_unauthorized_and_head_uses_status() {
-        let err = from_response(&response(403, "<Error><Code>AccessDenied</Code><Message>Forbidden: Invalid signature</Message></Error>"));
+        let err = from_response(&response(
+            403,
+            "<Error><Code>AccessDenied</Code><Message>Forbidden: Invalid signature</Message></Error>",
+        ));
         assert_eq!(err.kind, ErrorKind::Unauthorized);
         let err = from_response(&response(404, ""));
         assert_eq!(err.kind, ErrorKind::NotFound);
@@ -146,9 +193,13 @@ mod tests {
 
     #[test]
     fn region_from_header_or_body() {
-        let mut r = response(400, "<Error><Code>AuthorizationHeaderMalformed</Code><Region>garage</Region></Error>");
+        let mut r = response(
+            400,
+            "<Error><Code>AuthorizationHeaderMalformed</Code><Region>garage</Region></Error>",
+        );
         assert_eq!(region_hint(&r).as_deref(), Some("garage"));
-        r.headers.push(("x-amz-bucket-region".into(), "eu-west-3".into()));
+        r.headers
+            .push(("x-amz-bucket-region".into(), "eu-west-3".into()));
         assert_eq!(region_hint(&r).as_deref(), Some("eu-west-3"));
     }
 }

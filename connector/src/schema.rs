@@ -68,13 +68,17 @@ pub fn upload_properties() -> Value {
 
 /// Output of an upload.
 pub fn upload_output() -> Value {
-    object("Upload result", &["bucket", "key", "etag", "size"], json!({
-        "bucket": {"type": "string"},
-        "key": {"type": "string"},
-        "etag": {"type": "string"},
-        "size": {"type": "integer"},
-        "version_id": {"type": ["string", "null"]}
-    }))
+    object(
+        "Upload result",
+        &["bucket", "key", "etag", "size"],
+        json!({
+            "bucket": {"type": "string"},
+            "key": {"type": "string"},
+            "etag": {"type": "string"},
+            "size": {"type": "integer"},
+            "version_id": {"type": ["string", "null"]}
+        }),
+    )
 }
 
 /// Output fields describing an object (HEAD and GET).

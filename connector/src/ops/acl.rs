@@ -15,23 +15,36 @@ pub const PUT_OBJECT_ACL: Operation = Operation {
     title: "Put Object Acl",
     description: "Sets an object's access control list: a canned ACL, or explicit grants to canonical users, groups (AllUsers, AuthenticatedUsers, LogDelivery) or e-mail addresses. Stores without ACLs (e.g. Garage) answer `unsupported`.",
     input_schema: || {
-        object("Put Object Acl input", &["bucket", "key"], json!({
-            "bucket": schema::bucket(),
-            "key": schema::key(),
-            "version_id": schema::version_id(),
-            "acl": schema::canned_acl(),
-            "grants": {"type": "array", "title": "Grants", "minItems": 1, "items": {
-                "type": "object", "additionalProperties": false, "required": ["permission", "grantee_type", "grantee"],
-                "properties": {
-                    "permission": {"enum": ["READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL"]},
-                    "grantee_type": {"enum": ["canonical_user", "group", "email"]},
-                    "grantee": {"type": "string", "description": "Canonical user id, group name or URI, or e-mail address."}
-                }
-            }}
-        }))
+        object(
+            "Put Object Acl input",
+            &["bucket", "key"],
+            json!({
+                "bucket": schema::bucket(),
+                "key": schema::key(),
+                "version_id": schema::version_id(),
+                "acl": schema::canned_acl(),
+                "grants": {"type": "array", "title": "Grants", "minItems": 1, "items": {
+                    "type": "object", "additionalProperties": false, "required": ["permission", "grantee_type", "grantee"],
+                    "properties": {
+                        "permission": {"enum": ["READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL"]},
+                        "grantee_type": {"enum": ["canonical_user", "group", "email"]},
+                        "grantee": {"type": "string", "description": "Canonical user id, group name or URI, or e-mail address."}
+                    }
+                }}
+            }),
+        )
     },
-    output_schema: || object("Put Object Acl output", &["bucket", "key"], json!({"bucket": {"type": "string"}, "key": {"type": "string"}, "version_id": {"type": ["string", "null"]}})),
-    permissions: &[Permission { actions: &["s3:GetObject", "s3:PutObjectAcl"], resource: OBJECT_ARN }],
+    output_schema: || {
+        object(
+            "Put Object Acl output",
+            &["bucket", "key"],
+            json!({"bucket": {"type": "string"}, "key": {"type": "string"}, "version_id": {"type": ["string", "null"]}}),
+        )
+    },
+    permissions: &[Permission {
+        actions: &["s3:GetObject", "s3:PutObjectAcl"],
+        resource: OBJECT_ARN,
+    }],
     idempotent: true,
     run: put_object_acl,
 };
@@ -60,7 +73,10 @@ struct Grant {
 fn grantee_value(grant: &Grant, index: usize) -> Result<String> {
     let field = format!("/grants/{index}/grantee");
     if grant.grantee.is_empty() || grant.grantee.contains(['"', '\r', '\n']) {
-        return Err(ConnectorError::invalid_input(field, "grantee must be non-empty and contain no quotes or line breaks"));
+        return Err(ConnectorError::invalid_input(
+            field,
+            "grantee must be non-empty and contain no quotes or line breaks",
+        ));
     }
     Ok(match grant.grantee_type.as_str() {
         "canonical_user" => format!("id=\"{}\"", grant.grantee),
@@ -72,13 +88,21 @@ fn grantee_value(grant: &Grant, index: usize) -> Result<String> {
                 "LogDelivery" => "http://acs.amazonaws.com/groups/s3/LogDelivery",
                 uri if uri.starts_with("http://acs.amazonaws.com/groups/") => uri,
                 other => {
-                    return Err(ConnectorError::invalid_input(field, format!("group {other:?} is not AllUsers, AuthenticatedUsers, LogDelivery or an http://acs.amazonaws.com/groups/ URI")));
+                    return Err(ConnectorError::invalid_input(
+                        field,
+                        format!(
+                            "group {other:?} is not AllUsers, AuthenticatedUsers, LogDelivery or an http://acs.amazonaws.com/groups/ URI"
+                        ),
+                    ));
                 }
             };
             format!("uri=\"{uri}\"")
         }
         other => {
-            return Err(ConnectorError::invalid_input(format!("/grants/{index}/grantee_type"), format!("{other:?} is not canonical_user, group or email")));
+            return Err(ConnectorError::invalid_input(
+                format!("/grants/{index}/grantee_type"),
+                format!("{other:?} is not canonical_user, group or email"),
+            ));
         }
     })
 }
@@ -86,11 +110,23 @@ fn grantee_value(grant: &Grant, index: usize) -> Result<String> {
 /// The request headers for the ACL input: `x-amz-acl`, or one `x-amz-grant-*` per permission.
 fn acl_headers(input: &AclInput) -> Result<Vec<(String, String)>> {
     match (&input.acl, input.grants.is_empty()) {
-        (Some(_), false) => Err(ConnectorError::invalid_input("/grants", "give either `acl` (canned) or `grants`, not both")),
-        (None, true) => Err(ConnectorError::invalid_input("/acl", "give `acl` (e.g. \"public-read\") or `grants`")),
+        (Some(_), false) => Err(ConnectorError::invalid_input(
+            "/grants",
+            "give either `acl` (canned) or `grants`, not both",
+        )),
+        (None, true) => Err(ConnectorError::invalid_input(
+            "/acl",
+            "give `acl` (e.g. \"public-read\") or `grants`",
+        )),
         (Some(acl), true) => {
             if !super::headers::CANNED_ACLS.contains(&acl.as_str()) {
-                return Err(ConnectorError::invalid_input("/acl", format!("{acl:?} is not one of: {}", super::headers::CANNED_ACLS.join(", "))));
+                return Err(ConnectorError::invalid_input(
+                    "/acl",
+                    format!(
+                        "{acl:?} is not one of: {}",
+                        super::headers::CANNED_ACLS.join(", ")
+                    ),
+                ));
             }
             Ok(vec![("x-amz-acl".into(), acl.clone())])
         }
@@ -104,7 +140,12 @@ fn acl_headers(input: &AclInput) -> Result<Vec<(String, String)>> {
                     "WRITE_ACP" => "x-amz-grant-write-acp",
                     "FULL_CONTROL" => "x-amz-grant-full-control",
                     other => {
-                        return Err(ConnectorError::invalid_input(format!("/grants/{index}/permission"), format!("{other:?} is not READ, WRITE, READ_ACP, WRITE_ACP or FULL_CONTROL")));
+                        return Err(ConnectorError::invalid_input(
+                            format!("/grants/{index}/permission"),
+                            format!(
+                                "{other:?} is not READ, WRITE, READ_ACP, WRITE_ACP or FULL_CONTROL"
+                            ),
+                        ));
                     }
                 };
                 let value = grantee_value(grant, index)?;
@@ -113,7 +154,10 @@ fn acl_headers(input: &AclInput) -> Result<Vec<(String, String)>> {
                     None => by_permission.push((header.to_string(), vec![value])),
                 }
             }
-            Ok(by_permission.into_iter().map(|(h, v)| (h, v.join(", "))).collect())
+            Ok(by_permission
+                .into_iter()
+                .map(|(h, v)| (h, v.join(", ")))
+                .collect())
         }
     }
 }
@@ -131,7 +175,9 @@ fn put_object_acl(client: &mut Client<'_>, input: Value) -> Result<Value> {
         request = request.header(&name, value);
     }
     let response = client.send(&request)?;
-    Ok(json!({"bucket": input.bucket, "key": input.key, "version_id": response.header("x-amz-version-id")}))
+    Ok(
+        json!({"bucket": input.bucket, "key": input.key, "version_id": response.header("x-amz-version-id")}),
+    )
 }
 
 #[cfg(test)]
@@ -144,10 +190,23 @@ mod tests {
             {"permission": "READ", "grantee_type": "group", "grantee": "AllUsers"},
             {"permission": "READ", "grantee_type": "canonical_user", "grantee": "abc"},
             {"permission": "FULL_CONTROL", "grantee_type": "email", "grantee": "a@b.c"}
-        ]})).unwrap();
+        ]}))
+        .unwrap();
         let headers = acl_headers(&input).unwrap();
-        assert_eq!(headers[0], ("x-amz-grant-read".into(), "uri=\"http://acs.amazonaws.com/groups/global/AllUsers\", id=\"abc\"".into()));
-        assert_eq!(headers[1], ("x-amz-grant-full-control".into(), "emailAddress=\"a@b.c\"".into()));
+        assert_eq!(
+            headers[0],
+            (
+                "x-amz-grant-read".into(),
+                "uri=\"http://acs.amazonaws.com/groups/global/AllUsers\", id=\"abc\"".into()
+            )
+        );
+        assert_eq!(
+            headers[1],
+            (
+                "x-amz-grant-full-control".into(),
+                "emailAddress=\"a@b.c\"".into()
+            )
+        );
         let neither: AclInput = serde_json::from_value(json!({"bucket": "b", "key": "k"})).unwrap();
         assert!(acl_headers(&neither).is_err());
     }

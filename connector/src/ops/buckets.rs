@@ -18,14 +18,21 @@ pub const LIST_BUCKETS: Operation = Operation {
     description: "Lists the buckets the credentials own, with their creation dates.",
     input_schema: || object("List Buckets input", &[], json!({})),
     output_schema: || {
-        object("List Buckets output", &["buckets"], json!({
-            "buckets": {"type": "array", "items": {"type": "object", "properties": {
-                "name": {"type": "string"}, "creation_date": {"type": ["string", "null"]}, "region": {"type": ["string", "null"]}
-            }}},
-            "owner": {"type": ["object", "null"], "properties": {"id": {"type": ["string", "null"]}, "display_name": {"type": ["string", "null"]}}}
-        }))
+        object(
+            "List Buckets output",
+            &["buckets"],
+            json!({
+                "buckets": {"type": "array", "items": {"type": "object", "properties": {
+                    "name": {"type": "string"}, "creation_date": {"type": ["string", "null"]}, "region": {"type": ["string", "null"]}
+                }}},
+                "owner": {"type": ["object", "null"], "properties": {"id": {"type": ["string", "null"]}, "display_name": {"type": ["string", "null"]}}}
+            }),
+        )
     },
-    permissions: &[Permission { actions: &["s3:GetObject", "s3:ListAllMyBuckets"], resource: "*" }],
+    permissions: &[Permission {
+        actions: &["s3:GetObject", "s3:ListAllMyBuckets"],
+        resource: "*",
+    }],
     idempotent: true,
     run: list_buckets,
 };
@@ -39,7 +46,9 @@ fn list_buckets(client: &mut Client<'_>, _input: Value) -> Result<Value> {
         .into_iter()
         .map(|b| json!({"name": b.name, "creation_date": b.creation_date, "region": b.bucket_region}))
         .collect();
-    let owner = parsed.owner.map(|o| json!({"id": o.id, "display_name": o.display_name}));
+    let owner = parsed
+        .owner
+        .map(|o| json!({"id": o.id, "display_name": o.display_name}));
     Ok(json!({"buckets": buckets, "owner": owner}))
 }
 
@@ -58,8 +67,17 @@ pub const GET_BUCKET_LOCATION: Operation = Operation {
     title: "Get Bucket Location",
     description: "Returns the region a bucket lives in.",
     input_schema: || bucket_only_schema("Get Bucket Location input"),
-    output_schema: || object("Get Bucket Location output", &["bucket", "region"], json!({"bucket": {"type": "string"}, "region": {"type": "string"}})),
-    permissions: &[Permission { actions: &["s3:GetBucketLocation"], resource: BUCKET_ARN }],
+    output_schema: || {
+        object(
+            "Get Bucket Location output",
+            &["bucket", "region"],
+            json!({"bucket": {"type": "string"}, "region": {"type": "string"}}),
+        )
+    },
+    permissions: &[Permission {
+        actions: &["s3:GetBucketLocation"],
+        resource: BUCKET_ARN,
+    }],
     idempotent: true,
     run: get_bucket_location,
 };
@@ -67,7 +85,11 @@ pub const GET_BUCKET_LOCATION: Operation = Operation {
 fn get_bucket_location(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let input: BucketInput = parse(input)?;
     validate::bucket_name(&input.bucket)?;
-    let response = client.send(&S3Request::new("GET").bucket(&input.bucket).query("location", ""))?;
+    let response = client.send(
+        &S3Request::new("GET")
+            .bucket(&input.bucket)
+            .query("location", ""),
+    )?;
     let constraint = xml::element_text(&response.body, "LocationConstraint").unwrap_or_default();
     let region = match constraint.as_str() {
         "" => "us-east-1".to_string(),
@@ -92,14 +114,27 @@ pub const CREATE_BUCKET: Operation = Operation {
     title: "Create Bucket",
     description: "Creates a bucket, in `region` if given, else in the connection's region.",
     input_schema: || {
-        object("Create Bucket input", &["bucket"], json!({
-            "bucket": {"type": "string", "title": "Bucket", "minLength": 3, "maxLength": 63, "pattern": "^[a-z0-9][a-z0-9.-]*[a-z0-9]$"},
-            "region": {"type": "string", "title": "Region", "description": "Location constraint; defaults to the connection's region."},
-            "acl": {"title": "Canned ACL", "enum": ["private", "public-read", "public-read-write", "authenticated-read"], "x-group": "advanced"}
-        }))
+        object(
+            "Create Bucket input",
+            &["bucket"],
+            json!({
+                "bucket": {"type": "string", "title": "Bucket", "minLength": 3, "maxLength": 63, "pattern": "^[a-z0-9][a-z0-9.-]*[a-z0-9]$"},
+                "region": {"type": "string", "title": "Region", "description": "Location constraint; defaults to the connection's region."},
+                "acl": {"title": "Canned ACL", "enum": ["private", "public-read", "public-read-write", "authenticated-read"], "x-group": "advanced"}
+            }),
+        )
     },
-    output_schema: || object("Create Bucket output", &["bucket", "region"], json!({"bucket": {"type": "string"}, "region": {"type": "string"}, "location": {"type": ["string", "null"]}})),
-    permissions: &[Permission { actions: &["s3:CreateBucket"], resource: BUCKET_ARN }],
+    output_schema: || {
+        object(
+            "Create Bucket output",
+            &["bucket", "region"],
+            json!({"bucket": {"type": "string"}, "region": {"type": "string"}, "location": {"type": ["string", "null"]}}),
+        )
+    },
+    permissions: &[Permission {
+        actions: &["s3:CreateBucket"],
+        resource: BUCKET_ARN,
+    }],
     idempotent: false,
     run: create_bucket,
 };
@@ -112,9 +147,13 @@ fn create_bucket(client: &mut Client<'_>, input: Value) -> Result<Value> {
         (None, Region::Named(region)) => region.clone(),
         (None, Region::Auto) => "us-east-1".to_string(),
     };
-    let mut request = S3Request::new("PUT").bucket(&input.bucket).header_opt("x-amz-acl", input.acl.clone());
+    let mut request = S3Request::new("PUT")
+        .bucket(&input.bucket)
+        .header_opt("x-amz-acl", input.acl.clone());
     if region != "us-east-1" {
-        request = request.body(Body::Bytes(xml::create_bucket_document(&region).into_bytes()));
+        request = request.body(Body::Bytes(
+            xml::create_bucket_document(&region).into_bytes(),
+        ));
     }
     let response = client.send(&request)?;
     Ok(json!({"bucket": input.bucket, "region": region, "location": response.header("location")}))
@@ -126,8 +165,17 @@ pub const DELETE_BUCKET: Operation = Operation {
     title: "Delete Bucket",
     description: "Deletes an empty bucket.",
     input_schema: || bucket_only_schema("Delete Bucket input"),
-    output_schema: || object("Delete Bucket output", &["bucket", "deleted"], json!({"bucket": {"type": "string"}, "deleted": {"type": "boolean"}})),
-    permissions: &[Permission { actions: &["s3:DeleteBucket"], resource: BUCKET_ARN }],
+    output_schema: || {
+        object(
+            "Delete Bucket output",
+            &["bucket", "deleted"],
+            json!({"bucket": {"type": "string"}, "deleted": {"type": "boolean"}}),
+        )
+    },
+    permissions: &[Permission {
+        actions: &["s3:DeleteBucket"],
+        resource: BUCKET_ARN,
+    }],
     idempotent: true,
     run: delete_bucket,
 };

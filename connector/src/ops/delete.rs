@@ -20,14 +20,27 @@ pub const DELETE_OBJECT: Operation = Operation {
     id: "delete_object",
     title: "Delete Object",
     description: "Deletes an object, or one version of it. Deleting a missing key succeeds (S3 semantics).",
-    input_schema: || object("Delete Object input", &["bucket", "key"], json!({"bucket": schema::bucket(), "key": schema::key(), "version_id": schema::version_id()})),
-    output_schema: || {
-        object("Delete Object output", &["bucket", "key", "deleted"], json!({
-            "bucket": {"type": "string"}, "key": {"type": "string"}, "deleted": {"type": "boolean"},
-            "version_id": {"type": ["string", "null"]}, "delete_marker": {"type": "boolean"}
-        }))
+    input_schema: || {
+        object(
+            "Delete Object input",
+            &["bucket", "key"],
+            json!({"bucket": schema::bucket(), "key": schema::key(), "version_id": schema::version_id()}),
+        )
     },
-    permissions: &[Permission { actions: &["s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion"], resource: OBJECT_ARN }],
+    output_schema: || {
+        object(
+            "Delete Object output",
+            &["bucket", "key", "deleted"],
+            json!({
+                "bucket": {"type": "string"}, "key": {"type": "string"}, "deleted": {"type": "boolean"},
+                "version_id": {"type": ["string", "null"]}, "delete_marker": {"type": "boolean"}
+            }),
+        )
+    },
+    permissions: &[Permission {
+        actions: &["s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+        resource: OBJECT_ARN,
+    }],
     idempotent: true,
     run: delete_object,
 };
@@ -44,7 +57,10 @@ fn delete_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let input: DeleteInput = parse(input)?;
     validate::bucket_name(&input.bucket)?;
     validate::object_key("/key", &input.key)?;
-    let request = S3Request::new("DELETE").bucket(&input.bucket).key(&input.key).query_opt("versionId", input.version_id.clone());
+    let request = S3Request::new("DELETE")
+        .bucket(&input.bucket)
+        .key(&input.key)
+        .query_opt("versionId", input.version_id.clone());
     let response = client.send(&request)?;
     Ok(json!({
         "bucket": input.bucket,
@@ -61,24 +77,35 @@ pub const DELETE_OBJECTS: Operation = Operation {
     title: "Delete Multiple Objects",
     description: "Deletes up to 1000 objects in one request and reports, per key, whether it was deleted or why not.",
     input_schema: || {
-        object("Delete Multiple Objects input", &["bucket", "objects"], json!({
-            "bucket": schema::bucket(),
-            "objects": {"type": "array", "title": "Objects", "minItems": 1, "maxItems": MAX_BATCH, "items": {
-                "oneOf": [
-                    {"type": "string", "description": "A key."},
-                    {"type": "object", "additionalProperties": false, "required": ["key"], "properties": {"key": {"type": "string"}, "version_id": {"type": "string"}}}
-                ]
-            }},
-            "quiet": {"type": "boolean", "title": "Quiet", "default": false, "description": "Report only the failures.", "x-group": "advanced"}
-        }))
+        object(
+            "Delete Multiple Objects input",
+            &["bucket", "objects"],
+            json!({
+                "bucket": schema::bucket(),
+                "objects": {"type": "array", "title": "Objects", "minItems": 1, "maxItems": MAX_BATCH, "items": {
+                    "oneOf": [
+                        {"type": "string", "description": "A key."},
+                        {"type": "object", "additionalProperties": false, "required": ["key"], "properties": {"key": {"type": "string"}, "version_id": {"type": "string"}}}
+                    ]
+                }},
+                "quiet": {"type": "boolean", "title": "Quiet", "default": false, "description": "Report only the failures.", "x-group": "advanced"}
+            }),
+        )
     },
     output_schema: || {
-        object("Delete Multiple Objects output", &["deleted", "errors"], json!({
-            "deleted": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "version_id": {"type": ["string", "null"]}, "delete_marker": {"type": ["boolean", "null"]}}}},
-            "errors": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "version_id": {"type": ["string", "null"]}, "code": {"type": "string"}, "message": {"type": "string"}}}}
-        }))
+        object(
+            "Delete Multiple Objects output",
+            &["deleted", "errors"],
+            json!({
+                "deleted": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "version_id": {"type": ["string", "null"]}, "delete_marker": {"type": ["boolean", "null"]}}}},
+                "errors": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "version_id": {"type": ["string", "null"]}, "code": {"type": "string"}, "message": {"type": "string"}}}}
+            }),
+        )
     },
-    permissions: &[Permission { actions: &["s3:DeleteObject", "s3:DeleteObjectVersion"], resource: "arn:aws:s3:::{bucket}/*" }],
+    permissions: &[Permission {
+        actions: &["s3:DeleteObject", "s3:DeleteObjectVersion"],
+        resource: "arn:aws:s3:::{bucket}/*",
+    }],
     idempotent: true,
     run: delete_objects,
 };
@@ -108,7 +135,10 @@ fn delete_objects(client: &mut Client<'_>, input: Value) -> Result<Value> {
     if input.objects.is_empty() || input.objects.len() > MAX_BATCH {
         return Err(ConnectorError::invalid_input(
             "/objects",
-            format!("objects has {} entries; one request deletes 1 to {MAX_BATCH} (split larger batches)", input.objects.len()),
+            format!(
+                "objects has {} entries; one request deletes 1 to {MAX_BATCH} (split larger batches)",
+                input.objects.len()
+            ),
         ));
     }
     let mut identifiers = Vec::with_capacity(input.objects.len());
@@ -130,7 +160,13 @@ fn delete_objects(client: &mut Client<'_>, input: Value) -> Result<Value> {
         .body(Body::Bytes(document));
     let response = client.send(&request)?;
     let result: DeleteResult = xml::parse("DeleteObjects", &response.body)?;
-    let deleted: Vec<Value> = result.deleted.into_iter().map(|d| json!({"key": d.key, "version_id": d.version_id, "delete_marker": d.delete_marker})).collect();
+    let deleted: Vec<Value> = result
+        .deleted
+        .into_iter()
+        .map(
+            |d| json!({"key": d.key, "version_id": d.version_id, "delete_marker": d.delete_marker}),
+        )
+        .collect();
     let errors: Vec<Value> = result.errors.into_iter().map(|e| json!({"key": e.key, "version_id": e.version_id, "code": e.code, "message": e.message})).collect();
     Ok(json!({"bucket": input.bucket, "deleted": deleted, "errors": errors}))
 }

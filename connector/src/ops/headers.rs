@@ -73,9 +73,24 @@ impl ObjectOptions {
         let mut out = Vec::new();
         let content_type = self.content_type.as_deref().or(default_content_type);
         push(&mut out, "/content_type", "content-type", content_type)?;
-        push(&mut out, "/cache_control", "cache-control", self.cache_control.as_deref())?;
-        push(&mut out, "/content_disposition", "content-disposition", self.content_disposition.as_deref())?;
-        push(&mut out, "/content_encoding", "content-encoding", self.content_encoding.as_deref())?;
+        push(
+            &mut out,
+            "/cache_control",
+            "cache-control",
+            self.cache_control.as_deref(),
+        )?;
+        push(
+            &mut out,
+            "/content_disposition",
+            "content-disposition",
+            self.content_disposition.as_deref(),
+        )?;
+        push(
+            &mut out,
+            "/content_encoding",
+            "content-encoding",
+            self.content_encoding.as_deref(),
+        )?;
         if let Some(acl) = &self.acl {
             one_of("/acl", acl, CANNED_ACLS)?;
             out.push(("x-amz-acl".into(), acl.clone()));
@@ -86,25 +101,48 @@ impl ObjectOptions {
         }
         match (self.server_side_encryption.as_deref(), &self.kms_key_id) {
             (None, Some(_)) => {
-                return Err(ConnectorError::invalid_input("/kms_key_id", "kms_key_id needs server_side_encryption \"aws:kms\""));
+                return Err(ConnectorError::invalid_input(
+                    "/kms_key_id",
+                    "kms_key_id needs server_side_encryption \"aws:kms\"",
+                ));
             }
             (Some("AES256"), Some(_)) => {
-                return Err(ConnectorError::invalid_input("/kms_key_id", "kms_key_id applies only to server_side_encryption \"aws:kms\", not \"AES256\""));
+                return Err(ConnectorError::invalid_input(
+                    "/kms_key_id",
+                    "kms_key_id applies only to server_side_encryption \"aws:kms\", not \"AES256\"",
+                ));
             }
             (Some(sse), key) => {
                 one_of("/server_side_encryption", sse, &["AES256", "aws:kms"])?;
                 out.push(("x-amz-server-side-encryption".into(), sse.to_string()));
-                push(&mut out, "/kms_key_id", "x-amz-server-side-encryption-aws-kms-key-id", key.as_deref())?;
+                push(
+                    &mut out,
+                    "/kms_key_id",
+                    "x-amz-server-side-encryption-aws-kms-key-id",
+                    key.as_deref(),
+                )?;
             }
             (None, None) => {}
         }
         for (name, value) in &self.metadata {
             validate::header_token(&format!("/metadata/{name}"), name)?;
-            push(&mut out, &format!("/metadata/{name}"), &format!("x-amz-meta-{}", name.to_ascii_lowercase()), Some(value))?;
+            push(
+                &mut out,
+                &format!("/metadata/{name}"),
+                &format!("x-amz-meta-{}", name.to_ascii_lowercase()),
+                Some(value),
+            )?;
         }
         if !self.tags.is_empty() {
-            let pairs: Vec<(String, String)> = self.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-            out.push(("x-amz-tagging".into(), crate::encoding::query_string(&pairs)));
+            let pairs: Vec<(String, String)> = self
+                .tags
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            out.push((
+                "x-amz-tagging".into(),
+                crate::encoding::query_string(&pairs),
+            ));
         }
         Ok(out)
     }
@@ -114,17 +152,30 @@ fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<()> {
     if allowed.contains(&value) {
         Ok(())
     } else {
-        Err(ConnectorError::invalid_input(field, format!("{value:?} is not one of: {}", allowed.join(", "))))
+        Err(ConnectorError::invalid_input(
+            field,
+            format!("{value:?} is not one of: {}", allowed.join(", ")),
+        ))
     }
 }
 
 /// Adds header `name` when `value` is set, refusing values HTTP headers cannot carry.
-fn push(out: &mut Vec<(String, String)>, field: &str, name: &str, value: Option<&str>) -> Result<()> {
+fn push(
+    out: &mut Vec<(String, String)>,
+    field: &str,
+    name: &str,
+    value: Option<&str>,
+) -> Result<()> {
     let Some(value) = value else { return Ok(()) };
-    if !value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)) {
+    if !value
+        .bytes()
+        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+    {
         return Err(ConnectorError::invalid_input(
             field,
-            format!("{value:?} cannot be sent as an HTTP header: use printable ASCII only (encode other characters, e.g. RFC 2047 or percent-encoding)"),
+            format!(
+                "{value:?} cannot be sent as an HTTP header: use printable ASCII only (encode other characters, e.g. RFC 2047 or percent-encoding)"
+            ),
         ));
     }
     out.push((name.to_string(), value.trim().to_string()));
@@ -145,7 +196,10 @@ pub fn object_facts(response: &HttpResponse) -> Map<String, Value> {
             metadata.insert(key.to_string(), Value::String(value.clone()));
         }
     }
-    let length = response.header("content-length").and_then(|l| l.parse::<u64>().ok()).unwrap_or(0);
+    let length = response
+        .header("content-length")
+        .and_then(|l| l.parse::<u64>().ok())
+        .unwrap_or(0);
     let facts = json!({
         "content_length": length,
         "content_type": text("content-type"),
@@ -181,11 +235,28 @@ mod tests {
         let headers = options.headers(Some("text/plain")).unwrap();
         assert!(headers.contains(&("x-amz-meta-author".into(), "Ann".into())));
         assert!(headers.contains(&("x-amz-tagging".into(), "team=a%26b".into())));
-        assert!(headers.contains(&("x-amz-server-side-encryption-aws-kms-key-id".into(), "key-1".into())));
+        assert!(headers.contains(&(
+            "x-amz-server-side-encryption-aws-kms-key-id".into(),
+            "key-1".into()
+        )));
         assert!(headers.contains(&("content-type".into(), "text/plain".into())));
-        let bad = ObjectOptions { cache_control: Some("a\r\nb".into()), ..Default::default() };
-        assert_eq!(bad.headers(None).unwrap_err().field.as_deref(), Some("/cache_control"));
-        let bad = ObjectOptions { acl: Some("public".into()), ..Default::default() };
-        assert!(bad.headers(None).unwrap_err().message.contains("public-read"));
+        let bad = ObjectOptions {
+            cache_control: Some("a\r\nb".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            bad.headers(None).unwrap_err().field.as_deref(),
+            Some("/cache_control")
+        );
+        let bad = ObjectOptions {
+            acl: Some("public".into()),
+            ..Default::default()
+        };
+        assert!(
+            bad.headers(None)
+                .unwrap_err()
+                .message
+                .contains("public-read")
+        );
     }
 }

@@ -20,31 +20,42 @@ pub const LIST_OBJECTS: Operation = Operation {
     title: "List Bucket Objects",
     description: "Lists objects in a bucket, optionally under a prefix; with a delimiter, keys below the next delimiter are grouped into folders (common prefixes). Pages with continuation tokens, or fetches all pages.",
     input_schema: || {
-        object("List Bucket Objects input", &["bucket"], json!({
-            "bucket": schema::bucket(),
-            "prefix": {"type": "string", "title": "Prefix", "description": "Only keys that start with this, e.g. reports/2024/."},
-            "delimiter": {"type": "string", "title": "Delimiter", "description": "Group keys into folders at this character, usually /."},
-            "max_keys": {"type": "integer", "title": "Max keys per page", "minimum": 1, "maximum": 1000, "default": 1000},
-            "start_after": {"type": "string", "title": "Start after", "description": "List keys after this key.", "x-group": "advanced"},
-            "continuation_token": {"type": "string", "title": "Continuation token", "description": "next_continuation_token of the previous page.", "x-group": "advanced"},
-            "fetch_all": {"type": "boolean", "title": "Fetch all pages", "default": false},
-            "max_items": {"type": "integer", "title": "Max items (fetch all)", "minimum": 1, "default": DEFAULT_MAX_ITEMS, "x-group": "advanced"}
-        }))
+        object(
+            "List Bucket Objects input",
+            &["bucket"],
+            json!({
+                "bucket": schema::bucket(),
+                "prefix": {"type": "string", "title": "Prefix", "description": "Only keys that start with this, e.g. reports/2024/."},
+                "delimiter": {"type": "string", "title": "Delimiter", "description": "Group keys into folders at this character, usually /."},
+                "max_keys": {"type": "integer", "title": "Max keys per page", "minimum": 1, "maximum": 1000, "default": 1000},
+                "start_after": {"type": "string", "title": "Start after", "description": "List keys after this key.", "x-group": "advanced"},
+                "continuation_token": {"type": "string", "title": "Continuation token", "description": "next_continuation_token of the previous page.", "x-group": "advanced"},
+                "fetch_all": {"type": "boolean", "title": "Fetch all pages", "default": false},
+                "max_items": {"type": "integer", "title": "Max items (fetch all)", "minimum": 1, "default": DEFAULT_MAX_ITEMS, "x-group": "advanced"}
+            }),
+        )
     },
     output_schema: || {
-        object("List Bucket Objects output", &["objects", "folders", "is_truncated"], json!({
-            "bucket": {"type": "string"},
-            "objects": {"type": "array", "items": {"type": "object", "properties": {
-                "key": {"type": "string"}, "size": {"type": "integer"}, "etag": {"type": ["string", "null"]},
-                "last_modified": {"type": ["string", "null"]}, "storage_class": {"type": ["string", "null"]}
-            }}},
-            "folders": {"type": "array", "items": {"type": "string"}, "description": "Common prefixes."},
-            "is_truncated": {"type": "boolean"},
-            "next_continuation_token": {"type": ["string", "null"]},
-            "key_count": {"type": "integer"}
-        }))
+        object(
+            "List Bucket Objects output",
+            &["objects", "folders", "is_truncated"],
+            json!({
+                "bucket": {"type": "string"},
+                "objects": {"type": "array", "items": {"type": "object", "properties": {
+                    "key": {"type": "string"}, "size": {"type": "integer"}, "etag": {"type": ["string", "null"]},
+                    "last_modified": {"type": ["string", "null"]}, "storage_class": {"type": ["string", "null"]}
+                }}},
+                "folders": {"type": "array", "items": {"type": "string"}, "description": "Common prefixes."},
+                "is_truncated": {"type": "boolean"},
+                "next_continuation_token": {"type": ["string", "null"]},
+                "key_count": {"type": "integer"}
+            }),
+        )
     },
-    permissions: &[Permission { actions: &["s3:ListBucket", "s3:GetObject"], resource: BUCKET_ARN }],
+    permissions: &[Permission {
+        actions: &["s3:ListBucket", "s3:GetObject"],
+        resource: BUCKET_ARN,
+    }],
     idempotent: true,
     run: list_objects,
 };
@@ -74,7 +85,12 @@ fn list_objects(client: &mut Client<'_>, input: Value) -> Result<Value> {
     if let Some(max) = input.max_keys
         && !(1..=1000).contains(&max)
     {
-        return Err(ConnectorError::invalid_input("/max_keys", format!("max_keys is {max}; S3 returns 1 to 1000 keys per page (use fetch_all for more)")));
+        return Err(ConnectorError::invalid_input(
+            "/max_keys",
+            format!(
+                "max_keys is {max}; S3 returns 1 to 1000 keys per page (use fetch_all for more)"
+            ),
+        ));
     }
     let max_items = input.max_items.unwrap_or(DEFAULT_MAX_ITEMS);
     let mut objects = Vec::new();
@@ -88,7 +104,14 @@ fn list_objects(client: &mut Client<'_>, input: Value) -> Result<Value> {
             .query_opt("prefix", input.prefix.clone())
             .query_opt("delimiter", input.delimiter.clone())
             .query_opt("max-keys", input.max_keys.map(|m| m.to_string()))
-            .query_opt("start-after", if first { input.start_after.clone() } else { None })
+            .query_opt(
+                "start-after",
+                if first {
+                    input.start_after.clone()
+                } else {
+                    None
+                },
+            )
             .query_opt("continuation-token", token.clone());
         first = false;
         let response = client.send(&request)?;
@@ -96,7 +119,11 @@ fn list_objects(client: &mut Client<'_>, input: Value) -> Result<Value> {
         objects.extend(page.contents.into_iter().map(|o| {
             json!({"key": o.key, "size": o.size, "etag": o.etag.map(|e| unquote(&e)), "last_modified": o.last_modified, "storage_class": o.storage_class})
         }));
-        folders.extend(page.common_prefixes.into_iter().map(|p| Value::String(p.prefix)));
+        folders.extend(
+            page.common_prefixes
+                .into_iter()
+                .map(|p| Value::String(p.prefix)),
+        );
         token = page.next_continuation_token.filter(|_| page.is_truncated);
         let gathered = (objects.len() + folders.len()) as u64;
         if !input.fetch_all || token.is_none() || gathered >= max_items {

@@ -17,26 +17,37 @@ pub const GET_OBJECT_SIGNED_URL: Operation = Operation {
     title: "Get Object Signed Url",
     description: "Creates a presigned URL that lets anyone holding it GET (or PUT) the object until it expires (1 second to 7 days). No request is sent unless the region must be discovered. A presigned PUT needs s3:PutObject.",
     input_schema: || {
-        object("Get Object Signed Url input", &["bucket", "key"], json!({
-            "bucket": schema::bucket(),
-            "key": schema::key(),
-            "expires_in": {"type": "integer", "title": "Expires in (seconds)", "minimum": 1, "maximum": MAX_PRESIGN_EXPIRY.as_secs(), "default": 3600},
-            "method": {"enum": ["GET", "PUT"], "title": "Method", "default": "GET"},
-            "range": {"type": "string", "title": "Byte range (GET)", "description": "Signed into the URL: the client must send this Range header.", "x-group": "advanced"},
-            "version_id": schema::version_id(),
-            "content_type": {"type": "string", "title": "Content type (PUT)", "description": "Signed into the URL: the uploader must send this Content-Type.", "x-group": "advanced"}
-        }))
+        object(
+            "Get Object Signed Url input",
+            &["bucket", "key"],
+            json!({
+                "bucket": schema::bucket(),
+                "key": schema::key(),
+                "expires_in": {"type": "integer", "title": "Expires in (seconds)", "minimum": 1, "maximum": MAX_PRESIGN_EXPIRY.as_secs(), "default": 3600},
+                "method": {"enum": ["GET", "PUT"], "title": "Method", "default": "GET"},
+                "range": {"type": "string", "title": "Byte range (GET)", "description": "Signed into the URL: the client must send this Range header.", "x-group": "advanced"},
+                "version_id": schema::version_id(),
+                "content_type": {"type": "string", "title": "Content type (PUT)", "description": "Signed into the URL: the uploader must send this Content-Type.", "x-group": "advanced"}
+            }),
+        )
     },
     output_schema: || {
-        object("Get Object Signed Url output", &["url", "method", "expires_at"], json!({
-            "url": {"type": "string", "format": "uri"},
-            "method": {"type": "string"},
-            "expires_in": {"type": "integer"},
-            "expires_at": {"type": "string", "format": "date-time"},
-            "headers": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Headers the client must send with the URL."}
-        }))
+        object(
+            "Get Object Signed Url output",
+            &["url", "method", "expires_at"],
+            json!({
+                "url": {"type": "string", "format": "uri"},
+                "method": {"type": "string"},
+                "expires_in": {"type": "integer"},
+                "expires_at": {"type": "string", "format": "date-time"},
+                "headers": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Headers the client must send with the URL."}
+            }),
+        )
     },
-    permissions: &[Permission { actions: &["s3:GetObject"], resource: OBJECT_ARN }],
+    permissions: &[Permission {
+        actions: &["s3:GetObject"],
+        resource: OBJECT_ARN,
+    }],
     idempotent: true,
     run: signed_url,
 };
@@ -69,19 +80,45 @@ fn signed_url(client: &mut Client<'_>, input: Value) -> Result<Value> {
     if !(1..=max).contains(&input.expires_in) {
         return Err(ConnectorError::invalid_input(
             "/expires_in",
-            format!("expires_in is {} seconds; a presigned URL lives 1 to {max} seconds (7 days)", input.expires_in),
+            format!(
+                "expires_in is {} seconds; a presigned URL lives 1 to {max} seconds (7 days)",
+                input.expires_in
+            ),
         ));
     }
-    let method: &'static str = match input.method.as_deref().map(str::to_ascii_uppercase).as_deref() {
+    let method: &'static str = match input
+        .method
+        .as_deref()
+        .map(str::to_ascii_uppercase)
+        .as_deref()
+    {
         None | Some("GET") => "GET",
         Some("PUT") => "PUT",
-        Some(other) => return Err(ConnectorError::invalid_input("/method", format!("method {other:?} is not GET or PUT"))),
+        Some(other) => {
+            return Err(ConnectorError::invalid_input(
+                "/method",
+                format!("method {other:?} is not GET or PUT"),
+            ));
+        }
     };
     let mut headers = Map::new();
-    let mut request = S3Request::new(method).bucket(&input.bucket).key(&input.key).query_opt("versionId", input.version_id.clone());
+    let mut request = S3Request::new(method)
+        .bucket(&input.bucket)
+        .key(&input.key)
+        .query_opt("versionId", input.version_id.clone());
     match (method, &input.range, &input.content_type) {
-        ("PUT", Some(_), _) => return Err(ConnectorError::invalid_input("/range", "range applies to GET URLs only")),
-        ("GET", _, Some(_)) => return Err(ConnectorError::invalid_input("/content_type", "content_type applies to PUT URLs only")),
+        ("PUT", Some(_), _) => {
+            return Err(ConnectorError::invalid_input(
+                "/range",
+                "range applies to GET URLs only",
+            ));
+        }
+        ("GET", _, Some(_)) => {
+            return Err(ConnectorError::invalid_input(
+                "/content_type",
+                "content_type applies to PUT URLs only",
+            ));
+        }
         _ => {}
     }
     if let Some(range) = &input.range {

@@ -29,7 +29,10 @@ impl ObjectRef {
     fn request(&self, method: &'static str) -> Result<S3Request> {
         validate::bucket_name(&self.bucket)?;
         validate::object_key("/key", &self.key)?;
-        Ok(S3Request::new(method).bucket(&self.bucket).key(&self.key).query_opt("versionId", self.version_id.clone()))
+        Ok(S3Request::new(method)
+            .bucket(&self.bucket)
+            .key(&self.key)
+            .query_opt("versionId", self.version_id.clone()))
     }
 }
 
@@ -38,9 +41,24 @@ pub const HEAD_OBJECT: Operation = Operation {
     id: "head_object",
     title: "Head Object",
     description: "Returns an object's size, ETag, content type, last modified, storage class, version and user metadata without its body.",
-    input_schema: || object("Head Object input", &["bucket", "key"], json!({"bucket": schema::bucket(), "key": schema::key(), "version_id": schema::version_id()})),
-    output_schema: || object("Head Object output", &["content_length", "metadata"], facts_schema()),
-    permissions: &[Permission { actions: &["s3:GetObject"], resource: OBJECT_ARN }],
+    input_schema: || {
+        object(
+            "Head Object input",
+            &["bucket", "key"],
+            json!({"bucket": schema::bucket(), "key": schema::key(), "version_id": schema::version_id()}),
+        )
+    },
+    output_schema: || {
+        object(
+            "Head Object output",
+            &["content_length", "metadata"],
+            facts_schema(),
+        )
+    },
+    permissions: &[Permission {
+        actions: &["s3:GetObject"],
+        resource: OBJECT_ARN,
+    }],
     idempotent: true,
     run: head_object,
 };
@@ -58,7 +76,7 @@ struct GetInput {
     #[serde(default)]
     range: Option<String>,
     #[serde(default)]
-    output: OutputFormat,
+    format: OutputFormat,
     #[serde(default)]
     file: Option<String>,
     #[serde(default)]
@@ -75,31 +93,45 @@ pub const GET_OBJECT: Operation = Operation {
     title: "Get Object",
     description: "Downloads an object (or a byte range of it): inline as text, parsed JSON, CSV rows or base64, or streamed into a host file. Metadata comes alongside.",
     input_schema: || {
-        object("Get Object input", &["bucket", "key"], json!({
-            "bucket": schema::bucket(),
-            "key": schema::key(),
-            "version_id": schema::version_id(),
-            "range": {"type": "string", "title": "Byte range", "pattern": "^(bytes=)?(\\d+-\\d*|-\\d+)$", "description": "e.g. bytes=0-99, 100- or -500 (last 500 bytes)."},
-            "output": {"enum": ["text", "json", "csv", "base64", "file"], "title": "Output as", "default": "text",
-                       "x-enumLabels": {"text": "Text", "json": "Parsed JSON", "csv": "CSV rows", "base64": "Base64", "file": "Host file"}},
-            "file": {"type": "string", "title": "File name", "description": "With output file: the name in the host file store to write."},
-            "overwrite": {"type": "boolean", "title": "Overwrite file", "default": false},
-            "max_bytes": {"type": "integer", "title": "Max inline bytes", "minimum": 0, "maximum": MAX_INLINE_LIMIT, "default": DEFAULT_INLINE_LIMIT, "x-group": "advanced"},
-            "csv": {"type": "object", "title": "CSV options", "additionalProperties": false, "properties": {
-                "delimiter": {"type": "string", "default": ",", "minLength": 1, "maxLength": 1},
-                "has_header": {"type": "boolean", "default": true}
-            }, "x-group": "advanced"}
-        }))
+        object(
+            "Get Object input",
+            &["bucket", "key"],
+            json!({
+                "bucket": schema::bucket(),
+                "key": schema::key(),
+                "version_id": schema::version_id(),
+                "range": {"type": "string", "title": "Byte range", "pattern": "^(bytes=)?(\\d+-\\d*|-\\d+)$", "description": "e.g. bytes=0-99, 100- or -500 (last 500 bytes)."},
+                "format": {"enum": ["text", "json", "csv", "base64", "file"], "title": "Return the body as", "default": "text",
+                           "x-enumLabels": {"text": "Text", "json": "Parsed JSON", "csv": "CSV rows", "base64": "Base64", "file": "Host file"}},
+                "file": {"type": "string", "title": "File name", "description": "With format file: the name in the host file store to write."},
+                "overwrite": {"type": "boolean", "title": "Overwrite file", "default": false},
+                "max_bytes": {"type": "integer", "title": "Max inline bytes", "minimum": 0, "maximum": MAX_INLINE_LIMIT, "default": DEFAULT_INLINE_LIMIT, "x-group": "advanced"},
+                "csv": {"type": "object", "title": "CSV options", "additionalProperties": false, "properties": {
+                    "delimiter": {"type": "string", "default": ",", "minLength": 1, "maxLength": 1},
+                    "has_header": {"type": "boolean", "default": true}
+                }, "x-group": "advanced"}
+            }),
+        )
     },
     output_schema: || {
-        let base = object("Get Object output", &["content_length", "metadata"], facts_schema());
-        with_properties(base, json!({
-            "body": {"description": "The content: a string (text, base64), any JSON value (json) or an array of rows (csv); null for file output."},
-            "content_range": {"type": ["string", "null"]},
-            "file": {"type": ["object", "null"], "properties": {"name": {"type": "string"}, "size": {"type": "integer"}}}
-        }))
+        let base = object(
+            "Get Object output",
+            &["content_length", "metadata"],
+            facts_schema(),
+        );
+        with_properties(
+            base,
+            json!({
+                "body": {"description": "The content: a string (text, base64), any JSON value (json) or an array of rows (csv); null for file output."},
+                "content_range": {"type": ["string", "null"]},
+                "file": {"type": ["object", "null"], "properties": {"name": {"type": "string"}, "size": {"type": "integer"}}}
+            }),
+        )
     },
-    permissions: &[Permission { actions: &["s3:GetObject"], resource: OBJECT_ARN }],
+    permissions: &[Permission {
+        actions: &["s3:GetObject"],
+        resource: OBJECT_ARN,
+    }],
     idempotent: true,
     run: get_object,
 };
@@ -117,7 +149,12 @@ pub(super) fn range_header(range: &str) -> Result<String> {
         None => false,
     };
     if !valid {
-        return Err(ConnectorError::invalid_input("/range", format!("range {range:?} is not a byte range; use \"bytes=0-99\", \"100-\" or \"-500\"")));
+        return Err(ConnectorError::invalid_input(
+            "/range",
+            format!(
+                "range {range:?} is not a byte range; use \"bytes=0-99\", \"100-\" or \"-500\""
+            ),
+        ));
     }
     Ok(format!("bytes={spec}"))
 }
@@ -126,27 +163,52 @@ fn get_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let input: GetInput = parse(input)?;
     let range = input.range.as_deref().map(range_header).transpose()?;
     let request = input.target.request("GET")?.header_opt("range", range);
-    let sink = match (input.output, &input.file) {
-        (OutputFormat::File, Some(name)) => ResponseSink::File { name: name.clone(), overwrite: input.overwrite },
+    let sink = match (input.format, &input.file) {
+        (OutputFormat::File, Some(name)) => ResponseSink::File {
+            name: name.clone(),
+            overwrite: input.overwrite,
+        },
         (OutputFormat::File, None) => {
-            return Err(ConnectorError::invalid_input("/file", "output \"file\" needs `file`: the name to write in the host file store"));
+            return Err(ConnectorError::invalid_input(
+                "/file",
+                "format \"file\" needs `file`: the name to write in the host file store",
+            ));
         }
-        (_, Some(_)) => return Err(ConnectorError::invalid_input("/file", "`file` is only used with output \"file\"")),
+        (_, Some(_)) => {
+            return Err(ConnectorError::invalid_input(
+                "/file",
+                "`file` is only used with format \"file\"",
+            ));
+        }
         (_, None) => {
-            let limit = input.max_bytes.unwrap_or(DEFAULT_INLINE_LIMIT).min(MAX_INLINE_LIMIT);
+            let limit = input
+                .max_bytes
+                .unwrap_or(DEFAULT_INLINE_LIMIT)
+                .min(MAX_INLINE_LIMIT);
             ResponseSink::Memory { limit }
         }
     };
-    let response = client.send_to(&request, &sink).map_err(|e| explain_too_large(e, &sink))?;
+    let response = client
+        .send_to(&request, &sink)
+        .map_err(|e| explain_too_large(e, &sink))?;
     let mut out = object_facts(&response);
-    out.insert("content_range".into(), json!(response.header("content-range")));
+    out.insert(
+        "content_range".into(),
+        json!(response.header("content-range")),
+    );
     match &sink {
         ResponseSink::File { name, .. } => {
             out.insert("body".into(), Value::Null);
-            out.insert("file".into(), json!({"name": name, "size": response.file_size.unwrap_or(0)}));
+            out.insert(
+                "file".into(),
+                json!({"name": name, "size": response.file_size.unwrap_or(0)}),
+            );
         }
         ResponseSink::Memory { .. } => {
-            out.insert("body".into(), render(input.output, &response.body, &input.csv.unwrap_or_default())?);
+            out.insert(
+                "body".into(),
+                render(input.format, &response.body, &input.csv.unwrap_or_default())?,
+            );
             out.insert("file".into(), Value::Null);
         }
     }
@@ -156,7 +218,7 @@ fn get_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
 fn explain_too_large(mut error: ConnectorError, sink: &ResponseSink) -> ConnectorError {
     if let (ErrorKind::TooLarge, ResponseSink::Memory { limit }) = (error.kind, sink) {
         error.message = format!(
-            "the object is larger than {limit} bytes, the most returned inline; use output \"file\" to stream it to a host file, a `range`, or raise `max_bytes` (up to {MAX_INLINE_LIMIT})"
+            "the object is larger than {limit} bytes, the most returned inline; use format \"file\" to stream it to a host file, a `range`, or raise `max_bytes` (up to {MAX_INLINE_LIMIT})"
         );
         error.field = Some("/max_bytes".into());
     }

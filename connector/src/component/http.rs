@@ -1,0 +1,375 @@
+//! One HTTP exchange over `wasi:http/outgoing-handler`, streaming bodies through `wasi:io`.
+
+use super::files;
+use super::wasi::http::outgoing_handler;
+use super::wasi::http::types::{
+    ErrorCode, Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
+};
+use super::wasi::io::streams::{InputStream, OutputStream, StreamError};
+use super::workflow::connector::file_store;
+use crate::error::{ConnectorError, ErrorKind, Result};
+use crate::request::Body;
+use crate::transport::{HttpRequest, HttpResponse, ResponseSink};
+use std::time::Duration;
+
+/// Most bytes moved by one write or splice call.
+const CHUNK: u64 = 1024 * 1024;
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+const FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(600);
+const BETWEEN_BYTES_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Sends `request` and reads the answer: a 2xx body into `sink`, any other body into memory.
+pub fn send(request: &HttpRequest, sink: &ResponseSink) -> Result<HttpResponse> {
+    let outgoing = build_request(request)?;
+    let body = outgoing
+        .body()
+        .map_err(|_| ConnectorError::internal("the request body was already taken"))?;
+    let future = outgoing_handler::handle(outgoing, Some(request_options()))
+        .map_err(|code| transport_error(&request.url, code))?;
+    let written = write_body(&body, &request.body);
+    let finished = written.and_then(|()| {
+        OutgoingBody::finish(body, None).map_err(|code| transport_error(&request.url, code))
+    });
+    let pollable = future.subscribe();
+    pollable.block();
+    let response = match future.get() {
+        Some(Ok(Ok(response))) => response,
+        Some(Ok(Err(code))) => {
+            return Err(finished
+                .err()
+                .unwrap_or_else(|| transport_error(&request.url, code)));
+        }
+        Some(Err(())) | None => {
+            return Err(ConnectorError::internal(
+                "the HTTP response was already taken",
+            ));
+        }
+    };
+    let status = response.status();
+    let headers: Vec<(String, String)> = response
+        .headers()
+        .entries()
+        .into_iter()
+        .map(|(name, value)| {
+            (
+                name.to_ascii_lowercase(),
+                String::from_utf8_lossy(&value).into_owned(),
+            )
+        })
+        .collect();
+    let mut result = HttpResponse {
+        status,
+        headers,
+        body: Vec::new(),
+        file_size: None,
+    };
+    let incoming = response
+        .consume()
+        .map_err(|_| ConnectorError::internal("the response body was already taken"))?;
+    let success = result.is_success();
+    match sink {
+        ResponseSink::File { name, overwrite } if success => {
+            result.file_size = Some(body_to_file(
+                incoming,
+                name,
+                *overwrite,
+                expected_length(&result),
+            )?);
+        }
+        ResponseSink::Memory { limit } if success => result.body = read_body(incoming, *limit)?,
+        _ => result.body = read_body(incoming, 1024 * 1024)?,
+    }
+    // A failure to send the request body only matters when the server did not answer with an error.
+    if success && let Err(error) = finished {
+        return Err(error);
+    }
+    Ok(result)
+}
+
+fn request_options() -> RequestOptions {
+    let options = RequestOptions::new();
+    let _ = options.set_connect_timeout(Some(CONNECT_TIMEOUT.as_nanos() as u64));
+    let _ = options.set_first_byte_timeout(Some(FIRST_BYTE_TIMEOUT.as_nanos() as u64));
+    let _ = options.set_between_bytes_timeout(Some(BETWEEN_BYTES_TIMEOUT.as_nanos() as u64));
+    options
+}
+
+fn build_request(request: &HttpRequest) -> Result<OutgoingRequest> {
+    let fields = Fields::new();
+    for (name, value) in &request.headers {
+        fields
+            .append(name, &value.as_bytes().to_vec())
+            .map_err(|e| {
+                ConnectorError::invalid_input("", format!("header {name:?} cannot be sent: {e:?}"))
+            })?;
+    }
+    let outgoing = OutgoingRequest::new(fields);
+    let method = match request.method.as_str() {
+        "GET" => Method::Get,
+        "HEAD" => Method::Head,
+        "PUT" => Method::Put,
+        "POST" => Method::Post,
+        "DELETE" => Method::Delete,
+        other => Method::Other(other.to_string()),
+    };
+    let (scheme, rest) = request
+        .url
+        .split_once("://")
+        .ok_or_else(|| ConnectorError::internal(format!("bad URL {}", request.url)))?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let scheme = if scheme == "https" {
+        Scheme::Https
+    } else {
+        Scheme::Http
+    };
+    let invalid = |what: &str| {
+        ConnectorError::internal(format!(
+            "the host rejected the request {what} of {}",
+            request.url
+        ))
+    };
+    outgoing
+        .set_method(&method)
+        .map_err(|()| invalid("method"))?;
+    outgoing
+        .set_scheme(Some(&scheme))
+        .map_err(|()| invalid("scheme"))?;
+    outgoing
+        .set_authority(Some(authority))
+        .map_err(|()| invalid("authority"))?;
+    outgoing
+        .set_path_with_query(Some(path))
+        .map_err(|()| invalid("path"))?;
+    Ok(outgoing)
+}
+
+/// Writes the request body. A `Closed` from the final flush after every byte was written is a
+/// success (hyper may drop the channel once the last byte is queued); `OutgoingBody::finish`
+/// then checks the length.
+fn write_body(body: &OutgoingBody, source: &Body) -> Result<()> {
+    let stream = body
+        .write()
+        .map_err(|()| ConnectorError::internal("the request body stream was already taken"))?;
+    let result = match source {
+        Body::Empty => Ok(()),
+        Body::Bytes(bytes) => write_all(&stream, bytes),
+        Body::File { name, offset, size } => {
+            let input = file_store::open_read(name, *offset).map_err(files::error)?;
+            splice_exact(&stream, &input, *size, name)
+        }
+    };
+    let flushed = result.and_then(|()| flush(&stream));
+    drop(stream);
+    flushed
+}
+
+fn write_all(stream: &OutputStream, mut data: &[u8]) -> Result<()> {
+    while !data.is_empty() {
+        let permit = stream
+            .check_write()
+            .map_err(|e| send_error(e, data.len() as u64))?;
+        if permit == 0 {
+            stream.subscribe().block();
+            continue;
+        }
+        let n = (permit.min(CHUNK) as usize).min(data.len());
+        stream
+            .write(&data[..n])
+            .map_err(|e| send_error(e, data.len() as u64))?;
+        data = &data[n..];
+    }
+    Ok(())
+}
+
+fn splice_exact(stream: &OutputStream, input: &InputStream, size: u64, name: &str) -> Result<()> {
+    let mut remaining = size;
+    while remaining > 0 {
+        match stream.blocking_splice(input, remaining.min(CHUNK)) {
+            Ok(n) => remaining -= n.min(remaining),
+            Err(StreamError::Closed) if input_is_done(input) => {
+                return Err(ConnectorError::internal(format!(
+                    "{name:?} ended {remaining} bytes early; was it changed during the upload?"
+                )));
+            }
+            Err(e) => return Err(send_error(e, remaining)),
+        }
+    }
+    Ok(())
+}
+
+/// Whether `input` has nothing more to give (the file ended), as opposed to the output closing.
+fn input_is_done(input: &InputStream) -> bool {
+    matches!(input.read(0), Err(StreamError::Closed))
+}
+
+fn flush(stream: &OutputStream) -> Result<()> {
+    match stream.flush() {
+        Ok(()) | Err(StreamError::Closed) => {}
+        Err(e) => return Err(send_error(e, 0)),
+    }
+    stream.subscribe().block();
+    match stream.check_write() {
+        Ok(_) | Err(StreamError::Closed) => Ok(()),
+        Err(e) => Err(send_error(e, 0)),
+    }
+}
+
+fn send_error(error: StreamError, remaining: u64) -> ConnectorError {
+    let detail = match error {
+        StreamError::LastOperationFailed(e) => e.to_debug_string(),
+        StreamError::Closed => "the connection closed".to_string(),
+    };
+    ConnectorError::new(
+        ErrorKind::Unavailable,
+        format!("sending the request body failed with {remaining} bytes left: {detail}"),
+    )
+}
+
+fn expected_length(response: &HttpResponse) -> Option<u64> {
+    response
+        .header("content-length")
+        .and_then(|l| l.parse().ok())
+}
+
+fn read_body(incoming: IncomingBody, limit: u64) -> Result<Vec<u8>> {
+    let stream = incoming
+        .stream()
+        .map_err(|()| ConnectorError::internal("the response stream was already taken"))?;
+    let mut body = Vec::new();
+    loop {
+        match stream.blocking_read(CHUNK) {
+            Ok(chunk) => {
+                if body.len() as u64 + chunk.len() as u64 > limit {
+                    return Err(ConnectorError::new(
+                        ErrorKind::TooLarge,
+                        format!("the response is larger than {limit} bytes"),
+                    ));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Err(StreamError::Closed) => break,
+            Err(e) => return Err(receive_error(e)),
+        }
+    }
+    drop(stream);
+    drop(IncomingBody::finish(incoming));
+    Ok(body)
+}
+
+/// Streams the body into a host file, committing it only when every byte arrived.
+fn body_to_file(
+    incoming: IncomingBody,
+    name: &str,
+    overwrite: bool,
+    expected: Option<u64>,
+) -> Result<u64> {
+    let writer = file_store::create(name, overwrite).map_err(files::error)?;
+    let output = writer.contents().map_err(files::error)?;
+    let input = incoming
+        .stream()
+        .map_err(|()| ConnectorError::internal("the response stream was already taken"))?;
+    let mut written: u64 = 0;
+    loop {
+        match output.blocking_splice(&input, CHUNK) {
+            Ok(n) => written += n,
+            Err(StreamError::Closed) if input_is_done(&input) => break,
+            Err(StreamError::Closed) => {
+                return Err(files::stream_error("writing the file", StreamError::Closed));
+            }
+            Err(e) => return Err(receive_error(e)),
+        }
+    }
+    output
+        .blocking_flush()
+        .map_err(|e| files::stream_error("writing the file", e))?;
+    drop(output);
+    drop(input);
+    drop(IncomingBody::finish(incoming));
+    if let Some(expected) = expected
+        && expected != written
+    {
+        return Err(ConnectorError::new(
+            ErrorKind::Unavailable,
+            format!(
+                "the download was cut short: {written} of {expected} bytes arrived; {name:?} was not written"
+            ),
+        ));
+    }
+    writer.commit().map_err(files::error)
+}
+
+fn receive_error(error: StreamError) -> ConnectorError {
+    let detail = match error {
+        StreamError::LastOperationFailed(e) => e.to_debug_string(),
+        StreamError::Closed => "closed".to_string(),
+    };
+    ConnectorError::new(
+        ErrorKind::Unavailable,
+        format!("reading the response failed: {detail}"),
+    )
+}
+
+/// A typed error for a wasi:http failure to reach `url`.
+fn transport_error(url: &str, code: ErrorCode) -> ConnectorError {
+    let host = url
+        .split("://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or(url);
+    let (kind, message) = match &code {
+        ErrorCode::HttpRequestDenied => (
+            ErrorKind::Denied,
+            format!(
+                "the host's egress policy does not allow requests to {host}; ask the operator to allow it, or check the endpoint"
+            ),
+        ),
+        ErrorCode::DnsError(e) => (
+            ErrorKind::Unavailable,
+            format!(
+                "cannot resolve {host} ({:?}); check the endpoint and region",
+                e.rcode
+            ),
+        ),
+        ErrorCode::ConnectionRefused => (
+            ErrorKind::Unavailable,
+            format!("{host} refused the connection; is the server running?"),
+        ),
+        ErrorCode::ConnectionTimeout
+        | ErrorCode::ConnectionReadTimeout
+        | ErrorCode::ConnectionWriteTimeout
+        | ErrorCode::HttpResponseTimeout => (
+            ErrorKind::Timeout,
+            format!("{host} did not answer in time ({code:?})"),
+        ),
+        ErrorCode::TlsProtocolError
+        | ErrorCode::TlsCertificateError
+        | ErrorCode::TlsAlertReceived(_) => (
+            ErrorKind::Unavailable,
+            format!("TLS with {host} failed ({code:?})"),
+        ),
+        ErrorCode::HttpRequestBodySize(_) => (
+            ErrorKind::Internal,
+            format!("the request body did not match its length ({code:?})"),
+        ),
+        ErrorCode::HttpResponseBodySize(_) => (
+            ErrorKind::TooLarge,
+            format!("the response from {host} exceeds the host's size limit"),
+        ),
+        other => (
+            ErrorKind::Unavailable,
+            format!("the request to {host} failed: {other:?}"),
+        ),
+    };
+    let retryable = matches!(kind, ErrorKind::Unavailable | ErrorKind::Timeout)
+        && !matches!(
+            code,
+            ErrorCode::TlsCertificateError | ErrorCode::DnsError(_)
+        );
+    ConnectorError {
+        retryable,
+        ..ConnectorError::new(kind, message)
+    }
+}

@@ -1,0 +1,39 @@
+//! [`Transport`] on the component's imports: wasi:http, the file store, clocks and random.
+
+use super::wasi::clocks::{monotonic_clock, wall_clock};
+use super::wasi::random::random;
+use super::{files, http};
+use crate::error::Result;
+use crate::transport::{HttpRequest, HttpResponse, ResponseSink, Transport};
+use std::time::{Duration, SystemTime};
+
+/// The transport of one invocation.
+#[derive(Default)]
+pub struct WasiTransport;
+
+impl Transport for WasiTransport {
+    fn send(&mut self, request: &HttpRequest, sink: &ResponseSink) -> Result<HttpResponse> {
+        http::send(request, sink)
+    }
+
+    fn now(&self) -> SystemTime {
+        let now = wall_clock::now();
+        SystemTime::UNIX_EPOCH + Duration::new(now.seconds, now.nanoseconds)
+    }
+
+    fn sleep(&mut self, duration: Duration) {
+        monotonic_clock::subscribe_duration(duration.as_nanos() as u64).block();
+    }
+
+    fn random_u64(&mut self) -> u64 {
+        random::get_random_u64()
+    }
+
+    fn file_size(&mut self, name: &str) -> Result<u64> {
+        files::size(name)
+    }
+
+    fn file_sha256(&mut self, name: &str, offset: u64, size: u64) -> Result<String> {
+        files::sha256(name, offset, size)
+    }
+}

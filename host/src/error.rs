@@ -1,0 +1,30 @@
+//! Host failures: anything that stops an invocation before the guest could answer.
+
+use std::time::Duration;
+
+/// Why the host could not run an invocation. The host stays usable after every one of these.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HostError {
+    /// The component could not be compiled or loaded.
+    #[error("cannot load the component: {0:#}")]
+    Load(wasmtime::Error),
+    /// The component could not be instantiated.
+    #[error("cannot instantiate the component: {0:#}")]
+    Instantiate(wasmtime::Error),
+    /// The guest trapped; its instance was discarded.
+    #[error("the connector crashed (trap): {0}")]
+    Trap(String),
+    /// The invocation ran past its time limit; its instance was discarded.
+    #[error("the invocation exceeded its time limit of {0:?}")]
+    TimeLimit(Duration),
+    /// The guest tried to grow its memory past the limit; its instance was discarded.
+    #[error("the connector exceeded its memory limit of {0} bytes")]
+    MemoryLimit(usize),
+    /// The policy is invalid.
+    #[error("invalid policy: {0}")]
+    Policy(String),
+    /// The compiled-component cache could not be used.
+    #[error("compiled-component cache: {0}")]
+    Cache(#[from] std::io::Error),
+}

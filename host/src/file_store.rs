@@ -1,0 +1,278 @@
+//! The `file-store` import: names resolve inside one granted directory, nothing else. Downloads
+//! are written to a temporary file beside the target and renamed on commit, so a failed or
+//! interrupted download never leaves a partial file under the real name.
+
+use crate::bindings::file_store::{FileError, FileStat, Host, HostFileWriter};
+use crate::state::HostState;
+use std::io::SeekFrom;
+use std::path::{Component, Path, PathBuf};
+use tokio::io::AsyncSeekExt;
+use wasmtime::component::Resource;
+use wasmtime_wasi::p2::pipe::{AsyncReadStream, AsyncWriteStream};
+use wasmtime_wasi::p2::{DynInputStream, DynOutputStream};
+
+/// How many bytes the file writer buffers ahead of the disk.
+const WRITE_BUDGET: usize = 1024 * 1024;
+
+/// A file being written: a temporary file, renamed to its name on commit, removed otherwise.
+pub struct FileWriter {
+    temp: PathBuf,
+    target: PathBuf,
+    overwrite: bool,
+    file: Option<std::fs::File>,
+    committed: bool,
+}
+
+impl Drop for FileWriter {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// Resolves a guest file name inside `root`: relative, no `..`, no symlink leading outside.
+pub fn resolve(root: &Path, name: &str) -> Result<PathBuf, FileError> {
+    let invalid = |why: &str| FileError::InvalidName(format!("{name:?} {why}"));
+    if name.is_empty() {
+        return Err(invalid("is empty"));
+    }
+    let relative = Path::new(name);
+    for component in relative.components() {
+        match component {
+            Component::Normal(_) | Component::CurDir => {}
+            Component::ParentDir => return Err(invalid("contains '..'")),
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(invalid("is absolute; names are relative to the file store"));
+            }
+        }
+    }
+    let path = root.join(relative);
+    // Follow symlinks of whatever exists and make sure it is still inside the root.
+    let mut existing = path.as_path();
+    while !existing.exists() {
+        existing = match existing.parent() {
+            Some(parent) => parent,
+            None => break,
+        };
+    }
+    let real = existing
+        .canonicalize()
+        .map_err(|e| FileError::Io(e.to_string()))?;
+    if !real.starts_with(root) {
+        return Err(FileError::Denied(format!(
+            "{name:?} leads outside the file store"
+        )));
+    }
+    Ok(path)
+}
+
+impl HostState {
+    fn file_root(&self) -> Result<&Path, FileError> {
+        self.files
+            .root
+            .as_deref()
+            .ok_or_else(|| FileError::Denied("this host grants no file store".into()))
+    }
+}
+
+fn io_error(name: &str, error: std::io::Error) -> FileError {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => FileError::NotFound(name.to_string()),
+        std::io::ErrorKind::PermissionDenied => FileError::Denied(format!("{name}: {error}")),
+        std::io::ErrorKind::AlreadyExists => FileError::AlreadyExists(name.to_string()),
+        _ => FileError::Io(format!("{name}: {error}")),
+    }
+}
+
+impl Host for HostState {
+    fn stat(&mut self, name: String) -> wasmtime::Result<Result<FileStat, FileError>> {
+        let result = (|| {
+            let path = resolve(self.file_root()?, &name)?;
+            let meta = std::fs::metadata(&path).map_err(|e| io_error(&name, e))?;
+            if !meta.is_file() {
+                return Err(FileError::InvalidName(format!(
+                    "{name:?} is not a regular file"
+                )));
+            }
+            Ok(FileStat { size: meta.len() })
+        })();
+        Ok(result)
+    }
+
+    fn open_read(
+        &mut self,
+        name: String,
+        offset: u64,
+    ) -> wasmtime::Result<Result<Resource<DynInputStream>, FileError>> {
+        let opened = (|| {
+            let path = resolve(self.file_root()?, &name)?;
+            let file = std::fs::File::open(&path).map_err(|e| io_error(&name, e))?;
+            if !file.metadata().map_err(|e| io_error(&name, e))?.is_file() {
+                return Err(FileError::InvalidName(format!(
+                    "{name:?} is not a regular file"
+                )));
+            }
+            Ok(file)
+        })();
+        let file = match opened {
+            Ok(file) => file,
+            Err(e) => return Ok(Err(e)),
+        };
+        let mut file = tokio::fs::File::from_std(file);
+        let reader = async move {
+            file.seek(SeekFrom::Start(offset)).await?;
+            Ok::<_, std::io::Error>(file)
+        };
+        let stream = AsyncReadStream::new(SeekThenRead::Pending(Box::pin(reader)));
+        let resource = self.table.push(Box::new(stream) as DynInputStream)?;
+        Ok(Ok(resource))
+    }
+
+    fn create(
+        &mut self,
+        name: String,
+        overwrite: bool,
+    ) -> wasmtime::Result<Result<Resource<FileWriter>, FileError>> {
+        let created = (|| {
+            if !self.files.writable {
+                return Err(FileError::Denied(
+                    "this host grants the file store read-only".into(),
+                ));
+            }
+            let target = resolve(self.file_root()?, &name)?;
+            if !overwrite && target.exists() {
+                return Err(FileError::AlreadyExists(name.clone()));
+            }
+            let parent = target
+                .parent()
+                .ok_or_else(|| FileError::InvalidName(name.clone()))?;
+            std::fs::create_dir_all(parent).map_err(|e| io_error(&name, e))?;
+            let file_name = target
+                .file_name()
+                .and_then(|f| f.to_str())
+                .unwrap_or("download");
+            let temp = parent.join(format!(
+                ".{file_name}.partial-{}",
+                std::process::id() as u64 * 1_000_003 + rand_suffix()
+            ));
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&temp)
+                .map_err(|e| io_error(&name, e))?;
+            Ok(FileWriter {
+                temp,
+                target,
+                overwrite,
+                file: Some(file),
+                committed: false,
+            })
+        })();
+        match created {
+            Ok(writer) => Ok(Ok(self.table.push(writer)?)),
+            Err(e) => Ok(Err(e)),
+        }
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64)
+        .unwrap_or(0)
+}
+
+impl HostFileWriter for HostState {
+    fn contents(
+        &mut self,
+        writer: Resource<FileWriter>,
+    ) -> wasmtime::Result<Result<Resource<DynOutputStream>, FileError>> {
+        let file = self.table.get_mut(&writer)?.file.take();
+        let Some(file) = file else {
+            return Ok(Err(FileError::Io(
+                "contents() was already called for this file".into(),
+            )));
+        };
+        let stream = AsyncWriteStream::new(WRITE_BUDGET, tokio::fs::File::from_std(file));
+        let resource = self
+            .table
+            .push_child(Box::new(stream) as DynOutputStream, &writer)?;
+        Ok(Ok(resource))
+    }
+
+    fn commit(&mut self, writer: Resource<FileWriter>) -> wasmtime::Result<Result<u64, FileError>> {
+        let writer = self.table.get_mut(&writer)?;
+        let name = writer.target.display().to_string();
+        let result = (|| {
+            let synced = std::fs::File::open(&writer.temp).and_then(|f| f.sync_all().map(|()| f));
+            let size = synced
+                .and_then(|f| f.metadata())
+                .map_err(|e| io_error(&name, e))?
+                .len();
+            if !writer.overwrite && writer.target.exists() {
+                return Err(FileError::AlreadyExists(name.clone()));
+            }
+            std::fs::rename(&writer.temp, &writer.target).map_err(|e| io_error(&name, e))?;
+            writer.committed = true;
+            Ok(size)
+        })();
+        Ok(result)
+    }
+
+    fn drop(&mut self, writer: Resource<FileWriter>) -> wasmtime::Result<()> {
+        self.table.delete(writer)?;
+        Ok(())
+    }
+}
+
+/// An `AsyncRead` that first seeks, then reads.
+enum SeekThenRead {
+    Pending(std::pin::Pin<Box<dyn Future<Output = std::io::Result<tokio::fs::File>> + Send>>),
+    Ready(tokio::fs::File),
+}
+
+impl tokio::io::AsyncRead for SeekThenRead {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        loop {
+            match &mut *self {
+                SeekThenRead::Pending(future) => {
+                    let file = std::task::ready!(future.as_mut().poll(cx))?;
+                    *self = SeekThenRead::Ready(file);
+                }
+                SeekThenRead::Ready(file) => return std::pin::Pin::new(file).poll_read(cx, buf),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_stay_inside_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        assert!(resolve(&root, "a/b.txt").is_ok());
+        assert!(matches!(
+            resolve(&root, "../x"),
+            Err(FileError::InvalidName(_))
+        ));
+        assert!(matches!(
+            resolve(&root, "/etc/passwd"),
+            Err(FileError::InvalidName(_))
+        ));
+        assert!(matches!(resolve(&root, ""), Err(FileError::InvalidName(_))));
+        std::os::unix::fs::symlink("/etc", root.join("link")).unwrap();
+        assert!(matches!(
+            resolve(&root, "link/passwd"),
+            Err(FileError::Denied(_))
+        ));
+    }
+}

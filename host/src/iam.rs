@@ -1,0 +1,138 @@
+//! The minimal IAM policy for chosen operations and buckets, from the permissions each operation
+//! declares in the connector's manifest.
+
+use crate::bindings::ConnectorInfo;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Builds an IAM policy document granting exactly what `operations` need on `buckets`
+/// (objects: every key, or keys under `key_prefix`).
+pub fn minimal_policy(
+    info: &ConnectorInfo,
+    operations: &[String],
+    buckets: &[String],
+    key_prefix: Option<&str>,
+) -> Result<Value, String> {
+    if operations.is_empty() {
+        return Err("name at least one operation".into());
+    }
+    let mut actions_by_resource: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for id in operations {
+        let wanted = id.replace('-', "_");
+        let op = info
+            .operations
+            .iter()
+            .find(|o| o.id == wanted)
+            .ok_or_else(|| {
+                let known: Vec<&str> = info.operations.iter().map(|o| o.id.as_str()).collect();
+                format!("unknown operation {id:?}; known: {}", known.join(", "))
+            })?;
+        for permission in &op.permissions {
+            for resource in expand(&permission.resource, buckets, key_prefix)? {
+                actions_by_resource
+                    .entry(resource)
+                    .or_default()
+                    .extend(permission.actions.iter().cloned());
+            }
+        }
+    }
+    let mut by_actions: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
+    for (resource, actions) in actions_by_resource {
+        by_actions
+            .entry(actions.into_iter().collect())
+            .or_default()
+            .push(resource);
+    }
+    let statements: Vec<Value> = by_actions
+        .into_iter()
+        .enumerate()
+        .map(|(i, (actions, resources))| json!({"Sid": format!("S3Connector{}", i + 1), "Effect": "Allow", "Action": actions, "Resource": resources}))
+        .collect();
+    Ok(json!({"Version": "2012-10-17", "Statement": statements}))
+}
+
+fn expand(
+    pattern: &str,
+    buckets: &[String],
+    key_prefix: Option<&str>,
+) -> Result<Vec<String>, String> {
+    if !pattern.contains('{') {
+        return Ok(vec![pattern.to_string()]);
+    }
+    if buckets.is_empty() {
+        return Err("name at least one bucket (--bucket)".into());
+    }
+    let key = format!("{}*", key_prefix.unwrap_or(""));
+    Ok(buckets
+        .iter()
+        .map(|bucket| {
+            pattern
+                .replace("{source_bucket}", bucket)
+                .replace("{source_key}", &key)
+                .replace("{bucket}", bucket)
+                .replace("{key}", &key)
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bindings::{Operation, Permission};
+
+    fn info() -> ConnectorInfo {
+        let op = |id: &str, actions: &[&str], resource: &str| Operation {
+            id: id.into(),
+            title: String::new(),
+            description: String::new(),
+            input_schema: "{}".into(),
+            output_schema: "{}".into(),
+            permissions: vec![Permission {
+                actions: actions.iter().map(|a| a.to_string()).collect(),
+                resource: resource.into(),
+            }],
+            idempotent: true,
+        };
+        ConnectorInfo {
+            name: "aws-s3".into(),
+            title: String::new(),
+            version: String::new(),
+            description: String::new(),
+            auth_schema: "{}".into(),
+            operations: vec![
+                op("list_buckets", &["s3:ListAllMyBuckets"], "*"),
+                op("list_objects", &["s3:ListBucket"], "arn:aws:s3:::{bucket}"),
+                op(
+                    "get_object",
+                    &["s3:GetObject"],
+                    "arn:aws:s3:::{bucket}/{key}",
+                ),
+            ],
+        }
+    }
+
+    #[test]
+    fn groups_resources_and_expands_buckets() {
+        let ops = vec![
+            "list-objects".to_string(),
+            "get_object".to_string(),
+            "list_buckets".to_string(),
+        ];
+        let policy = minimal_policy(&info(), &ops, &["a".into(), "b".into()], None).unwrap();
+        let text = policy.to_string();
+        assert!(
+            text.contains(r#""Resource":["arn:aws:s3:::a/*","arn:aws:s3:::b/*"]"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#""Resource":["arn:aws:s3:::a","arn:aws:s3:::b"]"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#""Action":["s3:ListAllMyBuckets"],"Effect":"Allow","Resource":["*"]"#)
+                || text.contains(r#""Resource":["*"]"#)
+        );
+        assert!(minimal_policy(&info(), &["nope".into()], &[], None).is_err());
+        assert!(minimal_policy(&info(), &["get_object".into()], &[], None).is_err());
+    }
+}

@@ -1,0 +1,19 @@
+//! The reference host for WebAssembly connectors of the `workflow:connector/http-connector`
+//! world: a library platforms embed (compile once, pre-instantiate, a fresh instance per call,
+//! egress policy, memory and time limits, a file store) and the `s3c` CLI built on it.
+
+pub mod bindings;
+mod body_guard;
+pub mod clock;
+pub mod egress;
+pub mod error;
+pub mod file_store;
+pub mod iam;
+pub mod policy;
+pub mod runtime;
+mod state;
+
+pub use bindings::{ConnectorError, ConnectorInfo, ErrorKind};
+pub use error::HostError;
+pub use policy::{FileAccess, OutboundRule, Policy};
+pub use runtime::{Invocation, Runtime, S3_CONNECTOR};

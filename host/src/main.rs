@@ -1,0 +1,7 @@
+//! `s3c`: the AWS S3 connector from the command line, run through the sandboxed component.
+
+mod cli;
+
+fn main() {
+    std::process::exit(cli::run());
+}

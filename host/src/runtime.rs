@@ -1,0 +1,303 @@
+//! The embeddable runtime: compile a component once (with an on-disk cache of the compiled
+//! artifact), pre-instantiate it, and run every invocation in a fresh instance under its policy.
+
+use crate::bindings::{ConnectorError, ConnectorInfo, HttpConnectorPre};
+use crate::clock::PinnedClock;
+use crate::egress::{CapturedRequest, EgressHooks, HttpClient};
+use crate::error::HostError;
+use crate::policy::{Policy, rules_for_endpoint};
+use crate::state::HostState;
+use sha2::{Digest, Sha256};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine, Store, StoreLimitsBuilder};
+use wasmtime_wasi::WasiCtxBuilder;
+use wasmtime_wasi_http::WasiHttpCtx;
+
+/// How often the epoch advances; the granularity of CPU-time interruption.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// The S3 connector component built with this host.
+pub static S3_CONNECTOR: &[u8] = include_bytes!(env!("S3_CONNECTOR_WASM_PATH"));
+
+/// Configures a [`Runtime`].
+#[derive(Debug, Clone, Default)]
+pub struct RuntimeBuilder {
+    cache_dir: Option<PathBuf>,
+}
+
+impl RuntimeBuilder {
+    /// Keep compiled components in `dir` so later starts skip compilation.
+    pub fn with_cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cache_dir = Some(dir.into());
+        self
+    }
+
+    /// Loads the component from `wasm` bytes.
+    pub fn build(self, wasm: &[u8]) -> Result<Runtime, HostError> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).map_err(HostError::Load)?;
+        let started = Instant::now();
+        let (component, cache_hit) = load_component(&engine, wasm, self.cache_dir.as_deref())?;
+        let load_time = started.elapsed();
+        let mut linker: Linker<HostState> = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(HostError::Load)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+            .map_err(HostError::Load)?;
+        crate::bindings::file_store::add_to_linker::<HostState, HasSelf<HostState>>(
+            &mut linker,
+            |s| s,
+        )
+        .map_err(HostError::Load)?;
+        let instance_pre = linker
+            .instantiate_pre(&component)
+            .map_err(HostError::Instantiate)?;
+        let pre = HttpConnectorPre::new(instance_pre).map_err(HostError::Instantiate)?;
+        let imports = component
+            .component_type()
+            .imports(&engine)
+            .map(|(name, _)| name.to_string())
+            .collect();
+        let stop = Arc::new(AtomicBool::new(false));
+        spawn_epoch_ticker(engine.clone(), stop.clone());
+        Ok(Runtime {
+            engine,
+            pre,
+            client: HttpClient::default(),
+            imports,
+            stop_ticker: stop,
+            cache_hit,
+            load_time,
+        })
+    }
+}
+
+/// A loaded connector, ready for many concurrent invocations.
+pub struct Runtime {
+    engine: Engine,
+    pre: HttpConnectorPre<HostState>,
+    client: HttpClient,
+    imports: Vec<String>,
+    stop_ticker: Arc<AtomicBool>,
+    cache_hit: bool,
+    load_time: Duration,
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.stop_ticker.store(true, Ordering::Relaxed);
+    }
+}
+
+/// The outcome of one invocation.
+#[derive(Debug)]
+pub struct Invocation {
+    /// The guest's answer: JSON output text, or its typed error.
+    pub result: Result<String, ConnectorError>,
+    /// Requests recorded in a dry run.
+    pub captured: Vec<CapturedRequest>,
+    /// Destinations the egress policy refused.
+    pub denied: Vec<String>,
+}
+
+impl Runtime {
+    /// A builder.
+    pub fn builder() -> RuntimeBuilder {
+        RuntimeBuilder::default()
+    }
+
+    /// The component's imports (`wasi:http/outgoing-handler@0.2.12`, ...).
+    pub fn imports(&self) -> &[String] {
+        &self.imports
+    }
+
+    /// Whether the compiled artifact came from the cache, and how long loading took.
+    pub fn load_stats(&self) -> (bool, Duration) {
+        (self.cache_hit, self.load_time)
+    }
+
+    /// The connector's self-description, from a fresh instance.
+    pub async fn describe(&self) -> Result<ConnectorInfo, HostError> {
+        let policy = Policy {
+            outbound: Some(Vec::new()),
+            ..Policy::default()
+        };
+        let (mut store, _, _) = self.new_store(&policy, Vec::new());
+        let instance = self
+            .pre
+            .instantiate_async(&mut store)
+            .await
+            .map_err(HostError::Instantiate)?;
+        let call = instance
+            .workflow_connector_connector()
+            .call_describe(&mut store);
+        match tokio::time::timeout(policy.time_limit, call).await {
+            Ok(Ok(info)) => Ok(info),
+            Ok(Err(trap)) => Err(classify_trap(trap, &policy)),
+            Err(_) => Err(HostError::TimeLimit(policy.time_limit)),
+        }
+    }
+
+    /// Runs `operation` with `auth` and `input` (JSON texts) in a fresh instance under `policy`.
+    pub async fn invoke(
+        &self,
+        operation: &str,
+        auth: &str,
+        input: &str,
+        policy: &Policy,
+    ) -> Result<Invocation, HostError> {
+        let rules = match &policy.outbound {
+            Some(rules) => rules.clone(),
+            None => {
+                let endpoint = serde_json::from_str::<serde_json::Value>(auth)
+                    .ok()
+                    .and_then(|a| {
+                        a.get("endpoint")
+                            .and_then(|e| e.as_str())
+                            .map(str::to_string)
+                    });
+                rules_for_endpoint(endpoint.as_deref())
+                    .map_err(|e| HostError::Policy(e.to_string()))?
+            }
+        };
+        let (mut store, captured, denied) = self.new_store(policy, rules);
+        let instance = self
+            .pre
+            .instantiate_async(&mut store)
+            .await
+            .map_err(HostError::Instantiate)?;
+        let call = instance
+            .workflow_connector_connector()
+            .call_invoke(&mut store, operation, auth, input);
+        let result = match tokio::time::timeout(policy.time_limit, call).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(trap)) => return Err(classify_trap(trap, policy)),
+            Err(_) => return Err(HostError::TimeLimit(policy.time_limit)),
+        };
+        drop(store);
+        Ok(Invocation {
+            result,
+            captured: drain(&captured),
+            denied: drain(&denied),
+        })
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn new_store(
+        &self,
+        policy: &Policy,
+        rules: Vec<crate::policy::OutboundRule>,
+    ) -> (
+        Store<HostState>,
+        Arc<Mutex<Vec<CapturedRequest>>>,
+        Arc<Mutex<Vec<String>>>,
+    ) {
+        let mut wasi = WasiCtxBuilder::new();
+        if let Some(time) = policy.pinned_time {
+            wasi.wall_clock(PinnedClock::new(time));
+        }
+        let captured = Arc::new(Mutex::new(Vec::new()));
+        let denied = Arc::new(Mutex::new(Vec::new()));
+        let hooks = EgressHooks {
+            client: self.client.clone(),
+            rules,
+            max_response_bytes: policy.max_response_bytes,
+            capture: policy.dry_run.then(|| captured.clone()),
+            denied: denied.clone(),
+        };
+        let mut files = policy.files.clone();
+        files.root = files.root.and_then(|r| r.canonicalize().ok());
+        let state = HostState {
+            wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+            table: Default::default(),
+            hooks,
+            files,
+            limits: StoreLimitsBuilder::new()
+                .memory_size(policy.memory_limit)
+                .trap_on_grow_failure(true)
+                .build(),
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limits);
+        let ticks = (policy.time_limit.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        store.set_epoch_deadline(ticks);
+        store.epoch_deadline_trap();
+        (store, captured, denied)
+    }
+}
+
+fn drain<T>(shared: &Mutex<Vec<T>>) -> Vec<T> {
+    std::mem::take(&mut *shared.lock().unwrap_or_else(|e| e.into_inner()))
+}
+
+fn classify_trap(error: wasmtime::Error, policy: &Policy) -> HostError {
+    let text = format!("{error:?}");
+    if text.contains("epoch deadline") || text.contains("interrupt") {
+        HostError::TimeLimit(policy.time_limit)
+    } else if text.contains("growing memory") || text.contains("memory limit") {
+        HostError::MemoryLimit(policy.memory_limit)
+    } else {
+        HostError::Trap(format!("{error:#}"))
+    }
+}
+
+fn spawn_epoch_ticker(engine: Engine, stop: Arc<AtomicBool>) {
+    std::thread::Builder::new()
+        .name("wasm-epoch".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(EPOCH_TICK);
+                engine.increment_epoch();
+            }
+        })
+        .expect("cannot start the epoch thread");
+}
+
+/// Compiles `wasm`, or loads the compiled artifact from `cache_dir` when it matches both the
+/// component bytes and this engine's configuration.
+fn load_component(
+    engine: &Engine,
+    wasm: &[u8],
+    cache_dir: Option<&Path>,
+) -> Result<(Component, bool), HostError> {
+    let Some(dir) = cache_dir else {
+        return Ok((
+            Component::new(engine, wasm).map_err(HostError::Load)?,
+            false,
+        ));
+    };
+    let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
+    engine
+        .precompile_compatibility_hash()
+        .hash(&mut engine_hash);
+    let key = format!(
+        "{}-{:016x}",
+        hex(&Sha256::digest(wasm)),
+        engine_hash.finish()
+    );
+    let path = dir.join(format!("{key}.cwasm"));
+    if path.exists() {
+        // SAFETY: the file was written by `Component::serialize` of this engine configuration
+        // (the key includes its compatibility hash) into a directory the operator controls.
+        if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
+            return Ok((component, true));
+        }
+    }
+    let component = Component::new(engine, wasm).map_err(HostError::Load)?;
+    let bytes = component.serialize().map_err(HostError::Load)?;
+    std::fs::create_dir_all(dir)?;
+    let temp = dir.join(format!("{key}.{}.tmp", std::process::id()));
+    std::fs::write(&temp, bytes)?;
+    std::fs::rename(&temp, &path)?;
+    Ok((component, false))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
