@@ -1,0 +1,251 @@
+//! Support for the integration tests and the demo: the S3 server under test (a local Garage
+//! started here, or the server named by `S3_TEST_ENDPOINT`), and calls through the real host.
+
+pub mod garage;
+pub mod loopback;
+
+use connector_host::{ConnectorError, FileAccess, Policy, Runtime, S3_CONNECTOR};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+/// Which kind of server the suite runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerKind {
+    /// The local Garage started by the tests.
+    Garage,
+    /// MinIO, AWS or another server named by `S3_TEST_ENDPOINT`.
+    External,
+}
+
+/// The S3 server the tests talk to (no `Debug`: it holds the secret).
+pub struct Target {
+    /// Server kind.
+    pub kind: ServerKind,
+    /// Endpoint URL (`None` for AWS itself).
+    pub endpoint: Option<String>,
+    /// Region.
+    pub region: String,
+    /// Access key id.
+    pub access_key_id: String,
+    /// Secret.
+    pub secret_access_key: String,
+    _garage: Option<garage::Garage>,
+}
+
+static TARGET: OnceLock<Target> = OnceLock::new();
+
+/// The server for this test process, started on first use.
+pub fn target() -> &'static Target {
+    TARGET.get_or_init(|| match std::env::var("S3_TEST_ENDPOINT") {
+        Ok(endpoint) => {
+            let var = |name: &str| {
+                std::env::var(name)
+                    .unwrap_or_else(|_| panic!("S3_TEST_ENDPOINT is set, so {name} must be too"))
+            };
+            Target {
+                kind: ServerKind::External,
+                endpoint: Some(endpoint).filter(|e| !e.is_empty() && e != "aws"),
+                region: std::env::var("S3_TEST_REGION").unwrap_or_else(|_| "us-east-1".into()),
+                access_key_id: var("S3_TEST_ACCESS_KEY_ID"),
+                secret_access_key: var("S3_TEST_SECRET_ACCESS_KEY"),
+                _garage: None,
+            }
+        }
+        Err(_) => {
+            let garage = garage::Garage::start();
+            Target {
+                kind: ServerKind::Garage,
+                endpoint: Some(garage.endpoint.clone()),
+                region: garage::REGION.into(),
+                access_key_id: garage::ACCESS_KEY_ID.into(),
+                secret_access_key: garage::SECRET_ACCESS_KEY.into(),
+                _garage: Some(garage),
+            }
+        }
+    })
+}
+
+impl Target {
+    /// The connector `auth` object for this server.
+    pub fn auth(&self) -> Value {
+        let mut auth = json!({"access_key_id": self.access_key_id, "secret_access_key": self.secret_access_key, "region": self.region});
+        if let Some(endpoint) = &self.endpoint {
+            auth["endpoint"] = json!(endpoint);
+        }
+        auth
+    }
+}
+
+/// Where compiled components are cached for the tests.
+pub fn cache_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/component-cache")
+}
+
+/// A runtime with the S3 connector (compiled once, then from the cache).
+pub fn runtime() -> Runtime {
+    Runtime::builder()
+        .with_cache_dir(cache_dir())
+        .build(S3_CONNECTOR)
+        .expect("the connector component loads")
+}
+
+/// A bucket name unique to this run: `prefix-<pid>-<counter>`.
+pub fn unique_bucket(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{prefix}-{}-{}-{:x}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        nanos % 0xffff
+    )
+}
+
+/// One connector session against the target: a runtime, auth and a file store directory.
+pub struct Session {
+    /// The runtime.
+    pub runtime: Runtime,
+    /// The auth object.
+    pub auth: Value,
+    /// The policy used for each call.
+    pub policy: Policy,
+    /// The file store root.
+    pub files: PathBuf,
+}
+
+impl Session {
+    /// A session with a fresh file store directory.
+    pub fn new() -> Session {
+        let files = std::env::temp_dir().join(format!(
+            "s3c-files-{}-{}",
+            std::process::id(),
+            unique_bucket("f")
+        ));
+        std::fs::create_dir_all(&files).expect("file store dir");
+        let policy = Policy {
+            files: FileAccess {
+                root: Some(files.clone()),
+                writable: true,
+            },
+            ..Policy::default()
+        };
+        Session {
+            runtime: runtime(),
+            auth: target().auth(),
+            policy,
+            files,
+        }
+    }
+
+    /// Runs `operation` with `input`; returns the output JSON or the typed error.
+    pub async fn call(&self, operation: &str, input: Value) -> Result<Value, ConnectorError> {
+        self.call_with(operation, &self.auth, input, &self.policy)
+            .await
+    }
+
+    /// Runs `operation` with explicit auth and policy.
+    pub async fn call_with(
+        &self,
+        operation: &str,
+        auth: &Value,
+        input: Value,
+        policy: &Policy,
+    ) -> Result<Value, ConnectorError> {
+        let invocation = self
+            .runtime
+            .invoke(operation, &auth.to_string(), &input.to_string(), policy)
+            .await
+            .unwrap_or_else(|e| panic!("host failure in {operation}: {e}"));
+        invocation
+            .result
+            .map(|text| serde_json::from_str(&text).expect("the connector returns JSON"))
+    }
+
+    /// Runs `operation` and panics with the typed error on failure.
+    pub async fn ok(&self, operation: &str, input: Value) -> Value {
+        match self.call(operation, input.clone()).await {
+            Ok(value) => value,
+            Err(e) => panic!("{operation} {input} failed: {e:?}"),
+        }
+    }
+
+    /// Creates a fresh bucket for one test.
+    pub async fn bucket(&self, prefix: &str) -> String {
+        let bucket = unique_bucket(prefix);
+        self.ok("create_bucket", json!({"bucket": bucket})).await;
+        bucket
+    }
+
+    /// Empties and deletes `bucket`.
+    pub async fn remove_bucket(&self, bucket: &str) {
+        loop {
+            let listing = self
+                .ok("list_objects", json!({"bucket": bucket, "max_keys": 1000}))
+                .await;
+            let keys: Vec<Value> = listing["objects"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .map(|o| o["key"].clone())
+                .collect();
+            if keys.is_empty() {
+                break;
+            }
+            self.ok("delete_objects", json!({"bucket": bucket, "objects": keys}))
+                .await;
+        }
+        self.ok("delete_bucket", json!({"bucket": bucket})).await;
+    }
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.files);
+    }
+}
+
+/// A plain HTTP request (not through the connector), for presigned URLs: status and body.
+pub async fn plain_http(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> (u16, Vec<u8>) {
+    use http_body_util::{BodyExt, Full};
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    let client: Client<_, Full<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let mut request = hyper::Request::builder().method(method).uri(url);
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let response = client
+        .request(
+            request
+                .body(Full::new(bytes::Bytes::from(body)))
+                .expect("request"),
+        )
+        .await
+        .expect("plain HTTP request");
+    let status = response.status().as_u16();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes()
+        .to_vec();
+    (status, body)
+}
