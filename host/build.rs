@@ -8,34 +8,20 @@ fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let workspace = manifest_dir.parent().unwrap().to_path_buf();
     for watched in ["connector/src", "connector/Cargo.toml", "wit", "Cargo.lock"] {
-        println!(
-            "cargo:rerun-if-changed={}",
-            workspace.join(watched).display()
-        );
+        println!("cargo:rerun-if-changed={}", workspace.join(watched).display());
     }
     println!("cargo:rerun-if-env-changed=S3_CONNECTOR_WASM");
     if let Ok(prebuilt) = std::env::var("S3_CONNECTOR_WASM") {
         println!("cargo:rustc-env=S3_CONNECTOR_WASM_PATH={prebuilt}");
         return;
     }
-    let target_dir = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| workspace.join("target"))
-        .join("guest");
+    let target_dir =
+        std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| workspace.join("target")).join("guest");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
     command
         .current_dir(&workspace)
-        .args([
-            "build",
-            "--release",
-            "--locked",
-            "-p",
-            "s3-connector",
-            "--target",
-            "wasm32-wasip2",
-            "--target-dir",
-        ])
+        .args(["build", "--release", "--locked", "-p", "s3-connector", "--target", "wasm32-wasip2", "--target-dir"])
         .arg(&target_dir)
         .env("CARGO_PROFILE_RELEASE_LTO", "true")
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")
@@ -50,9 +36,7 @@ fn main() {
             command.env_remove(key);
         }
     }
-    let status = command
-        .status()
-        .expect("cannot run cargo to build the connector component");
+    let status = command.status().expect("cannot run cargo to build the connector component");
     assert!(
         status.success(),
         "building the connector component failed; is the target installed? run `rustup target add wasm32-wasip2`"

@@ -22,10 +22,7 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("access_key_id", &self.access_key_id)
             .field("secret_access_key", &"******")
-            .field(
-                "session_token",
-                &self.session_token.as_ref().map(|_| "******"),
-            )
+            .field("session_token", &self.session_token.as_ref().map(|_| "******"))
             .finish()
     }
 }
@@ -95,15 +92,11 @@ impl Endpoint {
         }
         let authority = rest.strip_suffix('/').unwrap_or(rest);
         if authority.is_empty() || authority.contains(['/', '?', '#', '@', ' ']) {
-            return Err(bad(
-                "must be scheme://host[:port] with no path, query or user info",
-            ));
+            return Err(bad("must be scheme://host[:port] with no path, query or user info"));
         }
         let (host, port) = match authority.rsplit_once(':') {
             Some((host, port)) if !port.contains(']') => {
-                let port = port
-                    .parse::<u16>()
-                    .map_err(|_| bad("has an invalid port"))?;
+                let port = port.parse::<u16>().map_err(|_| bad("has an invalid port"))?;
                 (host.to_string(), Some(port))
             }
             _ => (authority.to_string(), None),
@@ -111,11 +104,7 @@ impl Endpoint {
         if host.is_empty() {
             return Err(bad("has no host"));
         }
-        Ok(Endpoint::Custom {
-            scheme,
-            host: host.to_ascii_lowercase(),
-            port,
-        })
+        Ok(Endpoint::Custom { scheme, host: host.to_ascii_lowercase(), port })
     }
 }
 
@@ -167,9 +156,8 @@ struct AuthInput {
 impl Connection {
     /// Parses and validates the `auth` JSON.
     pub fn from_json(auth: &str) -> Result<Self> {
-        let value: Value = serde_json::from_str(auth).map_err(|e| {
-            ConnectorError::invalid_input("", format!("auth is not valid JSON: {e}"))
-        })?;
+        let value: Value = serde_json::from_str(auth)
+            .map_err(|e| ConnectorError::invalid_input("", format!("auth is not valid JSON: {e}")))?;
         let input: AuthInput = parse_input("auth", value)?;
         if input.access_key_id.trim().is_empty() {
             return Err(ConnectorError::invalid_input(
@@ -178,10 +166,7 @@ impl Connection {
             ));
         }
         if input.secret_access_key.is_empty() {
-            return Err(ConnectorError::invalid_input(
-                "/secret_access_key",
-                "auth.secret_access_key is empty",
-            ));
+            return Err(ConnectorError::invalid_input("/secret_access_key", "auth.secret_access_key is empty"));
         }
         let region = match input.region.as_deref().map(str::trim) {
             None | Some("") | Some("auto") => Region::Auto,
@@ -214,11 +199,7 @@ impl Connection {
 }
 
 fn is_valid_region(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The JSON Schema of the `auth` object.
@@ -261,19 +242,11 @@ mod tests {
     fn endpoint_forms() {
         assert_eq!(
             Endpoint::parse("http://127.0.0.1:3900/").unwrap(),
-            Endpoint::Custom {
-                scheme: "http".into(),
-                host: "127.0.0.1".into(),
-                port: Some(3900)
-            }
+            Endpoint::Custom { scheme: "http".into(), host: "127.0.0.1".into(), port: Some(3900) }
         );
         assert_eq!(
             Endpoint::parse("https://[::1]:9000").unwrap(),
-            Endpoint::Custom {
-                scheme: "https".into(),
-                host: "[::1]".into(),
-                port: Some(9000)
-            }
+            Endpoint::Custom { scheme: "https".into(), host: "[::1]".into(), port: Some(9000) }
         );
         assert!(Endpoint::parse("s3.amazonaws.com").is_err());
         assert!(Endpoint::parse("ftp://x").is_err());
@@ -282,19 +255,12 @@ mod tests {
 
     #[test]
     fn region_auto_and_invalid() {
-        let c = Connection::from_json(
-            r#"{"access_key_id":"a","secret_access_key":"b","region":"auto"}"#,
-        )
-        .unwrap();
+        let c = Connection::from_json(r#"{"access_key_id":"a","secret_access_key":"b","region":"auto"}"#).unwrap();
         assert_eq!(c.region, Region::Auto);
-        let e = Connection::from_json(
-            r#"{"access_key_id":"a","secret_access_key":"b","region":"eu west"}"#,
-        )
-        .unwrap_err();
-        assert_eq!(e.field.as_deref(), Some("/region"));
         let e =
-            Connection::from_json(r#"{"access_key_id":"a","secret_access_key":"b","regoin":"x"}"#)
-                .unwrap_err();
+            Connection::from_json(r#"{"access_key_id":"a","secret_access_key":"b","region":"eu west"}"#).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("/region"));
+        let e = Connection::from_json(r#"{"access_key_id":"a","secret_access_key":"b","regoin":"x"}"#).unwrap_err();
         assert!(e.message.contains("regoin"), "{}", e.message);
     }
 }

@@ -30,11 +30,7 @@ pub struct Client<'t> {
 impl<'t> Client<'t> {
     /// A client for `conn` over `transport`.
     pub fn new(conn: Connection, transport: &'t mut dyn Transport) -> Self {
-        Self {
-            conn,
-            transport,
-            bucket_regions: HashMap::new(),
-        }
+        Self { conn, transport, bucket_regions: HashMap::new() }
     }
 
     /// The transport, for operations that need the file store.
@@ -52,12 +48,7 @@ impl<'t> Client<'t> {
 
     /// Sends `request` and reads a 2xx body into memory (up to [`DOCUMENT_LIMIT`]).
     pub fn send(&mut self, request: &S3Request) -> Result<HttpResponse> {
-        self.send_to(
-            request,
-            &ResponseSink::Memory {
-                limit: DOCUMENT_LIMIT,
-            },
-        )
+        self.send_to(request, &ResponseSink::Memory { limit: DOCUMENT_LIMIT })
     }
 
     /// Sends `request`; a 2xx body goes to `sink`. Any other answer becomes a typed error.
@@ -74,20 +65,14 @@ impl<'t> Client<'t> {
                 Ok(response) => {
                     if !region_corrected
                         && let Some(bucket) = &bucket
-                        && let Some(actual) =
-                            self.region_mismatch(&response, bucket, &region, request.method)?
+                        && let Some(actual) = self.region_mismatch(&response, bucket, &region, request.method)?
                     {
                         self.bucket_regions.insert(bucket.clone(), actual);
                         region_corrected = true;
                         attempt -= 1;
                         continue;
                     }
-                    self.explain(
-                        s3_error::from_response(&response),
-                        &response,
-                        bucket.as_deref(),
-                        &region,
-                    )
+                    self.explain(s3_error::from_response(&response), &response, bucket.as_deref(), &region)
                 }
                 Err(error) => error,
             };
@@ -105,32 +90,21 @@ impl<'t> Client<'t> {
         let payload = match (&request.body, self.conn.payload_signing) {
             (Body::Empty, _) => Payload::Bytes(&[]),
             (Body::Bytes(_), PayloadSigning::Unsigned)
-            | (Body::File { .. }, PayloadSigning::Auto | PayloadSigning::Unsigned) => {
-                Payload::Unsigned
-            }
+            | (Body::File { .. }, PayloadSigning::Auto | PayloadSigning::Unsigned) => Payload::Unsigned,
             (Body::Bytes(bytes), _) => Payload::Bytes(bytes),
             (Body::File { name, offset, size }, PayloadSigning::Signed) => {
                 file_hash = self.transport.file_sha256(name, *offset, *size)?;
                 Payload::Precomputed(&file_hash)
             }
         };
-        let signer = Signer {
-            credentials: &self.conn.credentials,
-            region,
-            time: self.transport.now(),
-        };
+        let signer = Signer { credentials: &self.conn.credentials, region, time: self.transport.now() };
         let signed = signer.sign_headers(request.method, &url, &request.headers, payload)?;
         let mut headers = request.headers.clone();
         headers.extend(signed.headers);
         if !request.body.is_empty() || matches!(request.method, "PUT" | "POST") {
             headers.push(("content-length".to_string(), request.body.len().to_string()));
         }
-        Ok(HttpRequest {
-            method: request.method.to_string(),
-            url,
-            headers,
-            body: request.body.clone(),
-        })
+        Ok(HttpRequest { method: request.method.to_string(), url, headers, body: request.body.clone() })
     }
 
     /// Presigns `request` for `expires_in`, discovering the bucket's region first when the region
@@ -144,11 +118,7 @@ impl<'t> Client<'t> {
         }
         let region = self.region_for(request.bucket.as_deref());
         let url = request.url(&self.conn, &region);
-        let signer = Signer {
-            credentials: &self.conn.credentials,
-            region: &region,
-            time: self.transport.now(),
-        };
+        let signer = Signer { credentials: &self.conn.credentials, region: &region, time: self.transport.now() };
         signer.presign(request.method, &url, &request.headers, expires_in)
     }
 
@@ -165,9 +135,7 @@ impl<'t> Client<'t> {
         }
         let hint = match s3_error::region_hint(response) {
             Some(hint) => Some(hint),
-            None if method == "HEAD" && matches!(response.status, 301 | 400) => {
-                self.discover_region(bucket)?
-            }
+            None if method == "HEAD" && matches!(response.status, 301 | 400) => self.discover_region(bucket)?,
             None => None,
         };
         Ok(hint.filter(|h| h != region))
@@ -179,20 +147,10 @@ impl<'t> Client<'t> {
         let probe = S3Request::new("GET").bucket(bucket).query("location", "");
         let region = self.region_for(Some(bucket));
         let http = self.sign(&probe, &region)?;
-        let response = self.transport.send(
-            &http,
-            &ResponseSink::Memory {
-                limit: DOCUMENT_LIMIT,
-            },
-        )?;
+        let response = self.transport.send(&http, &ResponseSink::Memory { limit: DOCUMENT_LIMIT })?;
         if response.is_success() {
-            let constraint =
-                crate::xml::element_text(&response.body, "LocationConstraint").unwrap_or_default();
-            return Ok(Some(if constraint.is_empty() {
-                "us-east-1".to_string()
-            } else {
-                constraint
-            }));
+            let constraint = crate::xml::element_text(&response.body, "LocationConstraint").unwrap_or_default();
+            return Ok(Some(if constraint.is_empty() { "us-east-1".to_string() } else { constraint }));
         }
         Ok(s3_error::region_hint(&response))
     }
@@ -208,11 +166,7 @@ impl<'t> Client<'t> {
         let region_problem = response.status == 301
             || matches!(
                 error.service_code.as_deref(),
-                Some(
-                    "AuthorizationHeaderMalformed"
-                        | "PermanentRedirect"
-                        | "IllegalLocationConstraintException"
-                )
+                Some("AuthorizationHeaderMalformed" | "PermanentRedirect" | "IllegalLocationConstraintException")
             );
         if region_problem {
             error.kind = ErrorKind::InvalidInput;
@@ -232,9 +186,7 @@ impl<'t> Client<'t> {
     }
 
     fn back_off(&mut self, attempt: u32) {
-        let ceiling = BASE_BACKOFF
-            .saturating_mul(1 << (attempt - 1).min(16))
-            .min(MAX_BACKOFF);
+        let ceiling = BASE_BACKOFF.saturating_mul(1 << (attempt - 1).min(16)).min(MAX_BACKOFF);
         let jitter = self.transport.random_u64() % (ceiling.as_millis() as u64 + 1);
         self.transport.sleep(Duration::from_millis(jitter));
     }

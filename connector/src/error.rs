@@ -66,20 +66,14 @@ impl ConnectorError {
             service_code: None,
             http_status: None,
             request_id: None,
-            retryable: matches!(
-                kind,
-                ErrorKind::Throttled | ErrorKind::Timeout | ErrorKind::Unavailable
-            ),
+            retryable: matches!(kind, ErrorKind::Throttled | ErrorKind::Timeout | ErrorKind::Unavailable),
             field: None,
         }
     }
 
     /// An `invalid-input` error pointing at `field` (a JSON pointer such as `/bucket`).
     pub fn invalid_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: Some(field.into()),
-            ..Self::new(ErrorKind::InvalidInput, message)
-        }
+        Self { field: Some(field.into()), ..Self::new(ErrorKind::InvalidInput, message) }
     }
 
     /// An `internal` error.

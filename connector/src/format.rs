@@ -44,10 +44,7 @@ fn yes() -> bool {
 
 impl Default for CsvOptions {
     fn default() -> Self {
-        Self {
-            delimiter: comma(),
-            has_header: true,
-        }
+        Self { delimiter: comma(), has_header: true }
     }
 }
 
@@ -56,9 +53,7 @@ fn not_text(format: &str, why: impl std::fmt::Display) -> ConnectorError {
         field: Some("/format".to_string()),
         ..ConnectorError::new(
             ErrorKind::InvalidInput,
-            format!(
-                "the object cannot be read as {format}: {why}; use format \"base64\" or \"file\" for binary data"
-            ),
+            format!("the object cannot be read as {format}: {why}; use format \"base64\" or \"file\" for binary data"),
         )
     }
 }
@@ -66,13 +61,11 @@ fn not_text(format: &str, why: impl std::fmt::Display) -> ConnectorError {
 /// Renders `bytes` as `format` for inline output.
 pub fn render(format: OutputFormat, bytes: &[u8], csv: &CsvOptions) -> Result<Value> {
     match format {
-        OutputFormat::Text => std::str::from_utf8(bytes)
-            .map(|s| Value::String(s.to_string()))
-            .map_err(|e| not_text("UTF-8 text", e)),
+        OutputFormat::Text => {
+            std::str::from_utf8(bytes).map(|s| Value::String(s.to_string())).map_err(|e| not_text("UTF-8 text", e))
+        }
         OutputFormat::Json => serde_json::from_slice(bytes).map_err(|e| not_text("JSON", e)),
-        OutputFormat::Base64 => Ok(Value::String(
-            base64::engine::general_purpose::STANDARD.encode(bytes),
-        )),
+        OutputFormat::Base64 => Ok(Value::String(base64::engine::general_purpose::STANDARD.encode(bytes))),
         OutputFormat::Csv => csv_rows(bytes, csv),
         OutputFormat::File => Ok(Value::Null),
     }
@@ -94,14 +87,7 @@ fn csv_rows(bytes: &[u8], options: &CsvOptions) -> Result<Value> {
         .flexible(true)
         .from_reader(bytes);
     let headers: Option<Vec<String>> = if options.has_header {
-        Some(
-            reader
-                .headers()
-                .map_err(|e| not_text("CSV", e))?
-                .iter()
-                .map(str::to_string)
-                .collect(),
-        )
+        Some(reader.headers().map_err(|e| not_text("CSV", e))?.iter().map(str::to_string).collect())
     } else {
         None
     };
@@ -112,20 +98,12 @@ fn csv_rows(bytes: &[u8], options: &CsvOptions) -> Result<Value> {
             Some(names) => {
                 let mut object = Map::new();
                 for (i, value) in record.iter().enumerate() {
-                    let name = names
-                        .get(i)
-                        .cloned()
-                        .unwrap_or_else(|| format!("column_{}", i + 1));
+                    let name = names.get(i).cloned().unwrap_or_else(|| format!("column_{}", i + 1));
                     object.insert(name, Value::String(value.to_string()));
                 }
                 Value::Object(object)
             }
-            None => Value::Array(
-                record
-                    .iter()
-                    .map(|v| Value::String(v.to_string()))
-                    .collect(),
-            ),
+            None => Value::Array(record.iter().map(|v| Value::String(v.to_string())).collect()),
         };
         rows.push(row);
     }
@@ -139,31 +117,13 @@ mod tests {
     #[test]
     fn renders_each_format() {
         let csv = CsvOptions::default();
-        assert_eq!(
-            render(OutputFormat::Text, "héllo".as_bytes(), &csv).unwrap(),
-            "héllo"
-        );
-        assert_eq!(
-            render(OutputFormat::Json, br#"{"a":[1]}"#, &csv).unwrap(),
-            serde_json::json!({"a": [1]})
-        );
-        assert_eq!(
-            render(OutputFormat::Base64, &[0, 255], &csv).unwrap(),
-            "AP8="
-        );
+        assert_eq!(render(OutputFormat::Text, "héllo".as_bytes(), &csv).unwrap(), "héllo");
+        assert_eq!(render(OutputFormat::Json, br#"{"a":[1]}"#, &csv).unwrap(), serde_json::json!({"a": [1]}));
+        assert_eq!(render(OutputFormat::Base64, &[0, 255], &csv).unwrap(), "AP8=");
         let rows = render(OutputFormat::Csv, b"name,age\nann,3\n\"b,c\",4\n", &csv).unwrap();
-        assert_eq!(
-            rows,
-            serde_json::json!([{"name": "ann", "age": "3"}, {"name": "b,c", "age": "4"}])
-        );
-        let plain = CsvOptions {
-            delimiter: ";".into(),
-            has_header: false,
-        };
-        assert_eq!(
-            render(OutputFormat::Csv, b"a;b\n", &plain).unwrap(),
-            serde_json::json!([["a", "b"]])
-        );
+        assert_eq!(rows, serde_json::json!([{"name": "ann", "age": "3"}, {"name": "b,c", "age": "4"}]));
+        let plain = CsvOptions { delimiter: ";".into(), has_header: false };
+        assert_eq!(render(OutputFormat::Csv, b"a;b\n", &plain).unwrap(), serde_json::json!([["a", "b"]]));
         let err = render(OutputFormat::Text, &[0xff, 0xfe], &csv).unwrap_err();
         assert!(err.message.contains("base64"));
     }

@@ -15,11 +15,7 @@ pub fn parse_input<T: DeserializeOwned>(what: &str, value: Value) -> Result<T> {
         let path = err.path().to_string();
         let pointer = json_pointer(&path);
         let inner = err.into_inner().to_string();
-        let location = if pointer.is_empty() {
-            what.to_string()
-        } else {
-            format!("{what}{}", path_suffix(&path))
-        };
+        let location = if pointer.is_empty() { what.to_string() } else { format!("{what}{}", path_suffix(&path)) };
         ConnectorError::invalid_input(pointer, format!("{location}: {inner}"))
     })
 }
@@ -38,10 +34,7 @@ fn json_pointer(path: &str) -> String {
                 out.push('/');
                 out.push_str(&escape_pointer(name));
             }
-            let close = rest[open..]
-                .find(']')
-                .map(|c| c + open)
-                .unwrap_or(rest.len() - 1);
+            let close = rest[open..].find(']').map(|c| c + open).unwrap_or(rest.len() - 1);
             out.push('/');
             out.push_str(&rest[open + 1..close]);
             rest = &rest[close + 1..];
@@ -55,11 +48,7 @@ fn json_pointer(path: &str) -> String {
 }
 
 fn path_suffix(path: &str) -> String {
-    if path == "." {
-        String::new()
-    } else {
-        format!(".{path}")
-    }
+    if path == "." { String::new() } else { format!(".{path}") }
 }
 
 fn escape_pointer(segment: &str) -> String {
@@ -84,29 +73,12 @@ mod tests {
     fn errors_point_at_the_field() {
         let err = parse_input::<Sample>("input", serde_json::json!({"bucket": 3})).unwrap_err();
         assert_eq!(err.field.as_deref(), Some("/bucket"));
-        assert!(
-            err.message.starts_with("input.bucket: invalid type"),
-            "{}",
-            err.message
-        );
-        let err = parse_input::<Sample>(
-            "input",
-            serde_json::json!({"bucket": "b", "keys": [1, "x"]}),
-        )
-        .unwrap_err();
+        assert!(err.message.starts_with("input.bucket: invalid type"), "{}", err.message);
+        let err = parse_input::<Sample>("input", serde_json::json!({"bucket": "b", "keys": [1, "x"]})).unwrap_err();
         assert_eq!(err.field.as_deref(), Some("/keys/1"));
-        let err = parse_input::<Sample>("input", serde_json::json!({"bucket": "b", "extra": 1}))
-            .unwrap_err();
-        assert!(
-            err.message.contains("unknown field `extra`"),
-            "{}",
-            err.message
-        );
+        let err = parse_input::<Sample>("input", serde_json::json!({"bucket": "b", "extra": 1})).unwrap_err();
+        assert!(err.message.contains("unknown field `extra`"), "{}", err.message);
         let err = parse_input::<Sample>("input", serde_json::json!({})).unwrap_err();
-        assert!(
-            err.message.contains("missing field `bucket`"),
-            "{}",
-            err.message
-        );
+        assert!(err.message.contains("missing field `bucket`"), "{}", err.message);
     }
 }

@@ -57,14 +57,7 @@ pub struct S3Request {
 impl S3Request {
     /// A request with `method` and nothing else.
     pub fn new(method: &'static str) -> Self {
-        Self {
-            method,
-            bucket: None,
-            key: None,
-            query: Vec::new(),
-            headers: Vec::new(),
-            body: Body::Empty,
-        }
+        Self { method, bucket: None, key: None, query: Vec::new(), headers: Vec::new(), body: Body::Empty }
     }
 
     /// Targets `bucket`.
@@ -153,11 +146,7 @@ impl S3Request {
 /// The AWS S3 host for `region`: the global name for us-east-1 (as in AWS's own examples), the
 /// regional one elsewhere.
 pub fn aws_host(region: &str) -> String {
-    if region == "us-east-1" {
-        "s3.amazonaws.com".to_string()
-    } else {
-        format!("s3.{region}.amazonaws.com")
-    }
+    if region == "us-east-1" { "s3.amazonaws.com".to_string() } else { format!("s3.{region}.amazonaws.com") }
 }
 
 fn uses_virtual_host(conn: &Connection, bucket: &str) -> bool {
@@ -173,61 +162,31 @@ mod tests {
     use super::*;
 
     fn conn(extra: &str) -> Connection {
-        Connection::from_json(&format!(
-            r#"{{"access_key_id":"a","secret_access_key":"b"{extra}}}"#
-        ))
-        .unwrap()
+        Connection::from_json(&format!(r#"{{"access_key_id":"a","secret_access_key":"b"{extra}}}"#)).unwrap()
     }
 
     #[test]
     fn aws_is_virtual_hosted_except_dotted_buckets() {
         let c = conn("");
         assert_eq!(
-            S3Request::new("GET")
-                .bucket("b")
-                .key("a b")
-                .url(&c, "eu-west-1"),
+            S3Request::new("GET").bucket("b").key("a b").url(&c, "eu-west-1"),
             "https://b.s3.eu-west-1.amazonaws.com/a%20b"
         );
+        assert_eq!(S3Request::new("GET").bucket("b").url(&c, "us-east-1"), "https://b.s3.amazonaws.com/");
         assert_eq!(
-            S3Request::new("GET").bucket("b").url(&c, "us-east-1"),
-            "https://b.s3.amazonaws.com/"
-        );
-        assert_eq!(
-            S3Request::new("GET")
-                .bucket("my.bucket")
-                .key("k")
-                .url(&c, "us-east-1"),
+            S3Request::new("GET").bucket("my.bucket").key("k").url(&c, "us-east-1"),
             "https://s3.amazonaws.com/my.bucket/k"
         );
-        assert_eq!(
-            S3Request::new("GET").url(&c, "us-east-1"),
-            "https://s3.amazonaws.com/"
-        );
+        assert_eq!(S3Request::new("GET").url(&c, "us-east-1"), "https://s3.amazonaws.com/");
     }
 
     #[test]
     fn custom_endpoints_are_path_style_by_default() {
         let c = conn(r#","endpoint":"http://127.0.0.1:3900""#);
-        let req = S3Request::new("GET")
-            .bucket("b")
-            .query("list-type", "2")
-            .query("prefix", "x/");
-        assert_eq!(
-            req.url(&c, "garage"),
-            "http://127.0.0.1:3900/b?list-type=2&prefix=x%2F"
-        );
-        assert_eq!(
-            S3Request::new("GET")
-                .bucket("b")
-                .key("/x//y")
-                .url(&c, "garage"),
-            "http://127.0.0.1:3900/b//x//y"
-        );
+        let req = S3Request::new("GET").bucket("b").query("list-type", "2").query("prefix", "x/");
+        assert_eq!(req.url(&c, "garage"), "http://127.0.0.1:3900/b?list-type=2&prefix=x%2F");
+        assert_eq!(S3Request::new("GET").bucket("b").key("/x//y").url(&c, "garage"), "http://127.0.0.1:3900/b//x//y");
         let v = conn(r#","endpoint":"https://s3.example.com","addressing":"virtual""#);
-        assert_eq!(
-            S3Request::new("GET").bucket("b").key("k").url(&v, "r"),
-            "https://b.s3.example.com/k"
-        );
+        assert_eq!(S3Request::new("GET").bucket("b").key("k").url(&v, "r"), "https://b.s3.example.com/k");
     }
 }

@@ -14,11 +14,7 @@ pub fn from_response(response: &HttpResponse) -> ConnectorError {
     let mut text = match (&code, &message) {
         (Some(code), Some(message)) => format!("S3 answered {} {code}: {message}", response.status),
         (Some(code), None) => format!("S3 answered {} {code}", response.status),
-        _ => format!(
-            "S3 answered {} {}",
-            response.status,
-            status_meaning(response.status)
-        ),
+        _ => format!("S3 answered {} {}", response.status, status_meaning(response.status)),
     };
     if let Some(hint) = hint_for(kind, code.as_deref()) {
         text.push_str(". ");
@@ -49,9 +45,7 @@ pub fn region_hint(response: &HttpResponse) -> Option<String> {
 fn kind_for(code: Option<&str>, message: Option<&str>, status: u16) -> ErrorKind {
     let message = message.unwrap_or_default().to_ascii_lowercase();
     match code {
-        Some("NoSuchKey" | "NoSuchBucket" | "NoSuchVersion" | "NoSuchUpload" | "NotFound") => {
-            ErrorKind::NotFound
-        }
+        Some("NoSuchKey" | "NoSuchBucket" | "NoSuchVersion" | "NoSuchUpload" | "NotFound") => ErrorKind::NotFound,
         Some(
             "InvalidAccessKeyId"
             | "SignatureDoesNotMatch"
@@ -68,17 +62,11 @@ fn kind_for(code: Option<&str>, message: Option<&str>, status: u16) -> ErrorKind
         {
             ErrorKind::Unauthorized
         }
-        Some("AccessDenied" | "AllAccessDisabled" | "AccountProblem" | "InvalidObjectState") => {
-            ErrorKind::Forbidden
-        }
+        Some("AccessDenied" | "AllAccessDisabled" | "AccountProblem" | "InvalidObjectState") => ErrorKind::Forbidden,
         Some("NotImplemented") => ErrorKind::Unsupported,
-        Some(
-            "SlowDown"
-            | "Throttling"
-            | "ThrottlingException"
-            | "RequestLimitExceeded"
-            | "TooManyRequests",
-        ) => ErrorKind::Throttled,
+        Some("SlowDown" | "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequests") => {
+            ErrorKind::Throttled
+        }
         Some("RequestTimeout" | "RequestTimeTooSkewed") if status == 400 => {
             if code == Some("RequestTimeout") {
                 ErrorKind::Timeout
@@ -87,12 +75,9 @@ fn kind_for(code: Option<&str>, message: Option<&str>, status: u16) -> ErrorKind
             }
         }
         Some("InternalError" | "ServiceUnavailable") => ErrorKind::Unavailable,
-        Some(
-            "BucketNotEmpty"
-            | "BucketAlreadyExists"
-            | "BucketAlreadyOwnedByYou"
-            | "OperationAborted",
-        ) => ErrorKind::Conflict,
+        Some("BucketNotEmpty" | "BucketAlreadyExists" | "BucketAlreadyOwnedByYou" | "OperationAborted") => {
+            ErrorKind::Conflict
+        }
         Some("PreconditionFailed" | "InvalidRange") => ErrorKind::PreconditionFailed,
         Some("EntityTooLarge" | "MaxMessageLengthExceeded") => ErrorKind::TooLarge,
         _ => match status {
@@ -133,9 +118,7 @@ fn hint_for(kind: ErrorKind, code: Option<&str>) -> Option<&'static str> {
         (ErrorKind::Unsupported, _) => Some(
             "This S3-compatible store does not implement this feature (Garage, for example, has no ACLs or versioning)",
         ),
-        (ErrorKind::Unauthorized, _) => {
-            Some("Check the access key id and secret (and session token, if temporary)")
-        }
+        (ErrorKind::Unauthorized, _) => Some("Check the access key id and secret (and session token, if temporary)"),
         (ErrorKind::Forbidden, _) => {
             Some("The credentials lack a permission this operation needs; `describe` lists them")
         }
@@ -168,10 +151,8 @@ mod tests {
             (409, "BucketNotEmpty", ErrorKind::Conflict, false),
         ];
         for (status, code, kind, retryable) in cases {
-            let err = from_response(&response(
-                status,
-                &format!("<Error><Code>{code}</Code><Message>m</Message></Error>"),
-            ));
+            let err =
+                from_response(&response(status, &format!("<Error><Code>{code}</Code><Message>m</Message></Error>")));
             assert_eq!((err.kind, err.retryable), (kind, retryable), "{code}");
             assert_eq!(err.service_code.as_deref(), Some(code));
             assert_eq!(err.request_id.as_deref(), Some("RID"));
@@ -193,13 +174,9 @@ mod tests {
 
     #[test]
     fn region_from_header_or_body() {
-        let mut r = response(
-            400,
-            "<Error><Code>AuthorizationHeaderMalformed</Code><Region>garage</Region></Error>",
-        );
+        let mut r = response(400, "<Error><Code>AuthorizationHeaderMalformed</Code><Region>garage</Region></Error>");
         assert_eq!(region_hint(&r).as_deref(), Some("garage"));
-        r.headers
-            .push(("x-amz-bucket-region".into(), "eu-west-3".into()));
+        r.headers.push(("x-amz-bucket-region".into(), "eu-west-3".into()));
         assert_eq!(region_hint(&r).as_deref(), Some("eu-west-3"));
     }
 }

@@ -5,8 +5,8 @@
 use crate::auth::Credentials;
 use crate::error::{ConnectorError, Result};
 use aws_sigv4::http_request::{
-    PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation,
-    SigningSettings, UriPathNormalizationMode, sign,
+    PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
+    UriPathNormalizationMode, sign,
 };
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
@@ -91,25 +91,13 @@ impl Signer<'_> {
             .build()
             .map_err(|e| ConnectorError::internal(format!("signing parameters: {e}")))?
             .into();
-        let request = SignableRequest::new(
-            method,
-            url,
-            headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            body,
-        )
-        .map_err(|e| ConnectorError::internal(format!("cannot sign request to {url}: {e}")))?;
-        let (instructions, signature) = sign(request, &params)
-            .map_err(|e| ConnectorError::internal(format!("signing failed: {e}")))?
-            .into_parts();
+        let request = SignableRequest::new(method, url, headers.iter().map(|(k, v)| (k.as_str(), v.as_str())), body)
+            .map_err(|e| ConnectorError::internal(format!("cannot sign request to {url}: {e}")))?;
+        let (instructions, signature) =
+            sign(request, &params).map_err(|e| ConnectorError::internal(format!("signing failed: {e}")))?.into_parts();
         let (headers, params) = instructions.into_parts();
-        let headers = headers
-            .into_iter()
-            .map(|h| (h.name().to_string(), h.value().to_string()))
-            .collect();
-        let params = params
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.into_owned()))
-            .collect();
+        let headers = headers.into_iter().map(|h| (h.name().to_string(), h.value().to_string())).collect();
+        let params = params.into_iter().map(|(k, v)| (k.to_string(), v.into_owned())).collect();
         Ok((headers, params, signature))
     }
 
@@ -127,13 +115,8 @@ impl Signer<'_> {
             Payload::Unsigned => SignableBody::UnsignedPayload,
             Payload::Precomputed(hash) => SignableBody::Precomputed(hash.to_string()),
         };
-        let (headers, _, signature) = self.sign_request(
-            method,
-            url,
-            headers,
-            body,
-            s3_settings(SignatureLocation::Headers, None),
-        )?;
+        let (headers, _, signature) =
+            self.sign_request(method, url, headers, body, s3_settings(SignatureLocation::Headers, None))?;
         Ok(SignedHeaders { headers, signature })
     }
 
@@ -174,18 +157,13 @@ mod tests {
     use std::path::PathBuf;
 
     fn vector(name: &str) -> Value {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("testdata/sigv4")
-            .join(name);
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/sigv4").join(name);
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
     }
 
     fn time_of(amz_date: &str) -> SystemTime {
-        let format =
-            time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
-        let parsed = time::PrimitiveDateTime::parse(amz_date, format)
-            .unwrap()
-            .assume_utc();
+        let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+        let parsed = time::PrimitiveDateTime::parse(amz_date, format).unwrap().assume_utc();
         SystemTime::UNIX_EPOCH + Duration::from_secs(parsed.unix_timestamp() as u64)
     }
 
@@ -202,11 +180,8 @@ mod tests {
     fn check_header_example(file: &str) {
         let v = vector(file);
         let creds = credentials(&v["credentials"]);
-        let signer = Signer {
-            credentials: &creds,
-            region: "us-east-1",
-            time: time_of(v["x_amz_date"].as_str().unwrap()),
-        };
+        let signer =
+            Signer { credentials: &creds, region: "us-east-1", time: time_of(v["x_amz_date"].as_str().unwrap()) };
         let query = v["query"].as_str().unwrap_or("");
         let url = format!(
             "https://{}{}{}{}",
@@ -219,38 +194,13 @@ mod tests {
             .as_array()
             .unwrap()
             .iter()
-            .map(|h| {
-                (
-                    h[0].as_str().unwrap().to_lowercase(),
-                    h[1].as_str().unwrap().to_string(),
-                )
-            })
+            .map(|h| (h[0].as_str().unwrap().to_lowercase(), h[1].as_str().unwrap().to_string()))
             .filter(|(k, _)| !matches!(k.as_str(), "host" | "x-amz-date" | "x-amz-content-sha256"))
             .collect();
-        let body = v["payload"]["utf8_text"]
-            .as_str()
-            .unwrap_or("")
-            .as_bytes()
-            .to_vec();
-        let signed = signer
-            .sign_headers(
-                v["method"].as_str().unwrap(),
-                &url,
-                &headers,
-                Payload::Bytes(&body),
-            )
-            .unwrap();
-        assert_eq!(
-            signed.signature,
-            v["expected_signature"].as_str().unwrap(),
-            "{file}"
-        );
-        let content_sha = &signed
-            .headers
-            .iter()
-            .find(|(k, _)| k == "x-amz-content-sha256")
-            .unwrap()
-            .1;
+        let body = v["payload"]["utf8_text"].as_str().unwrap_or("").as_bytes().to_vec();
+        let signed = signer.sign_headers(v["method"].as_str().unwrap(), &url, &headers, Payload::Bytes(&body)).unwrap();
+        assert_eq!(signed.signature, v["expected_signature"].as_str().unwrap(), "{file}");
+        let content_sha = &signed.headers.iter().find(|(k, _)| k == "x-amz-content-sha256").unwrap().1;
         assert_eq!(content_sha, v["payload"]["sha256"].as_str().unwrap());
     }
 
@@ -273,61 +223,31 @@ mod tests {
     fn s3_docs_presigned_url() {
         let v = vector("presigned-url-get-object.json");
         let creds = credentials(&v["credentials"]);
-        let signer = Signer {
-            credentials: &creds,
-            region: "us-east-1",
-            time: time_of(v["x_amz_date"].as_str().unwrap()),
-        };
+        let signer =
+            Signer { credentials: &creds, region: "us-east-1", time: time_of(v["x_amz_date"].as_str().unwrap()) };
         let url = signer
-            .presign(
-                "GET",
-                "https://examplebucket.s3.amazonaws.com/test.txt",
-                &[],
-                Duration::from_secs(86400),
-            )
+            .presign("GET", "https://examplebucket.s3.amazonaws.com/test.txt", &[], Duration::from_secs(86400))
             .unwrap();
-        assert!(
-            url.ends_with(&format!(
-                "X-Amz-Signature={}",
-                v["expected_signature"].as_str().unwrap()
-            )),
-            "{url}"
-        );
-        assert!(url.starts_with(
-            "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&"
-        ));
+        assert!(url.ends_with(&format!("X-Amz-Signature={}", v["expected_signature"].as_str().unwrap())), "{url}");
+        assert!(url.starts_with("https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&"));
     }
 
     #[test]
     fn smithy_rs_presigning_cases_with_session_token() {
         let v = vector("smithy-rs-s3-presigning.json");
         let creds = credentials(&v["credentials"]);
-        let time =
-            SystemTime::UNIX_EPOCH + Duration::from_secs(v["start_time_unix"].as_u64().unwrap());
+        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(v["start_time_unix"].as_u64().unwrap());
         let expires = Duration::from_secs(v["expires_seconds"].as_u64().unwrap());
         let mut checked = 0;
-        for case in v["cases"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|c| c["service"] == "s3")
-        {
-            let signer = Signer {
-                credentials: &creds,
-                region: case["region"].as_str().unwrap(),
-                time,
-            };
+        for case in v["cases"].as_array().unwrap().iter().filter(|c| c["service"] == "s3") {
+            let signer = Signer { credentials: &creds, region: case["region"].as_str().unwrap(), time };
             let own: Vec<String> = case["query_parameters_to_sign"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .filter(|p| !p[0].as_str().unwrap().starts_with("X-Amz-"))
                 .map(|p| {
-                    format!(
-                        "{}={}",
-                        p[0].as_str().unwrap(),
-                        crate::encoding::encode_component(p[1].as_str().unwrap())
-                    )
+                    format!("{}={}", p[0].as_str().unwrap(), crate::encoding::encode_component(p[1].as_str().unwrap()))
                 })
                 .collect();
             let url = format!(
@@ -341,34 +261,15 @@ mod tests {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|h| {
-                    (
-                        h[0].as_str().unwrap().to_string(),
-                        h[1].as_str().unwrap().to_string(),
-                    )
-                })
+                .map(|h| (h[0].as_str().unwrap().to_string(), h[1].as_str().unwrap().to_string()))
                 .collect();
-            let presigned = signer
-                .presign(case["method"].as_str().unwrap(), &url, &headers, expires)
-                .unwrap();
+            let presigned = signer.presign(case["method"].as_str().unwrap(), &url, &headers, expires).unwrap();
             let expected = case["expected_signature"].as_str().unwrap();
-            assert!(
-                presigned.contains("X-Amz-Security-Token=notarealsessiontoken"),
-                "{presigned}"
-            );
-            let signature = presigned
-                .split("X-Amz-Signature=")
-                .nth(1)
-                .unwrap()
-                .split('&')
-                .next()
-                .unwrap();
+            assert!(presigned.contains("X-Amz-Security-Token=notarealsessiontoken"), "{presigned}");
+            let signature = presigned.split("X-Amz-Signature=").nth(1).unwrap().split('&').next().unwrap();
             assert_eq!(signature, expected, "{}: {presigned}", case["name"]);
             checked += 1;
         }
-        assert_eq!(
-            checked, 5,
-            "the S3 cases (the sixth is for s3-object-lambda)"
-        );
+        assert_eq!(checked, 5, "the S3 cases (the sixth is for s3-object-lambda)");
     }
 }

@@ -5,12 +5,7 @@ use crate::error::{ConnectorError, Result};
 /// A bucket name usable for existing buckets: 1-255 of `a-z A-Z 0-9 . - _` (legacy names
 /// included). New buckets are held to [`new_bucket_name`].
 pub fn bucket_name(name: &str) -> Result<()> {
-    if name.is_empty()
-        || name.len() > 255
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-    {
+    if name.is_empty() || name.len() > 255 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
         return Err(ConnectorError::invalid_input(
             "/bucket",
             format!(
@@ -25,18 +20,12 @@ pub fn bucket_name(name: &str) -> Result<()> {
 /// starting and ending with a letter or digit, no `..`, not an IP address.
 pub fn new_bucket_name(name: &str) -> Result<()> {
     let fail = |why: &str| {
-        Err(ConnectorError::invalid_input(
-            "/bucket",
-            format!("bucket name {name:?} {why} (S3 bucket naming rules)"),
-        ))
+        Err(ConnectorError::invalid_input("/bucket", format!("bucket name {name:?} {why} (S3 bucket naming rules)")))
     };
     if name.len() < 3 || name.len() > 63 {
         return fail("must be 3 to 63 characters long");
     }
-    if !name
-        .bytes()
-        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
-    {
+    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-') {
         return fail("may contain only lowercase letters, digits, '.' and '-'");
     }
     let first = name.as_bytes()[0];
@@ -67,10 +56,7 @@ pub fn object_key(field: &str, key: &str) -> Result<()> {
     if key.len() > 1024 {
         return Err(ConnectorError::invalid_input(
             field,
-            format!(
-                "the object key is {} bytes long; S3 allows at most 1024 bytes",
-                key.len()
-            ),
+            format!("the object key is {} bytes long; S3 allows at most 1024 bytes", key.len()),
         ));
     }
     Ok(())
@@ -78,11 +64,7 @@ pub fn object_key(field: &str, key: &str) -> Result<()> {
 
 /// A user-metadata or tag name: non-empty printable ASCII without spaces or `:`.
 pub fn header_token(field: &str, name: &str) -> Result<()> {
-    if name.is_empty()
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
-    {
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b)) {
         return Err(ConnectorError::invalid_input(
             field,
             format!("{name:?} is not a valid metadata name: use ASCII letters, digits and '-'"),
@@ -98,16 +80,7 @@ mod tests {
     #[test]
     fn bucket_rules() {
         assert!(new_bucket_name("my-bucket.logs").is_ok());
-        for bad in [
-            "ab",
-            "My-Bucket",
-            "-abc",
-            "abc-",
-            "a..b",
-            "192.168.1.1",
-            "xn--abc",
-            "a_b",
-        ] {
+        for bad in ["ab", "My-Bucket", "-abc", "abc-", "a..b", "192.168.1.1", "xn--abc", "a_b"] {
             assert!(new_bucket_name(bad).is_err(), "{bad}");
         }
         assert!(bucket_name("Legacy_Bucket").is_ok());

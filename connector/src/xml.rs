@@ -12,8 +12,8 @@ const S3_NS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 
 /// Parses an S3 response document into `T`.
 pub fn parse<T: DeserializeOwned>(what: &str, body: &[u8]) -> Result<T> {
-    let text = std::str::from_utf8(body)
-        .map_err(|_| ConnectorError::internal(format!("the {what} response is not UTF-8")))?;
+    let text =
+        std::str::from_utf8(body).map_err(|_| ConnectorError::internal(format!("the {what} response is not UTF-8")))?;
     quick_xml::de::from_str(text)
         .map_err(|e| ConnectorError::internal(format!("cannot parse the {what} response: {e}")))
 }
@@ -33,9 +33,7 @@ pub fn element_text(body: &[u8], tag: &str) -> Option<String> {
             Ok(Event::Text(t)) if inside => text.push_str(&t.decode().ok()?.into_owned()),
             Ok(Event::GeneralRef(r)) if inside => {
                 let name = r.decode().ok()?;
-                let resolved = quick_xml::escape::unescape(&format!("&{name};"))
-                    .ok()?
-                    .into_owned();
+                let resolved = quick_xml::escape::unescape(&format!("&{name};")).ok()?.into_owned();
                 text.push_str(&resolved);
             }
             Ok(Event::CData(c)) if inside => text.push_str(std::str::from_utf8(&c).ok()?),
@@ -209,9 +207,7 @@ pub struct ObjectIdentifier {
 
 /// The `Delete` request document.
 pub fn delete_document(objects: &[ObjectIdentifier], quiet: bool) -> String {
-    let mut xml = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><Delete xmlns="{S3_NS}"><Quiet>{quiet}</Quiet>"#
-    );
+    let mut xml = format!(r#"<?xml version="1.0" encoding="UTF-8"?><Delete xmlns="{S3_NS}"><Quiet>{quiet}</Quiet>"#);
     for object in objects {
         xml.push_str("<Object><Key>");
         xml.push_str(&escape(&object.key));
@@ -257,19 +253,13 @@ mod tests {
 
     #[test]
     fn parses_empty_listings_and_buckets() {
-        let parsed: ListObjectsV2 = parse(
-            "x",
-            b"<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>",
-        )
-        .unwrap();
+        let parsed: ListObjectsV2 =
+            parse("x", b"<ListBucketResult><IsTruncated>false</IsTruncated></ListBucketResult>").unwrap();
         assert!(parsed.contents.is_empty() && !parsed.is_truncated);
         let buckets: ListAllMyBuckets = parse("x", b"<ListAllMyBucketsResult><Owner><ID>o</ID></Owner><Buckets><Bucket><Name>a</Name><CreationDate>2024</CreationDate></Bucket><Bucket><Name>b</Name></Bucket></Buckets></ListAllMyBucketsResult>").unwrap();
         assert_eq!(buckets.buckets.items.len(), 2);
-        let none: ListAllMyBuckets = parse(
-            "x",
-            b"<ListAllMyBucketsResult><Buckets></Buckets></ListAllMyBucketsResult>",
-        )
-        .unwrap();
+        let none: ListAllMyBuckets =
+            parse("x", b"<ListAllMyBucketsResult><Buckets></Buckets></ListAllMyBucketsResult>").unwrap();
         assert!(none.buckets.items.is_empty());
     }
 
@@ -280,26 +270,14 @@ mod tests {
         assert_eq!(element_text(body, "Message").as_deref(), Some("a < b"));
         assert_eq!(element_text(body, "Region").as_deref(), Some(""));
         assert_eq!(element_text(body, "Missing"), None);
-        assert_eq!(
-            root_name(b"<?xml version=\"1.0\"?><Error/>").as_deref(),
-            Some("Error")
-        );
+        assert_eq!(root_name(b"<?xml version=\"1.0\"?><Error/>").as_deref(), Some("Error"));
         assert_eq!(element_text(b"not xml at all", "Code"), None);
     }
 
     #[test]
     fn delete_document_escapes_keys() {
-        let doc = delete_document(
-            &[ObjectIdentifier {
-                key: "a<&>b".into(),
-                version_id: Some("v1".into()),
-            }],
-            true,
-        );
-        assert!(
-            doc.contains("<Key>a&lt;&amp;&gt;b</Key><VersionId>v1</VersionId>"),
-            "{doc}"
-        );
+        let doc = delete_document(&[ObjectIdentifier { key: "a<&>b".into(), version_id: Some("v1".into()) }], true);
+        assert!(doc.contains("<Key>a&lt;&amp;&gt;b</Key><VersionId>v1</VersionId>"), "{doc}");
         assert!(doc.contains("<Quiet>true</Quiet>"));
     }
 }

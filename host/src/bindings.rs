@@ -20,7 +20,5 @@ mod generated {
 }
 
 pub use generated::workflow::connector::file_store;
-pub use generated::workflow::connector::types::{
-    ConnectorError, ConnectorInfo, ErrorKind, Operation, Permission,
-};
+pub use generated::workflow::connector::types::{ConnectorError, ConnectorInfo, ErrorKind, Operation, Permission};
 pub use generated::{HttpConnector, HttpConnectorPre};

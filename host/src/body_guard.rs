@@ -20,12 +20,7 @@ pub struct GuardedBody<B> {
 impl<B> GuardedBody<B> {
     /// Guards `inner` with a byte limit and a between-bytes timeout.
     pub fn new(inner: B, limit: u64, between_bytes: Duration) -> Self {
-        Self {
-            inner,
-            remaining: limit,
-            between_bytes,
-            deadline: Box::pin(tokio::time::sleep(between_bytes)),
-        }
+        Self { inner, remaining: limit, between_bytes, deadline: Box::pin(tokio::time::sleep(between_bytes)) }
     }
 }
 
@@ -36,10 +31,7 @@ where
     type Data = Bytes;
     type Error = Error;
 
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
         let this = &mut *self;
         match Pin::new(&mut this.inner).poll_frame(cx) {
             Poll::Pending => {

@@ -11,11 +11,7 @@ pub struct PinnedClock {
 impl PinnedClock {
     /// A clock stopped at `time`.
     pub fn new(time: SystemTime) -> Self {
-        Self {
-            since_epoch: time
-                .duration_since(SystemTime::UNIX_EPOCH)
-                .unwrap_or_default(),
-        }
+        Self { since_epoch: time.duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default() }
     }
 }
 
@@ -36,11 +32,8 @@ pub fn parse_time(text: &str) -> Result<SystemTime, String> {
     let parsed = time::PrimitiveDateTime::parse(text, compact)
         .map(|t| t.assume_utc())
         .or_else(|_| time::OffsetDateTime::parse(text, &Rfc3339))
-        .map_err(|_| {
-            format!("{text:?} is not a time; use 20130524T000000Z or 2013-05-24T00:00:00Z")
-        })?;
-    let seconds =
-        u64::try_from(parsed.unix_timestamp()).map_err(|_| format!("{text:?} is before 1970"))?;
+        .map_err(|_| format!("{text:?} is not a time; use 20130524T000000Z or 2013-05-24T00:00:00Z"))?;
+    let seconds = u64::try_from(parsed.unix_timestamp()).map_err(|_| format!("{text:?} is before 1970"))?;
     Ok(SystemTime::UNIX_EPOCH + Duration::from_secs(seconds))
 }
 
@@ -53,10 +46,7 @@ mod tests {
         let a = parse_time("20130524T000000Z").unwrap();
         let b = parse_time("2013-05-24T00:00:00Z").unwrap();
         assert_eq!(a, b);
-        assert_eq!(
-            a.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs(),
-            1_369_353_600
-        );
+        assert_eq!(a.duration_since(SystemTime::UNIX_EPOCH).unwrap().as_secs(), 1_369_353_600);
         assert!(parse_time("yesterday").is_err());
     }
 }

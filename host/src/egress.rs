@@ -62,14 +62,7 @@ impl CapturedRequest {
             .iter()
             .map(|(k, v)| {
                 let secret = k.eq_ignore_ascii_case("x-amz-security-token");
-                (
-                    k.clone(),
-                    if secret {
-                        "******".to_string()
-                    } else {
-                        v.clone()
-                    },
-                )
+                (k.clone(), if secret { "******".to_string() } else { v.clone() })
             })
             .collect()
     }
@@ -88,12 +81,8 @@ impl EgressHooks {
     fn allowed(&self, uri: &http::Uri) -> bool {
         let scheme = uri.scheme_str().unwrap_or("https");
         let Some(host) = uri.host() else { return false };
-        let port = uri
-            .port_u16()
-            .unwrap_or(if scheme == "https" { 443 } else { 80 });
-        self.rules
-            .iter()
-            .any(|rule| rule.allows(scheme, host, port))
+        let port = uri.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
+        self.rules.iter().any(|rule| rule.allows(scheme, host, port))
     }
 }
 
@@ -117,22 +106,11 @@ impl WasiHttpHooks for EgressHooks {
             let headers = request
                 .headers()
                 .iter()
-                .map(|(k, v)| {
-                    (
-                        k.to_string(),
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    )
-                })
+                .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
                 .collect();
-            let captured = CapturedRequest {
-                method: request.method().to_string(),
-                url: request.uri().to_string(),
-                headers,
-            };
-            capture
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(captured);
+            let captured =
+                CapturedRequest { method: request.method().to_string(), url: request.uri().to_string(), headers };
+            capture.lock().unwrap_or_else(|e| e.into_inner()).push(captured);
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }
         if !self.allowed(request.uri()) {
@@ -141,20 +119,13 @@ impl WasiHttpHooks for EgressHooks {
                 request.uri().scheme_str().unwrap_or("?"),
                 request.uri().authority().map(|a| a.as_str()).unwrap_or("?")
             );
-            self.denied
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(target);
+            self.denied.lock().unwrap_or_else(|e| e.into_inner()).push(target);
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }
         let client = self.client.client.clone();
         let limit = self.max_response_bytes;
-        let first_byte = options
-            .and_then(|o| o.first_byte_timeout)
-            .unwrap_or(DEFAULT_FIRST_BYTE_TIMEOUT);
-        let between_bytes = options
-            .and_then(|o| o.between_bytes_timeout)
-            .unwrap_or(DEFAULT_BETWEEN_BYTES_TIMEOUT);
+        let first_byte = options.and_then(|o| o.first_byte_timeout).unwrap_or(DEFAULT_FIRST_BYTE_TIMEOUT);
+        let between_bytes = options.and_then(|o| o.between_bytes_timeout).unwrap_or(DEFAULT_BETWEEN_BYTES_TIMEOUT);
         Box::new(async move {
             let response = match tokio::time::timeout(first_byte, client.request(request)).await {
                 Err(_) => return Err(Error::HttpResponseTimeout),
@@ -165,8 +136,7 @@ impl WasiHttpHooks for EgressHooks {
                 let body = body.map_err(Error::Hyper);
                 GuardedBody::new(body, limit, between_bytes).boxed_unsync()
             });
-            let done: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send> =
-                Box::new(async { Ok(()) });
+            let done: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send> = Box::new(async { Ok(()) });
             Ok((response, done))
         })
     }
@@ -185,10 +155,7 @@ fn client_error(error: hyper_util::client::legacy::Error) -> Error {
         }
         let dns = causes.iter().any(|e| e.to_string().contains("dns error"));
         if dns {
-            return Error::DnsError {
-                rcode: Some("NXDOMAIN or no resolver".into()),
-                info_code: None,
-            };
+            return Error::DnsError { rcode: Some("NXDOMAIN or no resolver".into()), info_code: None };
         }
         return Error::Connect(std::io::Error::other(error.to_string()));
     }
@@ -199,9 +166,7 @@ fn client_error(error: hyper_util::client::legacy::Error) -> Error {
 }
 
 /// `error`'s sources, outermost first.
-fn error_chain<'a>(
-    error: &'a (dyn std::error::Error + 'static),
-) -> Vec<&'a (dyn std::error::Error + 'static)> {
+fn error_chain<'a>(error: &'a (dyn std::error::Error + 'static)) -> Vec<&'a (dyn std::error::Error + 'static)> {
     let mut chain = Vec::new();
     let mut next = error.source();
     while let Some(cause) = next {

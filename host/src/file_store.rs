@@ -56,23 +56,16 @@ pub fn resolve(root: &Path, name: &str) -> Result<PathBuf, FileError> {
             None => break,
         };
     }
-    let real = existing
-        .canonicalize()
-        .map_err(|e| FileError::Io(e.to_string()))?;
+    let real = existing.canonicalize().map_err(|e| FileError::Io(e.to_string()))?;
     if !real.starts_with(root) {
-        return Err(FileError::Denied(format!(
-            "{name:?} leads outside the file store"
-        )));
+        return Err(FileError::Denied(format!("{name:?} leads outside the file store")));
     }
     Ok(path)
 }
 
 impl HostState {
     fn file_root(&self) -> Result<&Path, FileError> {
-        self.files
-            .root
-            .as_deref()
-            .ok_or_else(|| FileError::Denied("this host grants no file store".into()))
+        self.files.root.as_deref().ok_or_else(|| FileError::Denied("this host grants no file store".into()))
     }
 }
 
@@ -91,9 +84,7 @@ impl Host for HostState {
             let path = resolve(self.file_root()?, &name)?;
             let meta = std::fs::metadata(&path).map_err(|e| io_error(&name, e))?;
             if !meta.is_file() {
-                return Err(FileError::InvalidName(format!(
-                    "{name:?} is not a regular file"
-                )));
+                return Err(FileError::InvalidName(format!("{name:?} is not a regular file")));
             }
             Ok(FileStat { size: meta.len() })
         })();
@@ -109,9 +100,7 @@ impl Host for HostState {
             let path = resolve(self.file_root()?, &name)?;
             let file = std::fs::File::open(&path).map_err(|e| io_error(&name, e))?;
             if !file.metadata().map_err(|e| io_error(&name, e))?.is_file() {
-                return Err(FileError::InvalidName(format!(
-                    "{name:?} is not a regular file"
-                )));
+                return Err(FileError::InvalidName(format!("{name:?} is not a regular file")));
             }
             Ok(file)
         })();
@@ -129,45 +118,23 @@ impl Host for HostState {
         Ok(Ok(resource))
     }
 
-    fn create(
-        &mut self,
-        name: String,
-        overwrite: bool,
-    ) -> wasmtime::Result<Result<Resource<FileWriter>, FileError>> {
+    fn create(&mut self, name: String, overwrite: bool) -> wasmtime::Result<Result<Resource<FileWriter>, FileError>> {
         let created = (|| {
             if !self.files.writable {
-                return Err(FileError::Denied(
-                    "this host grants the file store read-only".into(),
-                ));
+                return Err(FileError::Denied("this host grants the file store read-only".into()));
             }
             let target = resolve(self.file_root()?, &name)?;
             if !overwrite && target.exists() {
                 return Err(FileError::AlreadyExists(name.clone()));
             }
-            let parent = target
-                .parent()
-                .ok_or_else(|| FileError::InvalidName(name.clone()))?;
+            let parent = target.parent().ok_or_else(|| FileError::InvalidName(name.clone()))?;
             std::fs::create_dir_all(parent).map_err(|e| io_error(&name, e))?;
-            let file_name = target
-                .file_name()
-                .and_then(|f| f.to_str())
-                .unwrap_or("download");
-            let temp = parent.join(format!(
-                ".{file_name}.partial-{}",
-                std::process::id() as u64 * 1_000_003 + rand_suffix()
-            ));
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&temp)
-                .map_err(|e| io_error(&name, e))?;
-            Ok(FileWriter {
-                temp,
-                target,
-                overwrite,
-                file: Some(file),
-                committed: false,
-            })
+            let file_name = target.file_name().and_then(|f| f.to_str()).unwrap_or("download");
+            let temp =
+                parent.join(format!(".{file_name}.partial-{}", std::process::id() as u64 * 1_000_003 + rand_suffix()));
+            let file =
+                std::fs::OpenOptions::new().write(true).create_new(true).open(&temp).map_err(|e| io_error(&name, e))?;
+            Ok(FileWriter { temp, target, overwrite, file: Some(file), committed: false })
         })();
         match created {
             Ok(writer) => Ok(Ok(self.table.push(writer)?)),
@@ -178,10 +145,7 @@ impl Host for HostState {
 
 fn rand_suffix() -> u64 {
     use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() as u64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos() as u64).unwrap_or(0)
 }
 
 impl HostFileWriter for HostState {
@@ -191,14 +155,10 @@ impl HostFileWriter for HostState {
     ) -> wasmtime::Result<Result<Resource<DynOutputStream>, FileError>> {
         let file = self.table.get_mut(&writer)?.file.take();
         let Some(file) = file else {
-            return Ok(Err(FileError::Io(
-                "contents() was already called for this file".into(),
-            )));
+            return Ok(Err(FileError::Io("contents() was already called for this file".into())));
         };
         let stream = AsyncWriteStream::new(WRITE_BUDGET, tokio::fs::File::from_std(file));
-        let resource = self
-            .table
-            .push_child(Box::new(stream) as DynOutputStream, &writer)?;
+        let resource = self.table.push_child(Box::new(stream) as DynOutputStream, &writer)?;
         Ok(Ok(resource))
     }
 
@@ -207,10 +167,7 @@ impl HostFileWriter for HostState {
         let name = writer.target.display().to_string();
         let result = (|| {
             let synced = std::fs::File::open(&writer.temp).and_then(|f| f.sync_all().map(|()| f));
-            let size = synced
-                .and_then(|f| f.metadata())
-                .map_err(|e| io_error(&name, e))?
-                .len();
+            let size = synced.and_then(|f| f.metadata()).map_err(|e| io_error(&name, e))?.len();
             if !writer.overwrite && writer.target.exists() {
                 return Err(FileError::AlreadyExists(name.clone()));
             }
@@ -260,19 +217,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().canonicalize().unwrap();
         assert!(resolve(&root, "a/b.txt").is_ok());
-        assert!(matches!(
-            resolve(&root, "../x"),
-            Err(FileError::InvalidName(_))
-        ));
-        assert!(matches!(
-            resolve(&root, "/etc/passwd"),
-            Err(FileError::InvalidName(_))
-        ));
+        assert!(matches!(resolve(&root, "../x"), Err(FileError::InvalidName(_))));
+        assert!(matches!(resolve(&root, "/etc/passwd"), Err(FileError::InvalidName(_))));
         assert!(matches!(resolve(&root, ""), Err(FileError::InvalidName(_))));
         std::os::unix::fs::symlink("/etc", root.join("link")).unwrap();
-        assert!(matches!(
-            resolve(&root, "link/passwd"),
-            Err(FileError::Denied(_))
-        ));
+        assert!(matches!(resolve(&root, "link/passwd"), Err(FileError::Denied(_))));
     }
 }

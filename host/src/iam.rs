@@ -19,29 +19,19 @@ pub fn minimal_policy(
     let mut actions_by_resource: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for id in operations {
         let wanted = id.replace('-', "_");
-        let op = info
-            .operations
-            .iter()
-            .find(|o| o.id == wanted)
-            .ok_or_else(|| {
-                let known: Vec<&str> = info.operations.iter().map(|o| o.id.as_str()).collect();
-                format!("unknown operation {id:?}; known: {}", known.join(", "))
-            })?;
+        let op = info.operations.iter().find(|o| o.id == wanted).ok_or_else(|| {
+            let known: Vec<&str> = info.operations.iter().map(|o| o.id.as_str()).collect();
+            format!("unknown operation {id:?}; known: {}", known.join(", "))
+        })?;
         for permission in &op.permissions {
             for resource in expand(&permission.resource, buckets, key_prefix)? {
-                actions_by_resource
-                    .entry(resource)
-                    .or_default()
-                    .extend(permission.actions.iter().cloned());
+                actions_by_resource.entry(resource).or_default().extend(permission.actions.iter().cloned());
             }
         }
     }
     let mut by_actions: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
     for (resource, actions) in actions_by_resource {
-        by_actions
-            .entry(actions.into_iter().collect())
-            .or_default()
-            .push(resource);
+        by_actions.entry(actions.into_iter().collect()).or_default().push(resource);
     }
     let statements: Vec<Value> = by_actions
         .into_iter()
@@ -51,11 +41,7 @@ pub fn minimal_policy(
     Ok(json!({"Version": "2012-10-17", "Statement": statements}))
 }
 
-fn expand(
-    pattern: &str,
-    buckets: &[String],
-    key_prefix: Option<&str>,
-) -> Result<Vec<String>, String> {
+fn expand(pattern: &str, buckets: &[String], key_prefix: Option<&str>) -> Result<Vec<String>, String> {
     if !pattern.contains('{') {
         return Ok(vec![pattern.to_string()]);
     }
@@ -102,32 +88,18 @@ mod tests {
             operations: vec![
                 op("list_buckets", &["s3:ListAllMyBuckets"], "*"),
                 op("list_objects", &["s3:ListBucket"], "arn:aws:s3:::{bucket}"),
-                op(
-                    "get_object",
-                    &["s3:GetObject"],
-                    "arn:aws:s3:::{bucket}/{key}",
-                ),
+                op("get_object", &["s3:GetObject"], "arn:aws:s3:::{bucket}/{key}"),
             ],
         }
     }
 
     #[test]
     fn groups_resources_and_expands_buckets() {
-        let ops = vec![
-            "list-objects".to_string(),
-            "get_object".to_string(),
-            "list_buckets".to_string(),
-        ];
+        let ops = vec!["list-objects".to_string(), "get_object".to_string(), "list_buckets".to_string()];
         let policy = minimal_policy(&info(), &ops, &["a".into(), "b".into()], None).unwrap();
         let text = policy.to_string();
-        assert!(
-            text.contains(r#""Resource":["arn:aws:s3:::a/*","arn:aws:s3:::b/*"]"#),
-            "{text}"
-        );
-        assert!(
-            text.contains(r#""Resource":["arn:aws:s3:::a","arn:aws:s3:::b"]"#),
-            "{text}"
-        );
+        assert!(text.contains(r#""Resource":["arn:aws:s3:::a/*","arn:aws:s3:::b/*"]"#), "{text}");
+        assert!(text.contains(r#""Resource":["arn:aws:s3:::a","arn:aws:s3:::b"]"#), "{text}");
         assert!(
             text.contains(r#""Action":["s3:ListAllMyBuckets"],"Effect":"Allow","Resource":["*"]"#)
                 || text.contains(r#""Resource":["*"]"#)

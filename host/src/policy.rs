@@ -25,9 +25,7 @@ enum Pattern {
 
 /// A rule that does not parse.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "invalid outbound rule {rule:?}: {why} (expected scheme://host:port, e.g. \"https://*.amazonaws.com:443\")"
-)]
+#[error("invalid outbound rule {rule:?}: {why} (expected scheme://host:port, e.g. \"https://*.amazonaws.com:443\")")]
 pub struct RuleError {
     rule: String,
     why: &'static str,
@@ -37,10 +35,7 @@ impl FromStr for OutboundRule {
     type Err = RuleError;
 
     fn from_str(rule: &str) -> Result<Self, RuleError> {
-        let fail = |why| RuleError {
-            rule: rule.to_string(),
-            why,
-        };
+        let fail = |why| RuleError { rule: rule.to_string(), why };
         let (scheme, rest) = rule.split_once("://").ok_or_else(|| fail("no scheme"))?;
         let scheme = match scheme {
             "*" => Pattern::Any,
@@ -100,10 +95,7 @@ impl fmt::Display for OutboundRule {
             Pattern::Exact(s) => s.clone(),
             Pattern::Suffix(s) => format!("*{s}"),
         };
-        let port = self
-            .port
-            .map(|p| p.to_string())
-            .unwrap_or_else(|| "*".into());
+        let port = self.port.map(|p| p.to_string()).unwrap_or_else(|| "*".into());
         write!(f, "{}://{}:{}", part(&self.scheme), part(&self.host), port)
     }
 }
@@ -112,23 +104,16 @@ impl fmt::Display for OutboundRule {
 /// hosts (`*.amazonaws.com` over HTTPS) when `endpoint` is `None`.
 pub fn rules_for_endpoint(endpoint: Option<&str>) -> Result<Vec<OutboundRule>, RuleError> {
     match endpoint.map(str::trim).filter(|e| !e.is_empty()) {
-        None => Ok(vec![
-            "https://*.amazonaws.com:443".parse()?,
-            "https://s3.amazonaws.com:443".parse()?,
-        ]),
+        None => Ok(vec!["https://*.amazonaws.com:443".parse()?, "https://s3.amazonaws.com:443".parse()?]),
         Some(endpoint) => {
             let endpoint = endpoint.strip_suffix('/').unwrap_or(endpoint);
-            let (scheme, authority) = endpoint.split_once("://").ok_or(RuleError {
-                rule: endpoint.to_string(),
-                why: "the endpoint has no scheme",
-            })?;
+            let (scheme, authority) = endpoint
+                .split_once("://")
+                .ok_or(RuleError { rule: endpoint.to_string(), why: "the endpoint has no scheme" })?;
             let mut rules = vec![endpoint.parse::<OutboundRule>()?];
             // Virtual-hosted addressing puts the bucket in front of the endpoint's host.
             if !authority.starts_with('[')
-                && authority
-                    .split(':')
-                    .next()
-                    .is_some_and(|h| h.parse::<std::net::Ipv4Addr>().is_err())
+                && authority.split(':').next().is_some_and(|h| h.parse::<std::net::Ipv4Addr>().is_err())
             {
                 rules.push(format!("{scheme}://*.{authority}").parse()?);
             }
@@ -206,21 +191,9 @@ mod tests {
         assert_eq!(rules.len(), 1);
         assert!(rules[0].allows("http", "127.0.0.1", 3900));
         let rules = rules_for_endpoint(Some("https://minio.local:9000/")).unwrap();
-        assert!(
-            rules
-                .iter()
-                .any(|r| r.allows("https", "bucket.minio.local", 9000))
-        );
+        assert!(rules.iter().any(|r| r.allows("https", "bucket.minio.local", 9000)));
         let rules = rules_for_endpoint(None).unwrap();
-        assert!(
-            rules
-                .iter()
-                .any(|r| r.allows("https", "s3.amazonaws.com", 443))
-        );
-        assert!(
-            !rules
-                .iter()
-                .any(|r| r.allows("http", "s3.amazonaws.com", 80))
-        );
+        assert!(rules.iter().any(|r| r.allows("https", "s3.amazonaws.com", 443)));
+        assert!(!rules.iter().any(|r| r.allows("http", "s3.amazonaws.com", 80)));
     }
 }

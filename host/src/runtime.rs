@@ -47,33 +47,15 @@ impl RuntimeBuilder {
         let load_time = started.elapsed();
         let mut linker: Linker<HostState> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(HostError::Load)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(HostError::Load)?;
+        crate::bindings::file_store::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
             .map_err(HostError::Load)?;
-        crate::bindings::file_store::add_to_linker::<HostState, HasSelf<HostState>>(
-            &mut linker,
-            |s| s,
-        )
-        .map_err(HostError::Load)?;
-        let instance_pre = linker
-            .instantiate_pre(&component)
-            .map_err(HostError::Instantiate)?;
+        let instance_pre = linker.instantiate_pre(&component).map_err(HostError::Instantiate)?;
         let pre = HttpConnectorPre::new(instance_pre).map_err(HostError::Instantiate)?;
-        let imports = component
-            .component_type()
-            .imports(&engine)
-            .map(|(name, _)| name.to_string())
-            .collect();
+        let imports = component.component_type().imports(&engine).map(|(name, _)| name.to_string()).collect();
         let stop = Arc::new(AtomicBool::new(false));
         spawn_epoch_ticker(engine.clone(), stop.clone());
-        Ok(Runtime {
-            engine,
-            pre,
-            client: HttpClient::default(),
-            imports,
-            stop_ticker: stop,
-            cache_hit,
-            load_time,
-        })
+        Ok(Runtime { engine, pre, client: HttpClient::default(), imports, stop_ticker: stop, cache_hit, load_time })
     }
 }
 
@@ -123,19 +105,10 @@ impl Runtime {
 
     /// The connector's self-description, from a fresh instance.
     pub async fn describe(&self) -> Result<ConnectorInfo, HostError> {
-        let policy = Policy {
-            outbound: Some(Vec::new()),
-            ..Policy::default()
-        };
+        let policy = Policy { outbound: Some(Vec::new()), ..Policy::default() };
         let (mut store, _, _) = self.new_store(&policy, Vec::new());
-        let instance = self
-            .pre
-            .instantiate_async(&mut store)
-            .await
-            .map_err(HostError::Instantiate)?;
-        let call = instance
-            .workflow_connector_connector()
-            .call_describe(&mut store);
+        let instance = self.pre.instantiate_async(&mut store).await.map_err(HostError::Instantiate)?;
+        let call = instance.workflow_connector_connector().call_describe(&mut store);
         match tokio::time::timeout(policy.time_limit, call).await {
             Ok(Ok(info)) => Ok(info),
             Ok(Err(trap)) => Err(classify_trap(trap, &policy)),
@@ -156,35 +129,20 @@ impl Runtime {
             None => {
                 let endpoint = serde_json::from_str::<serde_json::Value>(auth)
                     .ok()
-                    .and_then(|a| {
-                        a.get("endpoint")
-                            .and_then(|e| e.as_str())
-                            .map(str::to_string)
-                    });
-                rules_for_endpoint(endpoint.as_deref())
-                    .map_err(|e| HostError::Policy(e.to_string()))?
+                    .and_then(|a| a.get("endpoint").and_then(|e| e.as_str()).map(str::to_string));
+                rules_for_endpoint(endpoint.as_deref()).map_err(|e| HostError::Policy(e.to_string()))?
             }
         };
         let (mut store, captured, denied) = self.new_store(policy, rules);
-        let instance = self
-            .pre
-            .instantiate_async(&mut store)
-            .await
-            .map_err(HostError::Instantiate)?;
-        let call = instance
-            .workflow_connector_connector()
-            .call_invoke(&mut store, operation, auth, input);
+        let instance = self.pre.instantiate_async(&mut store).await.map_err(HostError::Instantiate)?;
+        let call = instance.workflow_connector_connector().call_invoke(&mut store, operation, auth, input);
         let result = match tokio::time::timeout(policy.time_limit, call).await {
             Ok(Ok(result)) => result,
             Ok(Err(trap)) => return Err(classify_trap(trap, policy)),
             Err(_) => return Err(HostError::TimeLimit(policy.time_limit)),
         };
         drop(store);
-        Ok(Invocation {
-            result,
-            captured: drain(&captured),
-            denied: drain(&denied),
-        })
+        Ok(Invocation { result, captured: drain(&captured), denied: drain(&denied) })
     }
 
     #[allow(clippy::type_complexity)]
@@ -192,11 +150,7 @@ impl Runtime {
         &self,
         policy: &Policy,
         rules: Vec<crate::policy::OutboundRule>,
-    ) -> (
-        Store<HostState>,
-        Arc<Mutex<Vec<CapturedRequest>>>,
-        Arc<Mutex<Vec<String>>>,
-    ) {
+    ) -> (Store<HostState>, Arc<Mutex<Vec<CapturedRequest>>>, Arc<Mutex<Vec<String>>>) {
         let mut wasi = WasiCtxBuilder::new();
         if let Some(time) = policy.pinned_time {
             wasi.wall_clock(PinnedClock::new(time));
@@ -218,10 +172,7 @@ impl Runtime {
             table: Default::default(),
             hooks,
             files,
-            limits: StoreLimitsBuilder::new()
-                .memory_size(policy.memory_limit)
-                .trap_on_grow_failure(true)
-                .build(),
+            limits: StoreLimitsBuilder::new().memory_size(policy.memory_limit).trap_on_grow_failure(true).build(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
@@ -261,26 +212,13 @@ fn spawn_epoch_ticker(engine: Engine, stop: Arc<AtomicBool>) {
 
 /// Compiles `wasm`, or loads the compiled artifact from `cache_dir` when it matches both the
 /// component bytes and this engine's configuration.
-fn load_component(
-    engine: &Engine,
-    wasm: &[u8],
-    cache_dir: Option<&Path>,
-) -> Result<(Component, bool), HostError> {
+fn load_component(engine: &Engine, wasm: &[u8], cache_dir: Option<&Path>) -> Result<(Component, bool), HostError> {
     let Some(dir) = cache_dir else {
-        return Ok((
-            Component::new(engine, wasm).map_err(HostError::Load)?,
-            false,
-        ));
+        return Ok((Component::new(engine, wasm).map_err(HostError::Load)?, false));
     };
     let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
-    engine
-        .precompile_compatibility_hash()
-        .hash(&mut engine_hash);
-    let key = format!(
-        "{}-{:016x}",
-        hex(&Sha256::digest(wasm)),
-        engine_hash.finish()
-    );
+    engine.precompile_compatibility_hash().hash(&mut engine_hash);
+    let key = format!("{}-{:016x}", hex(&Sha256::digest(wasm)), engine_hash.finish());
     let path = dir.join(format!("{key}.cwasm"));
     if path.exists() {
         // SAFETY: the file was written by `Component::serialize` of this engine configuration

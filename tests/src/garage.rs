@@ -13,8 +13,7 @@ pub const REGION: &str = "garage";
 /// The test key id (`GK` + 24 hex).
 pub const ACCESS_KEY_ID: &str = "GK5e3c0a1b2c3d4e5f60718293";
 /// The test secret (64 hex).
-pub const SECRET_ACCESS_KEY: &str =
-    "7b1f4e2d9c8a6b5e3f2d1c0b9a8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c";
+pub const SECRET_ACCESS_KEY: &str = "7b1f4e2d9c8a6b5e3f2d1c0b9a8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c";
 
 /// A running Garage.
 pub struct Garage {
@@ -29,25 +28,17 @@ pub fn garage_binary() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("GARAGE_BIN") {
         return Some(PathBuf::from(path));
     }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
     let cached = home.join(format!(".cache/s3wasm/garage-{GARAGE_VERSION}/bin/garage"));
     if cached.exists() {
         return Some(cached);
     }
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|p| p.join("garage"))
-            .find(|p| p.exists())
-    })
+    std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join("garage")).find(|p| p.exists()))
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("no free loopback port")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("no free loopback port")
 }
 
 /// Removes data directories left by test processes that no longer run.
@@ -57,9 +48,7 @@ fn sweep_stale(base: &Path) {
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some(pid) = name
-            .strip_prefix("s3c-garage-")
-            .and_then(|p| p.parse::<u32>().ok())
+        if let Some(pid) = name.strip_prefix("s3c-garage-").and_then(|p| p.parse::<u32>().ok())
             && !Path::new(&format!("/proc/{pid}")).exists()
         {
             let _ = std::fs::remove_dir_all(entry.path());
@@ -103,11 +92,7 @@ api_bind_addr = "127.0.0.1:{admin_port}"
         );
         std::fs::write(&config, toml).expect("cannot write garage.toml");
         spawn_server(&binary, &config, &dir.join("server.log"));
-        let garage = Garage {
-            endpoint: format!("http://127.0.0.1:{s3_port}"),
-            config,
-            binary,
-        };
+        let garage = Garage { endpoint: format!("http://127.0.0.1:{s3_port}"), config, binary };
         garage.configure();
         garage
     }
@@ -145,15 +130,7 @@ api_bind_addr = "127.0.0.1:{admin_port}"
         let steps: [&[&str]; 4] = [
             &["layout", "assign", "-z", "dc1", "-c", "1G", &node],
             &["layout", "apply", "--version", "1"],
-            &[
-                "key",
-                "import",
-                "--yes",
-                "-n",
-                "s3c-tests",
-                ACCESS_KEY_ID,
-                SECRET_ACCESS_KEY,
-            ],
+            &["key", "import", "--yes", "-n", "s3c-tests", ACCESS_KEY_ID, SECRET_ACCESS_KEY],
             &["key", "allow", "--create-bucket", ACCESS_KEY_ID],
         ];
         for step in steps {
@@ -170,11 +147,7 @@ api_bind_addr = "127.0.0.1:{admin_port}"
 /// Starts the server from a thread that lives as long as the process; the child gets SIGKILL
 /// when that thread (so the process) ends.
 fn spawn_server(binary: &Path, config: &Path, log: &Path) {
-    let (binary, config, log) = (
-        binary.to_path_buf(),
-        config.to_path_buf(),
-        log.to_path_buf(),
-    );
+    let (binary, config, log) = (binary.to_path_buf(), config.to_path_buf(), log.to_path_buf());
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let log = std::fs::File::create(&log).expect("cannot create the Garage log");

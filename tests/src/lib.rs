@@ -40,8 +40,7 @@ pub fn target() -> &'static Target {
     TARGET.get_or_init(|| match std::env::var("S3_TEST_ENDPOINT") {
         Ok(endpoint) => {
             let var = |name: &str| {
-                std::env::var(name)
-                    .unwrap_or_else(|_| panic!("S3_TEST_ENDPOINT is set, so {name} must be too"))
+                std::env::var(name).unwrap_or_else(|_| panic!("S3_TEST_ENDPOINT is set, so {name} must be too"))
             };
             Target {
                 kind: ServerKind::External,
@@ -84,26 +83,16 @@ pub fn cache_dir() -> PathBuf {
 
 /// A runtime with the S3 connector (compiled once, then from the cache).
 pub fn runtime() -> Runtime {
-    Runtime::builder()
-        .with_cache_dir(cache_dir())
-        .build(S3_CONNECTOR)
-        .expect("the connector component loads")
+    Runtime::builder().with_cache_dir(cache_dir()).build(S3_CONNECTOR).expect("the connector component loads")
 }
 
 /// A bucket name unique to this run: `prefix-<pid>-<counter>`.
 pub fn unique_bucket(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "{prefix}-{}-{}-{:x}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed),
-        nanos % 0xffff
-    )
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("{prefix}-{}-{}-{:x}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), nanos % 0xffff)
 }
 
 /// One connector session against the target: a runtime, auth and a file store directory.
@@ -121,31 +110,15 @@ pub struct Session {
 impl Session {
     /// A session with a fresh file store directory.
     pub fn new() -> Session {
-        let files = std::env::temp_dir().join(format!(
-            "s3c-files-{}-{}",
-            std::process::id(),
-            unique_bucket("f")
-        ));
+        let files = std::env::temp_dir().join(format!("s3c-files-{}-{}", std::process::id(), unique_bucket("f")));
         std::fs::create_dir_all(&files).expect("file store dir");
-        let policy = Policy {
-            files: FileAccess {
-                root: Some(files.clone()),
-                writable: true,
-            },
-            ..Policy::default()
-        };
-        Session {
-            runtime: runtime(),
-            auth: target().auth(),
-            policy,
-            files,
-        }
+        let policy = Policy { files: FileAccess { root: Some(files.clone()), writable: true }, ..Policy::default() };
+        Session { runtime: runtime(), auth: target().auth(), policy, files }
     }
 
     /// Runs `operation` with `input`; returns the output JSON or the typed error.
     pub async fn call(&self, operation: &str, input: Value) -> Result<Value, ConnectorError> {
-        self.call_with(operation, &self.auth, input, &self.policy)
-            .await
+        self.call_with(operation, &self.auth, input, &self.policy).await
     }
 
     /// Runs `operation` with explicit auth and policy.
@@ -161,9 +134,7 @@ impl Session {
             .invoke(operation, &auth.to_string(), &input.to_string(), policy)
             .await
             .unwrap_or_else(|e| panic!("host failure in {operation}: {e}"));
-        invocation
-            .result
-            .map(|text| serde_json::from_str(&text).expect("the connector returns JSON"))
+        invocation.result.map(|text| serde_json::from_str(&text).expect("the connector returns JSON"))
     }
 
     /// Runs `operation` and panics with the typed error on failure.
@@ -184,21 +155,13 @@ impl Session {
     /// Empties and deletes `bucket`.
     pub async fn remove_bucket(&self, bucket: &str) {
         loop {
-            let listing = self
-                .ok("list_objects", json!({"bucket": bucket, "max_keys": 1000}))
-                .await;
-            let keys: Vec<Value> = listing["objects"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .iter()
-                .map(|o| o["key"].clone())
-                .collect();
+            let listing = self.ok("list_objects", json!({"bucket": bucket, "max_keys": 1000})).await;
+            let keys: Vec<Value> =
+                listing["objects"].as_array().cloned().unwrap_or_default().iter().map(|o| o["key"].clone()).collect();
             if keys.is_empty() {
                 break;
             }
-            self.ok("delete_objects", json!({"bucket": bucket, "objects": keys}))
-                .await;
+            self.ok("delete_objects", json!({"bucket": bucket, "objects": keys})).await;
         }
         self.ok("delete_bucket", json!({"bucket": bucket})).await;
     }
@@ -217,12 +180,7 @@ impl Drop for Session {
 }
 
 /// A plain HTTP request (not through the connector), for presigned URLs: status and body.
-pub async fn plain_http(
-    method: &str,
-    url: &str,
-    headers: &[(&str, &str)],
-    body: Vec<u8>,
-) -> (u16, Vec<u8>) {
+pub async fn plain_http(method: &str, url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> (u16, Vec<u8>) {
     use http_body_util::{BodyExt, Full};
     use hyper_util::client::legacy::Client;
     use hyper_util::rt::TokioExecutor;
@@ -232,20 +190,10 @@ pub async fn plain_http(
         request = request.header(*k, *v);
     }
     let response = client
-        .request(
-            request
-                .body(Full::new(bytes::Bytes::from(body)))
-                .expect("request"),
-        )
+        .request(request.body(Full::new(bytes::Bytes::from(body))).expect("request"))
         .await
         .expect("plain HTTP request");
     let status = response.status().as_u16();
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes()
-        .to_vec();
+    let body = response.into_body().collect().await.expect("body").to_bytes().to_vec();
     (status, body)
 }

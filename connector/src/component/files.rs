@@ -11,28 +11,18 @@ const READ_CHUNK: u64 = 256 * 1024;
 /// A file-store failure as a typed error about input field `/file`.
 pub fn error(error: FileError) -> ConnectorError {
     let (kind, message) = match error {
-        FileError::NotFound(m) => (
-            ErrorKind::NotFound,
-            format!("file not found in the host file store: {m}"),
-        ),
-        FileError::Denied(m) => (
-            ErrorKind::Denied,
-            format!("the host refused file access: {m}"),
-        ),
+        FileError::NotFound(m) => (ErrorKind::NotFound, format!("file not found in the host file store: {m}")),
+        FileError::Denied(m) => (ErrorKind::Denied, format!("the host refused file access: {m}")),
         FileError::InvalidName(m) => (
             ErrorKind::InvalidInput,
             format!("invalid file name: {m}; use a relative name such as \"reports/jan.csv\""),
         ),
-        FileError::AlreadyExists(m) => (
-            ErrorKind::Conflict,
-            format!("the file already exists: {m}; set \"overwrite\": true to replace it"),
-        ),
+        FileError::AlreadyExists(m) => {
+            (ErrorKind::Conflict, format!("the file already exists: {m}; set \"overwrite\": true to replace it"))
+        }
         FileError::Io(m) => (ErrorKind::Internal, format!("host file I/O failed: {m}")),
     };
-    ConnectorError {
-        field: Some("/file".into()),
-        ..ConnectorError::new(kind, message)
-    }
+    ConnectorError { field: Some("/file".into()), ..ConnectorError::new(kind, message) }
 }
 
 /// A stream failure while reading or writing a host file.

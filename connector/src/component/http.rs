@@ -21,28 +21,21 @@ const BETWEEN_BYTES_TIMEOUT: Duration = Duration::from_secs(120);
 /// Sends `request` and reads the answer: a 2xx body into `sink`, any other body into memory.
 pub fn send(request: &HttpRequest, sink: &ResponseSink) -> Result<HttpResponse> {
     let outgoing = build_request(request)?;
-    let body = outgoing
-        .body()
-        .map_err(|_| ConnectorError::internal("the request body was already taken"))?;
+    let body = outgoing.body().map_err(|_| ConnectorError::internal("the request body was already taken"))?;
     let future = outgoing_handler::handle(outgoing, Some(request_options()))
         .map_err(|code| transport_error(&request.url, code))?;
     let written = write_body(&body, &request.body);
-    let finished = written.and_then(|()| {
-        OutgoingBody::finish(body, None).map_err(|code| transport_error(&request.url, code))
-    });
+    let finished =
+        written.and_then(|()| OutgoingBody::finish(body, None).map_err(|code| transport_error(&request.url, code)));
     let pollable = future.subscribe();
     pollable.block();
     let response = match future.get() {
         Some(Ok(Ok(response))) => response,
         Some(Ok(Err(code))) => {
-            return Err(finished
-                .err()
-                .unwrap_or_else(|| transport_error(&request.url, code)));
+            return Err(finished.err().unwrap_or_else(|| transport_error(&request.url, code)));
         }
         Some(Err(())) | None => {
-            return Err(ConnectorError::internal(
-                "the HTTP response was already taken",
-            ));
+            return Err(ConnectorError::internal("the HTTP response was already taken"));
         }
     };
     let status = response.status();
@@ -50,31 +43,14 @@ pub fn send(request: &HttpRequest, sink: &ResponseSink) -> Result<HttpResponse> 
         .headers()
         .entries()
         .into_iter()
-        .map(|(name, value)| {
-            (
-                name.to_ascii_lowercase(),
-                String::from_utf8_lossy(&value).into_owned(),
-            )
-        })
+        .map(|(name, value)| (name.to_ascii_lowercase(), String::from_utf8_lossy(&value).into_owned()))
         .collect();
-    let mut result = HttpResponse {
-        status,
-        headers,
-        body: Vec::new(),
-        file_size: None,
-    };
-    let incoming = response
-        .consume()
-        .map_err(|_| ConnectorError::internal("the response body was already taken"))?;
+    let mut result = HttpResponse { status, headers, body: Vec::new(), file_size: None };
+    let incoming = response.consume().map_err(|_| ConnectorError::internal("the response body was already taken"))?;
     let success = result.is_success();
     match sink {
         ResponseSink::File { name, overwrite } if success => {
-            result.file_size = Some(body_to_file(
-                incoming,
-                name,
-                *overwrite,
-                expected_length(&result),
-            )?);
+            result.file_size = Some(body_to_file(incoming, name, *overwrite, expected_length(&result))?);
         }
         ResponseSink::Memory { limit } if success => result.body = read_body(incoming, *limit)?,
         _ => result.body = read_body(incoming, 1024 * 1024)?,
@@ -99,9 +75,7 @@ fn build_request(request: &HttpRequest) -> Result<OutgoingRequest> {
     for (name, value) in &request.headers {
         fields
             .append(name, &value.as_bytes().to_vec())
-            .map_err(|e| {
-                ConnectorError::invalid_input("", format!("header {name:?} cannot be sent: {e:?}"))
-            })?;
+            .map_err(|e| ConnectorError::invalid_input("", format!("header {name:?} cannot be sent: {e:?}")))?;
     }
     let outgoing = OutgoingRequest::new(fields);
     let method = match request.method.as_str() {
@@ -112,37 +86,19 @@ fn build_request(request: &HttpRequest) -> Result<OutgoingRequest> {
         "DELETE" => Method::Delete,
         other => Method::Other(other.to_string()),
     };
-    let (scheme, rest) = request
-        .url
-        .split_once("://")
-        .ok_or_else(|| ConnectorError::internal(format!("bad URL {}", request.url)))?;
+    let (scheme, rest) =
+        request.url.split_once("://").ok_or_else(|| ConnectorError::internal(format!("bad URL {}", request.url)))?;
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
-    let scheme = if scheme == "https" {
-        Scheme::Https
-    } else {
-        Scheme::Http
-    };
-    let invalid = |what: &str| {
-        ConnectorError::internal(format!(
-            "the host rejected the request {what} of {}",
-            request.url
-        ))
-    };
-    outgoing
-        .set_method(&method)
-        .map_err(|()| invalid("method"))?;
-    outgoing
-        .set_scheme(Some(&scheme))
-        .map_err(|()| invalid("scheme"))?;
-    outgoing
-        .set_authority(Some(authority))
-        .map_err(|()| invalid("authority"))?;
-    outgoing
-        .set_path_with_query(Some(path))
-        .map_err(|()| invalid("path"))?;
+    let scheme = if scheme == "https" { Scheme::Https } else { Scheme::Http };
+    let invalid =
+        |what: &str| ConnectorError::internal(format!("the host rejected the request {what} of {}", request.url));
+    outgoing.set_method(&method).map_err(|()| invalid("method"))?;
+    outgoing.set_scheme(Some(&scheme)).map_err(|()| invalid("scheme"))?;
+    outgoing.set_authority(Some(authority)).map_err(|()| invalid("authority"))?;
+    outgoing.set_path_with_query(Some(path)).map_err(|()| invalid("path"))?;
     Ok(outgoing)
 }
 
@@ -150,9 +106,7 @@ fn build_request(request: &HttpRequest) -> Result<OutgoingRequest> {
 /// success (hyper may drop the channel once the last byte is queued); `OutgoingBody::finish`
 /// then checks the length.
 fn write_body(body: &OutgoingBody, source: &Body) -> Result<()> {
-    let stream = body
-        .write()
-        .map_err(|()| ConnectorError::internal("the request body stream was already taken"))?;
+    let stream = body.write().map_err(|()| ConnectorError::internal("the request body stream was already taken"))?;
     let result = match source {
         Body::Empty => Ok(()),
         Body::Bytes(bytes) => write_all(&stream, bytes),
@@ -168,17 +122,13 @@ fn write_body(body: &OutgoingBody, source: &Body) -> Result<()> {
 
 fn write_all(stream: &OutputStream, mut data: &[u8]) -> Result<()> {
     while !data.is_empty() {
-        let permit = stream
-            .check_write()
-            .map_err(|e| send_error(e, data.len() as u64))?;
+        let permit = stream.check_write().map_err(|e| send_error(e, data.len() as u64))?;
         if permit == 0 {
             stream.subscribe().block();
             continue;
         }
         let n = (permit.min(CHUNK) as usize).min(data.len());
-        stream
-            .write(&data[..n])
-            .map_err(|e| send_error(e, data.len() as u64))?;
+        stream.write(&data[..n]).map_err(|e| send_error(e, data.len() as u64))?;
         data = &data[n..];
     }
     Ok(())
@@ -229,15 +179,11 @@ fn send_error(error: StreamError, remaining: u64) -> ConnectorError {
 }
 
 fn expected_length(response: &HttpResponse) -> Option<u64> {
-    response
-        .header("content-length")
-        .and_then(|l| l.parse().ok())
+    response.header("content-length").and_then(|l| l.parse().ok())
 }
 
 fn read_body(incoming: IncomingBody, limit: u64) -> Result<Vec<u8>> {
-    let stream = incoming
-        .stream()
-        .map_err(|()| ConnectorError::internal("the response stream was already taken"))?;
+    let stream = incoming.stream().map_err(|()| ConnectorError::internal("the response stream was already taken"))?;
     let mut body = Vec::new();
     loop {
         match stream.blocking_read(CHUNK) {
@@ -260,17 +206,10 @@ fn read_body(incoming: IncomingBody, limit: u64) -> Result<Vec<u8>> {
 }
 
 /// Streams the body into a host file, committing it only when every byte arrived.
-fn body_to_file(
-    incoming: IncomingBody,
-    name: &str,
-    overwrite: bool,
-    expected: Option<u64>,
-) -> Result<u64> {
+fn body_to_file(incoming: IncomingBody, name: &str, overwrite: bool, expected: Option<u64>) -> Result<u64> {
     let writer = file_store::create(name, overwrite).map_err(files::error)?;
     let output = writer.contents().map_err(files::error)?;
-    let input = incoming
-        .stream()
-        .map_err(|()| ConnectorError::internal("the response stream was already taken"))?;
+    let input = incoming.stream().map_err(|()| ConnectorError::internal("the response stream was already taken"))?;
     let mut written: u64 = 0;
     loop {
         match output.blocking_splice(&input, CHUNK) {
@@ -282,9 +221,7 @@ fn body_to_file(
             Err(e) => return Err(receive_error(e)),
         }
     }
-    output
-        .blocking_flush()
-        .map_err(|e| files::stream_error("writing the file", e))?;
+    output.blocking_flush().map_err(|e| files::stream_error("writing the file", e))?;
     drop(output);
     drop(input);
     drop(IncomingBody::finish(incoming));
@@ -293,9 +230,7 @@ fn body_to_file(
     {
         return Err(ConnectorError::new(
             ErrorKind::Unavailable,
-            format!(
-                "the download was cut short: {written} of {expected} bytes arrived; {name:?} was not written"
-            ),
+            format!("the download was cut short: {written} of {expected} bytes arrived; {name:?} was not written"),
         ));
     }
     writer.commit().map_err(files::error)
@@ -306,19 +241,12 @@ fn receive_error(error: StreamError) -> ConnectorError {
         StreamError::LastOperationFailed(e) => e.to_debug_string(),
         StreamError::Closed => "closed".to_string(),
     };
-    ConnectorError::new(
-        ErrorKind::Unavailable,
-        format!("reading the response failed: {detail}"),
-    )
+    ConnectorError::new(ErrorKind::Unavailable, format!("reading the response failed: {detail}"))
 }
 
 /// A typed error for a wasi:http failure to reach `url`.
 fn transport_error(url: &str, code: ErrorCode) -> ConnectorError {
-    let host = url
-        .split("://")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .unwrap_or(url);
+    let host = url.split("://").nth(1).and_then(|r| r.split('/').next()).unwrap_or(url);
     let (kind, message) = match &code {
         ErrorCode::HttpRequestDenied => (
             ErrorKind::Denied,
@@ -326,50 +254,28 @@ fn transport_error(url: &str, code: ErrorCode) -> ConnectorError {
                 "the host's egress policy does not allow requests to {host}; ask the operator to allow it, or check the endpoint"
             ),
         ),
-        ErrorCode::DnsError(e) => (
-            ErrorKind::Unavailable,
-            format!(
-                "cannot resolve {host} ({:?}); check the endpoint and region",
-                e.rcode
-            ),
-        ),
-        ErrorCode::ConnectionRefused => (
-            ErrorKind::Unavailable,
-            format!("{host} refused the connection; is the server running?"),
-        ),
+        ErrorCode::DnsError(e) => {
+            (ErrorKind::Unavailable, format!("cannot resolve {host} ({:?}); check the endpoint and region", e.rcode))
+        }
+        ErrorCode::ConnectionRefused => {
+            (ErrorKind::Unavailable, format!("{host} refused the connection; is the server running?"))
+        }
         ErrorCode::ConnectionTimeout
         | ErrorCode::ConnectionReadTimeout
         | ErrorCode::ConnectionWriteTimeout
-        | ErrorCode::HttpResponseTimeout => (
-            ErrorKind::Timeout,
-            format!("{host} did not answer in time ({code:?})"),
-        ),
-        ErrorCode::TlsProtocolError
-        | ErrorCode::TlsCertificateError
-        | ErrorCode::TlsAlertReceived(_) => (
-            ErrorKind::Unavailable,
-            format!("TLS with {host} failed ({code:?})"),
-        ),
-        ErrorCode::HttpRequestBodySize(_) => (
-            ErrorKind::Internal,
-            format!("the request body did not match its length ({code:?})"),
-        ),
-        ErrorCode::HttpResponseBodySize(_) => (
-            ErrorKind::TooLarge,
-            format!("the response from {host} exceeds the host's size limit"),
-        ),
-        other => (
-            ErrorKind::Unavailable,
-            format!("the request to {host} failed: {other:?}"),
-        ),
+        | ErrorCode::HttpResponseTimeout => (ErrorKind::Timeout, format!("{host} did not answer in time ({code:?})")),
+        ErrorCode::TlsProtocolError | ErrorCode::TlsCertificateError | ErrorCode::TlsAlertReceived(_) => {
+            (ErrorKind::Unavailable, format!("TLS with {host} failed ({code:?})"))
+        }
+        ErrorCode::HttpRequestBodySize(_) => {
+            (ErrorKind::Internal, format!("the request body did not match its length ({code:?})"))
+        }
+        ErrorCode::HttpResponseBodySize(_) => {
+            (ErrorKind::TooLarge, format!("the response from {host} exceeds the host's size limit"))
+        }
+        other => (ErrorKind::Unavailable, format!("the request to {host} failed: {other:?}")),
     };
     let retryable = matches!(kind, ErrorKind::Unavailable | ErrorKind::Timeout)
-        && !matches!(
-            code,
-            ErrorCode::TlsCertificateError | ErrorCode::DnsError(_)
-        );
-    ConnectorError {
-        retryable,
-        ..ConnectorError::new(kind, message)
-    }
+        && !matches!(code, ErrorCode::TlsCertificateError | ErrorCode::DnsError(_));
+    ConnectorError { retryable, ..ConnectorError::new(kind, message) }
 }

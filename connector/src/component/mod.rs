@@ -14,9 +14,7 @@ wit_bindgen::generate!({
 use crate::error::{ConnectorError as CoreError, ErrorKind};
 use crate::ops::{OPERATIONS, Operation as CoreOperation};
 use exports::workflow::connector::connector::Guest;
-use workflow::connector::types::{
-    ConnectorError, ConnectorInfo, ErrorKind as WitErrorKind, Operation, Permission,
-};
+use workflow::connector::types::{ConnectorError, ConnectorInfo, ErrorKind as WitErrorKind, Operation, Permission};
 
 struct Component;
 

@@ -41,10 +41,7 @@ pub const PUT_OBJECT_ACL: Operation = Operation {
             json!({"bucket": {"type": "string"}, "key": {"type": "string"}, "version_id": {"type": ["string", "null"]}}),
         )
     },
-    permissions: &[Permission {
-        actions: &["s3:GetObject", "s3:PutObjectAcl"],
-        resource: OBJECT_ARN,
-    }],
+    permissions: &[Permission { actions: &["s3:GetObject", "s3:PutObjectAcl"], resource: OBJECT_ARN }],
     idempotent: true,
     run: put_object_acl,
 };
@@ -110,22 +107,15 @@ fn grantee_value(grant: &Grant, index: usize) -> Result<String> {
 /// The request headers for the ACL input: `x-amz-acl`, or one `x-amz-grant-*` per permission.
 fn acl_headers(input: &AclInput) -> Result<Vec<(String, String)>> {
     match (&input.acl, input.grants.is_empty()) {
-        (Some(_), false) => Err(ConnectorError::invalid_input(
-            "/grants",
-            "give either `acl` (canned) or `grants`, not both",
-        )),
-        (None, true) => Err(ConnectorError::invalid_input(
-            "/acl",
-            "give `acl` (e.g. \"public-read\") or `grants`",
-        )),
+        (Some(_), false) => {
+            Err(ConnectorError::invalid_input("/grants", "give either `acl` (canned) or `grants`, not both"))
+        }
+        (None, true) => Err(ConnectorError::invalid_input("/acl", "give `acl` (e.g. \"public-read\") or `grants`")),
         (Some(acl), true) => {
             if !super::headers::CANNED_ACLS.contains(&acl.as_str()) {
                 return Err(ConnectorError::invalid_input(
                     "/acl",
-                    format!(
-                        "{acl:?} is not one of: {}",
-                        super::headers::CANNED_ACLS.join(", ")
-                    ),
+                    format!("{acl:?} is not one of: {}", super::headers::CANNED_ACLS.join(", ")),
                 ));
             }
             Ok(vec![("x-amz-acl".into(), acl.clone())])
@@ -142,9 +132,7 @@ fn acl_headers(input: &AclInput) -> Result<Vec<(String, String)>> {
                     other => {
                         return Err(ConnectorError::invalid_input(
                             format!("/grants/{index}/permission"),
-                            format!(
-                                "{other:?} is not READ, WRITE, READ_ACP, WRITE_ACP or FULL_CONTROL"
-                            ),
+                            format!("{other:?} is not READ, WRITE, READ_ACP, WRITE_ACP or FULL_CONTROL"),
                         ));
                     }
                 };
@@ -154,10 +142,7 @@ fn acl_headers(input: &AclInput) -> Result<Vec<(String, String)>> {
                     None => by_permission.push((header.to_string(), vec![value])),
                 }
             }
-            Ok(by_permission
-                .into_iter()
-                .map(|(h, v)| (h, v.join(", ")))
-                .collect())
+            Ok(by_permission.into_iter().map(|(h, v)| (h, v.join(", "))).collect())
         }
     }
 }
@@ -175,9 +160,7 @@ fn put_object_acl(client: &mut Client<'_>, input: Value) -> Result<Value> {
         request = request.header(&name, value);
     }
     let response = client.send(&request)?;
-    Ok(
-        json!({"bucket": input.bucket, "key": input.key, "version_id": response.header("x-amz-version-id")}),
-    )
+    Ok(json!({"bucket": input.bucket, "key": input.key, "version_id": response.header("x-amz-version-id")}))
 }
 
 #[cfg(test)]
@@ -195,18 +178,9 @@ mod tests {
         let headers = acl_headers(&input).unwrap();
         assert_eq!(
             headers[0],
-            (
-                "x-amz-grant-read".into(),
-                "uri=\"http://acs.amazonaws.com/groups/global/AllUsers\", id=\"abc\"".into()
-            )
+            ("x-amz-grant-read".into(), "uri=\"http://acs.amazonaws.com/groups/global/AllUsers\", id=\"abc\"".into())
         );
-        assert_eq!(
-            headers[1],
-            (
-                "x-amz-grant-full-control".into(),
-                "emailAddress=\"a@b.c\"".into()
-            )
-        );
+        assert_eq!(headers[1], ("x-amz-grant-full-control".into(), "emailAddress=\"a@b.c\"".into()));
         let neither: AclInput = serde_json::from_value(json!({"bucket": "b", "key": "k"})).unwrap();
         assert!(acl_headers(&neither).is_err());
     }

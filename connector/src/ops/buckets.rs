@@ -29,10 +29,7 @@ pub const LIST_BUCKETS: Operation = Operation {
             }),
         )
     },
-    permissions: &[Permission {
-        actions: &["s3:GetObject", "s3:ListAllMyBuckets"],
-        resource: "*",
-    }],
+    permissions: &[Permission { actions: &["s3:GetObject", "s3:ListAllMyBuckets"], resource: "*" }],
     idempotent: true,
     run: list_buckets,
 };
@@ -46,9 +43,7 @@ fn list_buckets(client: &mut Client<'_>, _input: Value) -> Result<Value> {
         .into_iter()
         .map(|b| json!({"name": b.name, "creation_date": b.creation_date, "region": b.bucket_region}))
         .collect();
-    let owner = parsed
-        .owner
-        .map(|o| json!({"id": o.id, "display_name": o.display_name}));
+    let owner = parsed.owner.map(|o| json!({"id": o.id, "display_name": o.display_name}));
     Ok(json!({"buckets": buckets, "owner": owner}))
 }
 
@@ -74,10 +69,7 @@ pub const GET_BUCKET_LOCATION: Operation = Operation {
             json!({"bucket": {"type": "string"}, "region": {"type": "string"}}),
         )
     },
-    permissions: &[Permission {
-        actions: &["s3:GetBucketLocation"],
-        resource: BUCKET_ARN,
-    }],
+    permissions: &[Permission { actions: &["s3:GetBucketLocation"], resource: BUCKET_ARN }],
     idempotent: true,
     run: get_bucket_location,
 };
@@ -85,11 +77,7 @@ pub const GET_BUCKET_LOCATION: Operation = Operation {
 fn get_bucket_location(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let input: BucketInput = parse(input)?;
     validate::bucket_name(&input.bucket)?;
-    let response = client.send(
-        &S3Request::new("GET")
-            .bucket(&input.bucket)
-            .query("location", ""),
-    )?;
+    let response = client.send(&S3Request::new("GET").bucket(&input.bucket).query("location", ""))?;
     let constraint = xml::element_text(&response.body, "LocationConstraint").unwrap_or_default();
     let region = match constraint.as_str() {
         "" => "us-east-1".to_string(),
@@ -131,10 +119,7 @@ pub const CREATE_BUCKET: Operation = Operation {
             json!({"bucket": {"type": "string"}, "region": {"type": "string"}, "location": {"type": ["string", "null"]}}),
         )
     },
-    permissions: &[Permission {
-        actions: &["s3:CreateBucket"],
-        resource: BUCKET_ARN,
-    }],
+    permissions: &[Permission { actions: &["s3:CreateBucket"], resource: BUCKET_ARN }],
     idempotent: false,
     run: create_bucket,
 };
@@ -147,13 +132,9 @@ fn create_bucket(client: &mut Client<'_>, input: Value) -> Result<Value> {
         (None, Region::Named(region)) => region.clone(),
         (None, Region::Auto) => "us-east-1".to_string(),
     };
-    let mut request = S3Request::new("PUT")
-        .bucket(&input.bucket)
-        .header_opt("x-amz-acl", input.acl.clone());
+    let mut request = S3Request::new("PUT").bucket(&input.bucket).header_opt("x-amz-acl", input.acl.clone());
     if region != "us-east-1" {
-        request = request.body(Body::Bytes(
-            xml::create_bucket_document(&region).into_bytes(),
-        ));
+        request = request.body(Body::Bytes(xml::create_bucket_document(&region).into_bytes()));
     }
     let response = client.send(&request)?;
     Ok(json!({"bucket": input.bucket, "region": region, "location": response.header("location")}))
@@ -172,10 +153,7 @@ pub const DELETE_BUCKET: Operation = Operation {
             json!({"bucket": {"type": "string"}, "deleted": {"type": "boolean"}}),
         )
     },
-    permissions: &[Permission {
-        actions: &["s3:DeleteBucket"],
-        resource: BUCKET_ARN,
-    }],
+    permissions: &[Permission { actions: &["s3:DeleteBucket"], resource: BUCKET_ARN }],
     idempotent: true,
     run: delete_bucket,
 };

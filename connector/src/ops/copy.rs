@@ -18,11 +18,7 @@ pub const COPY_OBJECT: Operation = Operation {
     title: "Copy Object",
     description: "Copies an object (up to 5 GiB) within or between buckets. metadata_directive COPY keeps the source's metadata; REPLACE sets the metadata and headers given here.",
     input_schema: || {
-        let base = object(
-            "Copy Object input",
-            &["source_bucket", "source_key", "bucket", "key"],
-            upload_properties(),
-        );
+        let base = object("Copy Object input", &["source_bucket", "source_key", "bucket", "key"], upload_properties());
         with_properties(
             base,
             json!({
@@ -45,14 +41,8 @@ pub const COPY_OBJECT: Operation = Operation {
         )
     },
     permissions: &[
-        Permission {
-            actions: &["s3:GetObject"],
-            resource: "arn:aws:s3:::{source_bucket}/{source_key}",
-        },
-        Permission {
-            actions: &["s3:PutObject"],
-            resource: super::OBJECT_ARN,
-        },
+        Permission { actions: &["s3:GetObject"], resource: "arn:aws:s3:::{source_bucket}/{source_key}" },
+        Permission { actions: &["s3:PutObject"], resource: super::OBJECT_ARN },
     ],
     idempotent: true,
     run: copy_object,
@@ -74,10 +64,8 @@ struct CopyInput {
 
 fn copy_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let input: CopyInput = parse(input)?;
-    validate::bucket_name(&input.source_bucket).map_err(|e| ConnectorError {
-        field: Some("/source_bucket".into()),
-        ..e
-    })?;
+    validate::bucket_name(&input.source_bucket)
+        .map_err(|e| ConnectorError { field: Some("/source_bucket".into()), ..e })?;
     validate::object_key("/source_key", &input.source_key)?;
     validate::bucket_name(&input.bucket)?;
     validate::object_key("/key", &input.key)?;
@@ -106,10 +94,7 @@ fn copy_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
     }
     let mut source = format!("/{}/{}", input.source_bucket, encode_key(&input.source_key));
     if let Some(version) = &input.source_version_id {
-        source.push_str(&format!(
-            "?versionId={}",
-            crate::encoding::encode_component(version)
-        ));
+        source.push_str(&format!("?versionId={}", crate::encoding::encode_component(version)));
     }
     let mut request = S3Request::new("PUT")
         .bucket(&input.bucket)
@@ -125,12 +110,7 @@ fn copy_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let response = client.send(&request)?;
     // CopyObject can answer 200 with an error document when the copy fails late.
     if xml::root_name(&response.body).as_deref() == Some("Error") {
-        return Err(crate::s3_error::from_response(
-            &crate::transport::HttpResponse {
-                status: 500,
-                ..response
-            },
-        ));
+        return Err(crate::s3_error::from_response(&crate::transport::HttpResponse { status: 500, ..response }));
     }
     Ok(json!({
         "bucket": input.bucket,

@@ -57,10 +57,8 @@ fn delete_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let input: DeleteInput = parse(input)?;
     validate::bucket_name(&input.bucket)?;
     validate::object_key("/key", &input.key)?;
-    let request = S3Request::new("DELETE")
-        .bucket(&input.bucket)
-        .key(&input.key)
-        .query_opt("versionId", input.version_id.clone());
+    let request =
+        S3Request::new("DELETE").bucket(&input.bucket).key(&input.key).query_opt("versionId", input.version_id.clone());
     let response = client.send(&request)?;
     Ok(json!({
         "bucket": input.bucket,
@@ -163,10 +161,12 @@ fn delete_objects(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let deleted: Vec<Value> = result
         .deleted
         .into_iter()
-        .map(
-            |d| json!({"key": d.key, "version_id": d.version_id, "delete_marker": d.delete_marker}),
-        )
+        .map(|d| json!({"key": d.key, "version_id": d.version_id, "delete_marker": d.delete_marker}))
         .collect();
-    let errors: Vec<Value> = result.errors.into_iter().map(|e| json!({"key": e.key, "version_id": e.version_id, "code": e.code, "message": e.message})).collect();
+    let errors: Vec<Value> = result
+        .errors
+        .into_iter()
+        .map(|e| json!({"key": e.key, "version_id": e.version_id, "code": e.code, "message": e.message}))
+        .collect();
     Ok(json!({"bucket": input.bucket, "deleted": deleted, "errors": errors}))
 }

@@ -73,24 +73,9 @@ impl ObjectOptions {
         let mut out = Vec::new();
         let content_type = self.content_type.as_deref().or(default_content_type);
         push(&mut out, "/content_type", "content-type", content_type)?;
-        push(
-            &mut out,
-            "/cache_control",
-            "cache-control",
-            self.cache_control.as_deref(),
-        )?;
-        push(
-            &mut out,
-            "/content_disposition",
-            "content-disposition",
-            self.content_disposition.as_deref(),
-        )?;
-        push(
-            &mut out,
-            "/content_encoding",
-            "content-encoding",
-            self.content_encoding.as_deref(),
-        )?;
+        push(&mut out, "/cache_control", "cache-control", self.cache_control.as_deref())?;
+        push(&mut out, "/content_disposition", "content-disposition", self.content_disposition.as_deref())?;
+        push(&mut out, "/content_encoding", "content-encoding", self.content_encoding.as_deref())?;
         if let Some(acl) = &self.acl {
             one_of("/acl", acl, CANNED_ACLS)?;
             out.push(("x-amz-acl".into(), acl.clone()));
@@ -115,12 +100,7 @@ impl ObjectOptions {
             (Some(sse), key) => {
                 one_of("/server_side_encryption", sse, &["AES256", "aws:kms"])?;
                 out.push(("x-amz-server-side-encryption".into(), sse.to_string()));
-                push(
-                    &mut out,
-                    "/kms_key_id",
-                    "x-amz-server-side-encryption-aws-kms-key-id",
-                    key.as_deref(),
-                )?;
+                push(&mut out, "/kms_key_id", "x-amz-server-side-encryption-aws-kms-key-id", key.as_deref())?;
             }
             (None, None) => {}
         }
@@ -134,15 +114,8 @@ impl ObjectOptions {
             )?;
         }
         if !self.tags.is_empty() {
-            let pairs: Vec<(String, String)> = self
-                .tags
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            out.push((
-                "x-amz-tagging".into(),
-                crate::encoding::query_string(&pairs),
-            ));
+            let pairs: Vec<(String, String)> = self.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            out.push(("x-amz-tagging".into(), crate::encoding::query_string(&pairs)));
         }
         Ok(out)
     }
@@ -152,25 +125,14 @@ fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<()> {
     if allowed.contains(&value) {
         Ok(())
     } else {
-        Err(ConnectorError::invalid_input(
-            field,
-            format!("{value:?} is not one of: {}", allowed.join(", ")),
-        ))
+        Err(ConnectorError::invalid_input(field, format!("{value:?} is not one of: {}", allowed.join(", "))))
     }
 }
 
 /// Adds header `name` when `value` is set, refusing values HTTP headers cannot carry.
-fn push(
-    out: &mut Vec<(String, String)>,
-    field: &str,
-    name: &str,
-    value: Option<&str>,
-) -> Result<()> {
+fn push(out: &mut Vec<(String, String)>, field: &str, name: &str, value: Option<&str>) -> Result<()> {
     let Some(value) = value else { return Ok(()) };
-    if !value
-        .bytes()
-        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
-    {
+    if !value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)) {
         return Err(ConnectorError::invalid_input(
             field,
             format!(
@@ -196,10 +158,7 @@ pub fn object_facts(response: &HttpResponse) -> Map<String, Value> {
             metadata.insert(key.to_string(), Value::String(value.clone()));
         }
     }
-    let length = response
-        .header("content-length")
-        .and_then(|l| l.parse::<u64>().ok())
-        .unwrap_or(0);
+    let length = response.header("content-length").and_then(|l| l.parse::<u64>().ok()).unwrap_or(0);
     let facts = json!({
         "content_length": length,
         "content_type": text("content-type"),
@@ -235,28 +194,11 @@ mod tests {
         let headers = options.headers(Some("text/plain")).unwrap();
         assert!(headers.contains(&("x-amz-meta-author".into(), "Ann".into())));
         assert!(headers.contains(&("x-amz-tagging".into(), "team=a%26b".into())));
-        assert!(headers.contains(&(
-            "x-amz-server-side-encryption-aws-kms-key-id".into(),
-            "key-1".into()
-        )));
+        assert!(headers.contains(&("x-amz-server-side-encryption-aws-kms-key-id".into(), "key-1".into())));
         assert!(headers.contains(&("content-type".into(), "text/plain".into())));
-        let bad = ObjectOptions {
-            cache_control: Some("a\r\nb".into()),
-            ..Default::default()
-        };
-        assert_eq!(
-            bad.headers(None).unwrap_err().field.as_deref(),
-            Some("/cache_control")
-        );
-        let bad = ObjectOptions {
-            acl: Some("public".into()),
-            ..Default::default()
-        };
-        assert!(
-            bad.headers(None)
-                .unwrap_err()
-                .message
-                .contains("public-read")
-        );
+        let bad = ObjectOptions { cache_control: Some("a\r\nb".into()), ..Default::default() };
+        assert_eq!(bad.headers(None).unwrap_err().field.as_deref(), Some("/cache_control"));
+        let bad = ObjectOptions { acl: Some("public".into()), ..Default::default() };
+        assert!(bad.headers(None).unwrap_err().message.contains("public-read"));
     }
 }

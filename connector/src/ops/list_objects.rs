@@ -52,10 +52,7 @@ pub const LIST_OBJECTS: Operation = Operation {
             }),
         )
     },
-    permissions: &[Permission {
-        actions: &["s3:ListBucket", "s3:GetObject"],
-        resource: BUCKET_ARN,
-    }],
+    permissions: &[Permission { actions: &["s3:ListBucket", "s3:GetObject"], resource: BUCKET_ARN }],
     idempotent: true,
     run: list_objects,
 };
@@ -87,9 +84,7 @@ fn list_objects(client: &mut Client<'_>, input: Value) -> Result<Value> {
     {
         return Err(ConnectorError::invalid_input(
             "/max_keys",
-            format!(
-                "max_keys is {max}; S3 returns 1 to 1000 keys per page (use fetch_all for more)"
-            ),
+            format!("max_keys is {max}; S3 returns 1 to 1000 keys per page (use fetch_all for more)"),
         ));
     }
     let max_items = input.max_items.unwrap_or(DEFAULT_MAX_ITEMS);
@@ -104,14 +99,7 @@ fn list_objects(client: &mut Client<'_>, input: Value) -> Result<Value> {
             .query_opt("prefix", input.prefix.clone())
             .query_opt("delimiter", input.delimiter.clone())
             .query_opt("max-keys", input.max_keys.map(|m| m.to_string()))
-            .query_opt(
-                "start-after",
-                if first {
-                    input.start_after.clone()
-                } else {
-                    None
-                },
-            )
+            .query_opt("start-after", if first { input.start_after.clone() } else { None })
             .query_opt("continuation-token", token.clone());
         first = false;
         let response = client.send(&request)?;
@@ -119,11 +107,7 @@ fn list_objects(client: &mut Client<'_>, input: Value) -> Result<Value> {
         objects.extend(page.contents.into_iter().map(|o| {
             json!({"key": o.key, "size": o.size, "etag": o.etag.map(|e| unquote(&e)), "last_modified": o.last_modified, "storage_class": o.storage_class})
         }));
-        folders.extend(
-            page.common_prefixes
-                .into_iter()
-                .map(|p| Value::String(p.prefix)),
-        );
+        folders.extend(page.common_prefixes.into_iter().map(|p| Value::String(p.prefix)));
         token = page.next_continuation_token.filter(|_| page.is_truncated);
         let gathered = (objects.len() + folders.len()) as u64;
         if !input.fetch_all || token.is_none() || gathered >= max_items {

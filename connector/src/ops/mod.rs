@@ -76,28 +76,19 @@ pub fn find(id: &str) -> Option<&'static Operation> {
 }
 
 /// Runs `operation` with `auth` and `input` (JSON texts) over `transport`; returns JSON output.
-pub fn invoke(
-    transport: &mut dyn Transport,
-    operation: &str,
-    auth: &str,
-    input: &str,
-) -> Result<Value> {
+pub fn invoke(transport: &mut dyn Transport, operation: &str, auth: &str, input: &str) -> Result<Value> {
     let op = find(operation).ok_or_else(|| {
         let known: Vec<&str> = OPERATIONS.iter().map(|o| o.id).collect();
         ConnectorError::invalid_input(
             "",
-            format!(
-                "unknown operation {operation:?}; known operations: {}",
-                known.join(", ")
-            ),
+            format!("unknown operation {operation:?}; known operations: {}", known.join(", ")),
         )
     })?;
     let input: Value = if input.trim().is_empty() {
         Value::Object(Default::default())
     } else {
-        serde_json::from_str(input).map_err(|e| {
-            ConnectorError::invalid_input("", format!("input is not valid JSON: {e}"))
-        })?
+        serde_json::from_str(input)
+            .map_err(|e| ConnectorError::invalid_input("", format!("input is not valid JSON: {e}")))?
     };
     check_fields(&input, &(op.input_schema)())?;
     let conn = Connection::from_json(auth)?;
@@ -108,15 +99,9 @@ pub fn invoke(
 /// Rejects a non-object input and properties the schema does not list, naming the known ones.
 fn check_fields(input: &Value, schema: &Value) -> Result<()> {
     let Some(fields) = input.as_object() else {
-        return Err(ConnectorError::invalid_input(
-            "",
-            "input must be a JSON object, e.g. {\"bucket\": \"my-bucket\"}",
-        ));
+        return Err(ConnectorError::invalid_input("", "input must be a JSON object, e.g. {\"bucket\": \"my-bucket\"}"));
     };
-    let known = schema["properties"]
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
+    let known = schema["properties"].as_object().cloned().unwrap_or_default();
     for name in fields.keys() {
         if !known.contains_key(name) {
             let names: Vec<&String> = known.keys().collect();
@@ -124,11 +109,7 @@ fn check_fields(input: &Value, schema: &Value) -> Result<()> {
                 format!("/{name}"),
                 format!(
                     "input has unknown field `{name}`; expected one of: {}",
-                    names
-                        .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
                 ),
             ));
         }
@@ -156,11 +137,7 @@ mod tests {
                 assert_eq!(schema["type"], "object", "{}", op.id);
                 let props = schema["properties"].as_object().unwrap();
                 for required in schema["required"].as_array().unwrap() {
-                    assert!(
-                        props.contains_key(required.as_str().unwrap()),
-                        "{}: {required}",
-                        op.id
-                    );
+                    assert!(props.contains_key(required.as_str().unwrap()), "{}: {required}", op.id);
                 }
             }
             assert!(!op.permissions.is_empty(), "{}", op.id);
@@ -171,11 +148,7 @@ mod tests {
     #[test]
     fn unknown_fields_are_named() {
         let op = find("head_object").unwrap();
-        let err = check_fields(
-            &serde_json::json!({"bucket": "b", "kye": "x"}),
-            &(op.input_schema)(),
-        )
-        .unwrap_err();
+        let err = check_fields(&serde_json::json!({"bucket": "b", "kye": "x"}), &(op.input_schema)()).unwrap_err();
         assert_eq!(err.field.as_deref(), Some("/kye"));
         assert!(err.message.contains("`key`"), "{}", err.message);
     }

@@ -44,10 +44,7 @@ pub const GET_OBJECT_SIGNED_URL: Operation = Operation {
             }),
         )
     },
-    permissions: &[Permission {
-        actions: &["s3:GetObject"],
-        resource: OBJECT_ARN,
-    }],
+    permissions: &[Permission { actions: &["s3:GetObject"], resource: OBJECT_ARN }],
     idempotent: true,
     run: signed_url,
 };
@@ -80,44 +77,25 @@ fn signed_url(client: &mut Client<'_>, input: Value) -> Result<Value> {
     if !(1..=max).contains(&input.expires_in) {
         return Err(ConnectorError::invalid_input(
             "/expires_in",
-            format!(
-                "expires_in is {} seconds; a presigned URL lives 1 to {max} seconds (7 days)",
-                input.expires_in
-            ),
+            format!("expires_in is {} seconds; a presigned URL lives 1 to {max} seconds (7 days)", input.expires_in),
         ));
     }
-    let method: &'static str = match input
-        .method
-        .as_deref()
-        .map(str::to_ascii_uppercase)
-        .as_deref()
-    {
+    let method: &'static str = match input.method.as_deref().map(str::to_ascii_uppercase).as_deref() {
         None | Some("GET") => "GET",
         Some("PUT") => "PUT",
         Some(other) => {
-            return Err(ConnectorError::invalid_input(
-                "/method",
-                format!("method {other:?} is not GET or PUT"),
-            ));
+            return Err(ConnectorError::invalid_input("/method", format!("method {other:?} is not GET or PUT")));
         }
     };
     let mut headers = Map::new();
-    let mut request = S3Request::new(method)
-        .bucket(&input.bucket)
-        .key(&input.key)
-        .query_opt("versionId", input.version_id.clone());
+    let mut request =
+        S3Request::new(method).bucket(&input.bucket).key(&input.key).query_opt("versionId", input.version_id.clone());
     match (method, &input.range, &input.content_type) {
         ("PUT", Some(_), _) => {
-            return Err(ConnectorError::invalid_input(
-                "/range",
-                "range applies to GET URLs only",
-            ));
+            return Err(ConnectorError::invalid_input("/range", "range applies to GET URLs only"));
         }
         ("GET", _, Some(_)) => {
-            return Err(ConnectorError::invalid_input(
-                "/content_type",
-                "content_type applies to PUT URLs only",
-            ));
+            return Err(ConnectorError::invalid_input("/content_type", "content_type applies to PUT URLs only"));
         }
         _ => {}
     }

@@ -29,10 +29,7 @@ impl ObjectRef {
     fn request(&self, method: &'static str) -> Result<S3Request> {
         validate::bucket_name(&self.bucket)?;
         validate::object_key("/key", &self.key)?;
-        Ok(S3Request::new(method)
-            .bucket(&self.bucket)
-            .key(&self.key)
-            .query_opt("versionId", self.version_id.clone()))
+        Ok(S3Request::new(method).bucket(&self.bucket).key(&self.key).query_opt("versionId", self.version_id.clone()))
     }
 }
 
@@ -48,17 +45,8 @@ pub const HEAD_OBJECT: Operation = Operation {
             json!({"bucket": schema::bucket(), "key": schema::key(), "version_id": schema::version_id()}),
         )
     },
-    output_schema: || {
-        object(
-            "Head Object output",
-            &["content_length", "metadata"],
-            facts_schema(),
-        )
-    },
-    permissions: &[Permission {
-        actions: &["s3:GetObject"],
-        resource: OBJECT_ARN,
-    }],
+    output_schema: || object("Head Object output", &["content_length", "metadata"], facts_schema()),
+    permissions: &[Permission { actions: &["s3:GetObject"], resource: OBJECT_ARN }],
     idempotent: true,
     run: head_object,
 };
@@ -114,11 +102,7 @@ pub const GET_OBJECT: Operation = Operation {
         )
     },
     output_schema: || {
-        let base = object(
-            "Get Object output",
-            &["content_length", "metadata"],
-            facts_schema(),
-        );
+        let base = object("Get Object output", &["content_length", "metadata"], facts_schema());
         with_properties(
             base,
             json!({
@@ -128,10 +112,7 @@ pub const GET_OBJECT: Operation = Operation {
             }),
         )
     },
-    permissions: &[Permission {
-        actions: &["s3:GetObject"],
-        resource: OBJECT_ARN,
-    }],
+    permissions: &[Permission { actions: &["s3:GetObject"], resource: OBJECT_ARN }],
     idempotent: true,
     run: get_object,
 };
@@ -151,9 +132,7 @@ pub(super) fn range_header(range: &str) -> Result<String> {
     if !valid {
         return Err(ConnectorError::invalid_input(
             "/range",
-            format!(
-                "range {range:?} is not a byte range; use \"bytes=0-99\", \"100-\" or \"-500\""
-            ),
+            format!("range {range:?} is not a byte range; use \"bytes=0-99\", \"100-\" or \"-500\""),
         ));
     }
     Ok(format!("bytes={spec}"))
@@ -164,10 +143,7 @@ fn get_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let range = input.range.as_deref().map(range_header).transpose()?;
     let request = input.target.request("GET")?.header_opt("range", range);
     let sink = match (input.format, &input.file) {
-        (OutputFormat::File, Some(name)) => ResponseSink::File {
-            name: name.clone(),
-            overwrite: input.overwrite,
-        },
+        (OutputFormat::File, Some(name)) => ResponseSink::File { name: name.clone(), overwrite: input.overwrite },
         (OutputFormat::File, None) => {
             return Err(ConnectorError::invalid_input(
                 "/file",
@@ -175,40 +151,23 @@ fn get_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
             ));
         }
         (_, Some(_)) => {
-            return Err(ConnectorError::invalid_input(
-                "/file",
-                "`file` is only used with format \"file\"",
-            ));
+            return Err(ConnectorError::invalid_input("/file", "`file` is only used with format \"file\""));
         }
         (_, None) => {
-            let limit = input
-                .max_bytes
-                .unwrap_or(DEFAULT_INLINE_LIMIT)
-                .min(MAX_INLINE_LIMIT);
+            let limit = input.max_bytes.unwrap_or(DEFAULT_INLINE_LIMIT).min(MAX_INLINE_LIMIT);
             ResponseSink::Memory { limit }
         }
     };
-    let response = client
-        .send_to(&request, &sink)
-        .map_err(|e| explain_too_large(e, &sink))?;
+    let response = client.send_to(&request, &sink).map_err(|e| explain_too_large(e, &sink))?;
     let mut out = object_facts(&response);
-    out.insert(
-        "content_range".into(),
-        json!(response.header("content-range")),
-    );
+    out.insert("content_range".into(), json!(response.header("content-range")));
     match &sink {
         ResponseSink::File { name, .. } => {
             out.insert("body".into(), Value::Null);
-            out.insert(
-                "file".into(),
-                json!({"name": name, "size": response.file_size.unwrap_or(0)}),
-            );
+            out.insert("file".into(), json!({"name": name, "size": response.file_size.unwrap_or(0)}));
         }
         ResponseSink::Memory { .. } => {
-            out.insert(
-                "body".into(),
-                render(input.format, &response.body, &input.csv.unwrap_or_default())?,
-            );
+            out.insert("body".into(), render(input.format, &response.body, &input.csv.unwrap_or_default())?);
             out.insert("file".into(), Value::Null);
         }
     }

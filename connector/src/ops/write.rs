@@ -25,10 +25,8 @@ struct UploadInput {
     options: ObjectOptions,
 }
 
-const UPLOAD_PERMISSIONS: &[Permission] = &[Permission {
-    actions: &["s3:PutObject", "s3:PutObjectAcl"],
-    resource: OBJECT_ARN,
-}];
+const UPLOAD_PERMISSIONS: &[Permission] =
+    &[Permission { actions: &["s3:PutObject", "s3:PutObjectAcl"], resource: OBJECT_ARN }];
 
 /// Put Object Text.
 pub const PUT_OBJECT_TEXT: Operation = Operation {
@@ -36,15 +34,8 @@ pub const PUT_OBJECT_TEXT: Operation = Operation {
     title: "Put Object Text",
     description: "Uploads text as an object, with content type, metadata, caching and disposition headers, canned ACL, server-side encryption, storage class and tags.",
     input_schema: || {
-        let base = object(
-            "Put Object Text input",
-            &["bucket", "key", "content"],
-            upload_properties(),
-        );
-        with_properties(
-            base,
-            json!({"content": {"type": "string", "title": "Content", "x-widget": "textarea"}}),
-        )
+        let base = object("Put Object Text input", &["bucket", "key", "content"], upload_properties());
+        with_properties(base, json!({"content": {"type": "string", "title": "Content", "x-widget": "textarea"}}))
     },
     output_schema: upload_output,
     permissions: UPLOAD_PERMISSIONS,
@@ -58,11 +49,7 @@ pub const PUT_OBJECT_FILE: Operation = Operation {
     title: "Put Object File",
     description: "Uploads a file from the host file store, streamed (never held whole in memory), with the same options as Put Object Text. The content type is guessed from the file name when not given.",
     input_schema: || {
-        let base = object(
-            "Put Object File input",
-            &["bucket", "key", "file"],
-            upload_properties(),
-        );
+        let base = object("Put Object File input", &["bucket", "key", "file"], upload_properties());
         with_properties(
             base,
             json!({"file": {"type": "string", "title": "File", "description": "Name of the file in the host file store."}}),
@@ -95,31 +82,14 @@ fn put_object_file(client: &mut Client<'_>, input: Value) -> Result<Value> {
         });
     }
     let content_type = guess_content_type(&name);
-    upload(
-        client,
-        &input,
-        Body::File {
-            name,
-            offset: 0,
-            size,
-        },
-        content_type,
-    )
+    upload(client, &input, Body::File { name, offset: 0, size }, content_type)
 }
 
-fn upload(
-    client: &mut Client<'_>,
-    input: &UploadInput,
-    body: Body,
-    default_type: &str,
-) -> Result<Value> {
+fn upload(client: &mut Client<'_>, input: &UploadInput, body: Body, default_type: &str) -> Result<Value> {
     validate::bucket_name(&input.bucket)?;
     validate::object_key("/key", &input.key)?;
     let size = body.len();
-    let mut request = S3Request::new("PUT")
-        .bucket(&input.bucket)
-        .key(&input.key)
-        .body(body);
+    let mut request = S3Request::new("PUT").bucket(&input.bucket).key(&input.key).body(body);
     for (name, value) in input.options.headers(Some(default_type))? {
         request = request.header(&name, value);
     }
@@ -135,10 +105,7 @@ fn upload(
 
 /// A MIME type from a file name's extension; `application/octet-stream` when unknown.
 pub fn guess_content_type(name: &str) -> &'static str {
-    let extension = name
-        .rsplit_once('.')
-        .map(|(_, e)| e.to_ascii_lowercase())
-        .unwrap_or_default();
+    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
     match extension.as_str() {
         "txt" | "log" => "text/plain",
         "csv" => "text/csv",

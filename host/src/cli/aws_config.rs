@@ -19,14 +19,8 @@ impl fmt::Debug for Settings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Settings")
             .field("access_key_id", &self.access_key_id)
-            .field(
-                "secret_access_key",
-                &self.secret_access_key.as_ref().map(|_| "******"),
-            )
-            .field(
-                "session_token",
-                &self.session_token.as_ref().map(|_| "******"),
-            )
+            .field("secret_access_key", &self.secret_access_key.as_ref().map(|_| "******"))
+            .field("session_token", &self.session_token.as_ref().map(|_| "******"))
             .field("region", &self.region)
             .field("endpoint", &self.endpoint)
             .finish()
@@ -80,23 +74,13 @@ fn env(name: &str) -> Option<String> {
 
 /// Resolves the settings for `overrides`.
 pub fn resolve(overrides: &Overrides) -> Result<Settings, ConfigError> {
-    let profile = overrides
-        .profile
-        .clone()
-        .or_else(|| env("AWS_PROFILE"))
-        .unwrap_or_else(|| "default".into());
+    let profile = overrides.profile.clone().or_else(|| env("AWS_PROFILE")).unwrap_or_else(|| "default".into());
     let read = |path: Option<PathBuf>| {
-        path.and_then(|p| std::fs::read_to_string(p).ok())
-            .map(|t| parse_ini(&t))
-            .unwrap_or_default()
+        path.and_then(|p| std::fs::read_to_string(p).ok()).map(|t| parse_ini(&t)).unwrap_or_default()
     };
     let credentials = read(home_file("AWS_SHARED_CREDENTIALS_FILE", "credentials"));
     let config = read(home_file("AWS_CONFIG_FILE", "config"));
-    let config_section = if profile == "default" {
-        "default".to_string()
-    } else {
-        format!("profile {profile}")
-    };
+    let config_section = if profile == "default" { "default".to_string() } else { format!("profile {profile}") };
     let from_credentials = credentials.get(&profile);
     let from_config = config.get(&config_section).or_else(|| config.get(&profile));
     if overrides.profile.is_some() && from_credentials.is_none() && from_config.is_none() {
@@ -104,12 +88,8 @@ pub fn resolve(overrides: &Overrides) -> Result<Settings, ConfigError> {
             "the config profile ({profile}) could not be found in ~/.aws/credentials or ~/.aws/config"
         )));
     }
-    let lookup = |key: &str| {
-        from_credentials
-            .and_then(|s| s.get(key))
-            .or_else(|| from_config.and_then(|s| s.get(key)))
-            .cloned()
-    };
+    let lookup =
+        |key: &str| from_credentials.and_then(|s| s.get(key)).or_else(|| from_config.and_then(|s| s.get(key))).cloned();
     let use_env_keys = overrides.profile.is_none() && env("AWS_ACCESS_KEY_ID").is_some();
     let mut settings = if use_env_keys {
         Settings {

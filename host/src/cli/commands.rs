@@ -7,8 +7,7 @@ use serde_json::{Map, Value};
 
 /// Global flags, usable before or after the subcommand.
 pub fn global_args(command: Command) -> Command {
-    let flag =
-        |name: &'static str, help: &'static str| Arg::new(name).long(name).global(true).help(help);
+    let flag = |name: &'static str, help: &'static str| Arg::new(name).long(name).global(true).help(help);
     command
         .arg(flag("endpoint-url", "S3-compatible endpoint, e.g. http://127.0.0.1:3900 (else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile)"))
         .arg(flag("region", "Region, or \"auto\" to discover it (else AWS_REGION, AWS_DEFAULT_REGION, the profile)"))
@@ -33,18 +32,13 @@ pub fn build(info: &ConnectorInfo) -> Command {
         .subcommand_required(true)
         .arg_required_else_help(true)
         .subcommand(
-            Command::new("describe")
-                .about("Print the connector's manifest: operations, JSON Schemas, permissions"),
+            Command::new("describe").about("Print the connector's manifest: operations, JSON Schemas, permissions"),
         )
         .subcommand(Command::new("imports").about("List the component's imports"))
         .subcommand(
             Command::new("invoke")
                 .about("Run any operation with JSON input (--input)")
-                .arg(
-                    Arg::new("operation")
-                        .required(true)
-                        .help("Operation id, e.g. list_objects"),
-                ),
+                .arg(Arg::new("operation").required(true).help("Operation id, e.g. list_objects")),
         )
         .subcommand(
             Command::new("policy")
@@ -56,12 +50,7 @@ pub fn build(info: &ConnectorInfo) -> Command {
                         .value_delimiter(',')
                         .help("Operation ids, comma-separated"),
                 )
-                .arg(
-                    Arg::new("bucket")
-                        .long("bucket")
-                        .action(ArgAction::Append)
-                        .help("Bucket (repeatable)"),
-                )
+                .arg(Arg::new("bucket").long("bucket").action(ArgAction::Append).help("Bucket (repeatable)"))
                 .arg(
                     Arg::new("key-prefix")
                         .long("key-prefix")
@@ -76,29 +65,17 @@ pub fn build(info: &ConnectorInfo) -> Command {
 
 fn operation_command(op: &connector_host::bindings::Operation) -> Command {
     let schema: Value = serde_json::from_str(&op.input_schema).unwrap_or_default();
-    let mut command = Command::new(op.id.replace('_', "-"))
-        .about(op.title.clone())
-        .long_about(op.description.clone());
+    let mut command = Command::new(op.id.replace('_', "-")).about(op.title.clone()).long_about(op.description.clone());
     if let Some(properties) = schema["properties"].as_object() {
         for (name, property) in properties {
-            let help = property["description"]
-                .as_str()
-                .or(property["title"].as_str())
-                .unwrap_or("")
-                .to_string();
-            let mut arg = Arg::new(name.clone())
-                .long(name.replace('_', "-"))
-                .help(help);
+            let help = property["description"].as_str().or(property["title"].as_str()).unwrap_or("").to_string();
+            let mut arg = Arg::new(name.clone()).long(name.replace('_', "-")).help(help);
             arg = match property["type"].as_str() {
                 Some("boolean") => arg.action(ArgAction::SetTrue),
                 Some("integer") => arg.value_parser(clap::value_parser!(i64)),
                 _ => match property["enum"].as_array() {
-                    Some(values) => arg.value_parser(
-                        values
-                            .iter()
-                            .filter_map(|v| v.as_str().map(str::to_string))
-                            .collect::<Vec<_>>(),
-                    ),
+                    Some(values) => arg
+                        .value_parser(values.iter().filter_map(|v| v.as_str().map(str::to_string)).collect::<Vec<_>>()),
                     None => arg,
                 },
             };
@@ -125,12 +102,8 @@ pub fn operation_input(
             let value = match property["type"].as_str() {
                 Some("boolean") => matches.get_flag(name).then_some(Value::Bool(true)),
                 Some("integer") => matches.get_one::<i64>(name).map(|v| Value::from(*v)),
-                Some("string") | None
-                    if property.get("enum").is_some() || property["type"] == "string" =>
-                {
-                    matches
-                        .get_one::<String>(name)
-                        .map(|v| Value::String(v.clone()))
+                Some("string") | None if property.get("enum").is_some() || property["type"] == "string" => {
+                    matches.get_one::<String>(name).map(|v| Value::String(v.clone()))
                 }
                 kind => match matches.get_one::<String>(name) {
                     Some(text) => Some(structured_value(name, text, kind)?),
@@ -155,21 +128,15 @@ fn structured_value(name: &str, text: &str, kind: Option<&str>) -> Result<Value,
             let mut map = Map::new();
             for pair in text.split(',').filter(|p| !p.is_empty()) {
                 let (k, v) = pair.split_once('=').ok_or_else(|| {
-                    format!(
-                        "--{}: expected JSON or key=value pairs, got {pair:?}",
-                        name.replace('_', "-")
-                    )
+                    format!("--{}: expected JSON or key=value pairs, got {pair:?}", name.replace('_', "-"))
                 })?;
                 map.insert(k.trim().to_string(), Value::String(v.to_string()));
             }
             Ok(Value::Object(map))
         }
-        Some("array") => Ok(Value::Array(
-            text.split(',')
-                .filter(|p| !p.is_empty())
-                .map(|p| Value::String(p.to_string()))
-                .collect(),
-        )),
+        Some("array") => {
+            Ok(Value::Array(text.split(',').filter(|p| !p.is_empty()).map(|p| Value::String(p.to_string())).collect()))
+        }
         _ => Ok(Value::String(text.to_string())),
     }
 }
@@ -184,10 +151,7 @@ mod tests {
             structured_value("m", "a=1,b=x=y", Some("object")).unwrap(),
             serde_json::json!({"a": "1", "b": "x=y"})
         );
-        assert_eq!(
-            structured_value("o", "k1,k2", Some("array")).unwrap(),
-            serde_json::json!(["k1", "k2"])
-        );
+        assert_eq!(structured_value("o", "k1,k2", Some("array")).unwrap(), serde_json::json!(["k1", "k2"]));
         assert_eq!(
             structured_value("o", r#"[{"key":"k"}]"#, Some("array")).unwrap(),
             serde_json::json!([{"key": "k"}])

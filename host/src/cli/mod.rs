@@ -6,9 +6,7 @@ mod output;
 
 use aws_config::{ConfigError, Overrides};
 use clap::ArgMatches;
-use connector_host::{
-    ConnectorError, ErrorKind, FileAccess, OutboundRule, Policy, Runtime, S3_CONNECTOR,
-};
+use connector_host::{ConnectorError, ErrorKind, FileAccess, OutboundRule, Policy, Runtime, S3_CONNECTOR};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -21,10 +19,7 @@ const EXIT_OTHER: i32 = 255;
 
 /// Runs the CLI and returns the process exit code.
 pub fn run() -> i32 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -44,9 +39,7 @@ fn cache_dir(matches: Option<&ArgMatches>) -> Option<PathBuf> {
 async fn main_async() -> i32 {
     let args: Vec<String> = std::env::args().collect();
     // The cache dir is needed before the full command exists (it is built from the manifest).
-    let early = commands::global_args(clap::Command::new("s3c").ignore_errors(true))
-        .try_get_matches_from(&args)
-        .ok();
+    let early = commands::global_args(clap::Command::new("s3c").ignore_errors(true)).try_get_matches_from(&args).ok();
     let started = std::time::Instant::now();
     let mut builder = Runtime::builder();
     if let Some(dir) = cache_dir(early.as_ref()) {
@@ -83,17 +76,11 @@ async fn main_async() -> i32 {
             started.elapsed()
         );
     }
-    let format = matches
-        .get_one::<String>("output")
-        .cloned()
-        .unwrap_or_else(|| "json".into());
+    let format = matches.get_one::<String>("output").cloned().unwrap_or_else(|| "json".into());
     let (name, sub) = matches.subcommand().expect("subcommand required");
     match name {
         "describe" => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&manifest_json(&info)).unwrap_or_default()
-            );
+            println!("{}", serde_json::to_string_pretty(&manifest_json(&info)).unwrap_or_default());
             0
         }
         "imports" => {
@@ -103,14 +90,10 @@ async fn main_async() -> i32 {
             0
         }
         "policy" => {
-            let operations: Vec<String> = sub
-                .get_many::<String>("operations")
-                .map(|v| v.cloned().collect())
-                .unwrap_or_default();
-            let buckets: Vec<String> = sub
-                .get_many::<String>("bucket")
-                .map(|v| v.cloned().collect())
-                .unwrap_or_default();
+            let operations: Vec<String> =
+                sub.get_many::<String>("operations").map(|v| v.cloned().collect()).unwrap_or_default();
+            let buckets: Vec<String> =
+                sub.get_many::<String>("bucket").map(|v| v.cloned().collect()).unwrap_or_default();
             match connector_host::iam::minimal_policy(
                 &info,
                 &operations,
@@ -118,10 +101,7 @@ async fn main_async() -> i32 {
                 sub.get_one::<String>("key-prefix").map(String::as_str),
             ) {
                 Ok(policy) => {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&policy).unwrap_or_default()
-                    );
+                    println!("{}", serde_json::to_string_pretty(&policy).unwrap_or_default());
                     0
                 }
                 Err(e) => {
@@ -156,17 +136,11 @@ fn manifest_json(info: &connector_host::ConnectorInfo) -> Value {
 
 fn read_input(text: Option<&String>) -> Result<Option<Value>, String> {
     let Some(text) = text else { return Ok(None) };
-    let json = match text
-        .strip_prefix('@')
-        .or_else(|| text.strip_prefix("file://"))
-    {
-        Some(path) => std::fs::read_to_string(path)
-            .map_err(|e| format!("--input: cannot read {path}: {e}"))?,
+    let json = match text.strip_prefix('@').or_else(|| text.strip_prefix("file://")) {
+        Some(path) => std::fs::read_to_string(path).map_err(|e| format!("--input: cannot read {path}: {e}"))?,
         None => text.clone(),
     };
-    serde_json::from_str(&json)
-        .map(Some)
-        .map_err(|e| format!("--input is not valid JSON: {e}"))
+    serde_json::from_str(&json).map(Some).map_err(|e| format!("--input is not valid JSON: {e}"))
 }
 
 /// Makes a host path usable as a file-store name: the file store root becomes its directory.
@@ -175,19 +149,10 @@ fn split_file_path(path: &str, root: Option<&String>) -> (PathBuf, String) {
         return (PathBuf::from(root), path.to_string());
     }
     let full = Path::new(path);
-    let absolute = if full.is_absolute() {
-        full.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(full)
-    };
-    let dir = absolute
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
-    let name = absolute
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let absolute =
+        if full.is_absolute() { full.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(full) };
+    let dir = absolute.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    let name = absolute.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     (dir, name)
 }
 
@@ -209,17 +174,10 @@ async fn run_operation(
         }
     };
     let (operation, mut input) = if name == "invoke" {
-        let id = sub
-            .get_one::<String>("operation")
-            .cloned()
-            .unwrap_or_default();
+        let id = sub.get_one::<String>("operation").cloned().unwrap_or_default();
         (id, base.unwrap_or_else(|| serde_json::json!({})))
     } else {
-        let Some(op) = info
-            .operations
-            .iter()
-            .find(|o| o.id == name.replace('-', "_"))
-        else {
+        let Some(op) = info.operations.iter().find(|o| o.id == name.replace('-', "_")) else {
             eprintln!("error: unknown command {name}");
             return EXIT_USAGE;
         };
@@ -250,12 +208,7 @@ async fn run_operation(
     };
     let mut policy = Policy {
         time_limit: Duration::from_secs(*matches.get_one::<u64>("timeout").unwrap_or(&900)),
-        memory_limit: matches
-            .get_one::<usize>("memory-limit-mb")
-            .copied()
-            .unwrap_or(64)
-            * 1024
-            * 1024,
+        memory_limit: matches.get_one::<usize>("memory-limit-mb").copied().unwrap_or(64) * 1024 * 1024,
         dry_run: matches.get_flag("dry-run"),
         ..Policy::default()
     };
@@ -269,10 +222,7 @@ async fn run_operation(
         }
     }
     if let Some(rules) = matches.get_many::<String>("allow-outbound") {
-        match rules
-            .map(|r| r.parse::<OutboundRule>())
-            .collect::<Result<Vec<_>, _>>()
-        {
+        match rules.map(|r| r.parse::<OutboundRule>()).collect::<Result<Vec<_>, _>>() {
             Ok(rules) => policy.outbound = Some(rules),
             Err(e) => {
                 eprintln!("error: --allow-outbound: {e}");
@@ -287,10 +237,7 @@ async fn run_operation(
         root = Some(dir);
         input["file"] = Value::String(file_name);
     }
-    policy.files = FileAccess {
-        root: Some(root.unwrap_or_else(|| PathBuf::from("."))),
-        writable: true,
-    };
+    policy.files = FileAccess { root: Some(root.unwrap_or_else(|| PathBuf::from("."))), writable: true };
     if debug {
         eprintln!(
             "debug: operation {operation}, input {input}, time limit {:?}, memory limit {} MiB",
@@ -299,10 +246,7 @@ async fn run_operation(
         );
     }
     let started = std::time::Instant::now();
-    let invocation = match runtime
-        .invoke(&operation, &auth.to_string(), &input.to_string(), &policy)
-        .await
-    {
+    let invocation = match runtime.invoke(&operation, &auth.to_string(), &input.to_string(), &policy).await {
         Ok(invocation) => invocation,
         Err(e) => {
             eprintln!("error: {e}");
@@ -337,14 +281,8 @@ async fn run_operation(
 
 fn report_error(operation: &str, error: &ConnectorError) -> i32 {
     let kind = kind_name(error.kind);
-    let code = error
-        .service_code
-        .clone()
-        .unwrap_or_else(|| kind.to_string());
-    eprintln!(
-        "An error occurred ({code}) when calling the {operation} operation: {}",
-        error.message
-    );
+    let code = error.service_code.clone().unwrap_or_else(|| kind.to_string());
+    eprintln!("An error occurred ({code}) when calling the {operation} operation: {}", error.message);
     let typed = serde_json::json!({
         "kind": kind,
         "message": error.message,

@@ -30,9 +30,7 @@ fn text(value: &Value) -> String {
                             lines.push(format!("{}\t{}", key.to_uppercase(), row_text(row)));
                         }
                     }
-                    Value::Object(_) => {
-                        lines.push(format!("{}\t{}", key.to_uppercase(), row_text(item)))
-                    }
+                    Value::Object(_) => lines.push(format!("{}\t{}", key.to_uppercase(), row_text(item))),
                     other => lines.push(format!("{}\t{}", key.to_uppercase(), scalar(other))),
                 }
             }
@@ -46,13 +44,7 @@ fn row_text(value: &Value) -> String {
     match value {
         Value::Object(map) => map
             .values()
-            .map(|v| {
-                if v.is_object() || v.is_array() {
-                    v.to_string()
-                } else {
-                    scalar(v)
-                }
-            })
+            .map(|v| if v.is_object() || v.is_array() { v.to_string() } else { scalar(v) })
             .collect::<Vec<_>>()
             .join("\t"),
         other => scalar(other),
@@ -67,33 +59,17 @@ fn table(value: &Value) -> String {
     for (key, item) in map {
         match item {
             Value::Array(rows) if rows.iter().all(Value::is_object) && !rows.is_empty() => {
-                let columns: Vec<String> = rows[0]
-                    .as_object()
-                    .map(|o| o.keys().cloned().collect())
-                    .unwrap_or_default();
-                let cells: Vec<Vec<String>> = rows
-                    .iter()
-                    .map(|r| columns.iter().map(|c| scalar(&r[c])).collect())
-                    .collect();
+                let columns: Vec<String> = rows[0].as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+                let cells: Vec<Vec<String>> =
+                    rows.iter().map(|r| columns.iter().map(|c| scalar(&r[c])).collect()).collect();
                 let widths: Vec<usize> = columns
                     .iter()
                     .enumerate()
-                    .map(|(i, c)| {
-                        cells
-                            .iter()
-                            .map(|r| r[i].chars().count())
-                            .chain([c.len()])
-                            .max()
-                            .unwrap_or(0)
-                    })
+                    .map(|(i, c)| cells.iter().map(|r| r[i].chars().count()).chain([c.len()]).max().unwrap_or(0))
                     .collect();
                 out.push_str(&format!("{key}\n"));
                 let line = |row: &[String]| {
-                    row.iter()
-                        .zip(&widths)
-                        .map(|(c, w)| format!("| {c:<w$} "))
-                        .collect::<String>()
-                        + "|\n"
+                    row.iter().zip(&widths).map(|(c, w)| format!("| {c:<w$} ")).collect::<String>() + "|\n"
                 };
                 out.push_str(&line(&columns));
                 for row in &cells {
@@ -102,11 +78,7 @@ fn table(value: &Value) -> String {
             }
             other => out.push_str(&format!(
                 "{key}: {}\n",
-                if other.is_object() || other.is_array() {
-                    other.to_string()
-                } else {
-                    scalar(other)
-                }
+                if other.is_object() || other.is_array() { other.to_string() } else { scalar(other) }
             )),
         }
     }
@@ -119,8 +91,7 @@ mod tests {
 
     #[test]
     fn text_and_table() {
-        let v =
-            serde_json::json!({"buckets": [{"name": "a", "creation_date": "d"}], "owner": null});
+        let v = serde_json::json!({"buckets": [{"name": "a", "creation_date": "d"}], "owner": null});
         assert_eq!(render(&v, "text"), "BUCKETS\td\ta\nOWNER\tNone");
         let t = render(&v, "table");
         assert!(t.contains("| creation_date | name |"), "{t}");

@@ -6,31 +6,20 @@ use serde_json::{Value, json};
 
 fn show(title: &str, value: &Value) {
     println!("\n=== {title}");
-    println!(
-        "{}",
-        serde_json::to_string_pretty(value).unwrap_or_default()
-    );
+    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
 }
 
 async fn step(session: &Session, title: &str, operation: &str, input: Value) -> Value {
     println!("\n--- {title}: {operation} {input}");
     match session.call(operation, input).await {
         Ok(value) => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
+            println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
             value
         }
         Err(error) => {
             println!(
                 "typed error: kind={:?} code={:?} status={:?} retryable={} field={:?}\n  {}",
-                error.kind,
-                error.service_code,
-                error.http_status,
-                error.retryable,
-                error.field,
-                error.message
+                error.kind, error.service_code, error.http_status, error.retryable, error.field, error.message
             );
             Value::Null
         }
@@ -40,11 +29,7 @@ async fn step(session: &Session, title: &str, operation: &str, input: Value) -> 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let target = target();
-    println!(
-        "S3 server: {:?} at {}",
-        target.kind,
-        target.endpoint.as_deref().unwrap_or("AWS")
-    );
+    println!("S3 server: {:?} at {}", target.kind, target.endpoint.as_deref().unwrap_or("AWS"));
     let session = Session::new();
     let info = session.runtime.describe().await.expect("describe");
     show(
@@ -53,38 +38,14 @@ async fn main() {
     );
     let reports = s3_test_support::unique_bucket("demo-reports");
     let archive = s3_test_support::unique_bucket("demo-archive");
-    step(
-        &session,
-        "Create Bucket",
-        "create_bucket",
-        json!({"bucket": reports}),
-    )
-    .await;
-    step(
-        &session,
-        "Create Bucket",
-        "create_bucket",
-        json!({"bucket": archive}),
-    )
-    .await;
+    step(&session, "Create Bucket", "create_bucket", json!({"bucket": reports})).await;
+    step(&session, "Create Bucket", "create_bucket", json!({"bucket": archive})).await;
     for (key, content) in [
-        (
-            "2024/january/summary.csv",
-            "region,total\nnorth,120\nsouth,95\n",
-        ),
-        (
-            "2024/february/summary.csv",
-            "region,total\nnorth,130\nsouth,101\n",
-        ),
+        ("2024/january/summary.csv", "region,total\nnorth,120\nsouth,95\n"),
+        ("2024/february/summary.csv", "region,total\nnorth,130\nsouth,101\n"),
         ("2024/notes.txt", "Quarterly notes"),
-        (
-            "config/settings.json",
-            "{\"retention_days\": 30, \"owners\": [\"ann\", \"bo\"]}",
-        ),
-        (
-            "readme with spaces & symbols (v1).txt",
-            "keys may contain spaces, +, &, (), unicode: ünïcödé",
-        ),
+        ("config/settings.json", "{\"retention_days\": 30, \"owners\": [\"ann\", \"bo\"]}"),
+        ("readme with spaces & symbols (v1).txt", "keys may contain spaces, +, &, (), unicode: ünïcödé"),
     ] {
         let content_type = if key.ends_with(".csv") {
             "text/csv"
@@ -96,20 +57,8 @@ async fn main() {
         step(&session, "Put Object Text", "put_object_text", json!({"bucket": reports, "key": key, "content": content, "content_type": content_type, "metadata": {"source": "demo"}})).await;
     }
     step(&session, "List Buckets", "list_buckets", json!({})).await;
-    step(
-        &session,
-        "Get Bucket Location",
-        "get_bucket_location",
-        json!({"bucket": reports}),
-    )
-    .await;
-    step(
-        &session,
-        "List Bucket Objects (folders)",
-        "list_objects",
-        json!({"bucket": reports, "delimiter": "/"}),
-    )
-    .await;
+    step(&session, "Get Bucket Location", "get_bucket_location", json!({"bucket": reports})).await;
+    step(&session, "List Bucket Objects (folders)", "list_objects", json!({"bucket": reports, "delimiter": "/"})).await;
     step(
         &session,
         "List Bucket Objects (prefix, all pages)",
@@ -117,13 +66,7 @@ async fn main() {
         json!({"bucket": reports, "prefix": "2024/", "fetch_all": true}),
     )
     .await;
-    step(
-        &session,
-        "Head Object",
-        "head_object",
-        json!({"bucket": reports, "key": "2024/january/summary.csv"}),
-    )
-    .await;
+    step(&session, "Head Object", "head_object", json!({"bucket": reports, "key": "2024/january/summary.csv"})).await;
     step(
         &session,
         "Get Object as CSV rows",
@@ -145,11 +88,8 @@ async fn main() {
         json!({"bucket": reports, "key": "2024/notes.txt", "range": "bytes=0-8"}),
     )
     .await;
-    std::fs::write(
-        session.files.join("upload.bin"),
-        (0..=255u8).cycle().take(1 << 20).collect::<Vec<_>>(),
-    )
-    .expect("write demo file");
+    std::fs::write(session.files.join("upload.bin"), (0..=255u8).cycle().take(1 << 20).collect::<Vec<_>>())
+        .expect("write demo file");
     step(
         &session,
         "Put Object File",
@@ -157,7 +97,13 @@ async fn main() {
         json!({"bucket": archive, "key": "backups/upload.bin", "file": "upload.bin"}),
     )
     .await;
-    step(&session, "Get Object to a host file", "get_object", json!({"bucket": archive, "key": "backups/upload.bin", "format": "file", "file": "downloaded.bin"})).await;
+    step(
+        &session,
+        "Get Object to a host file",
+        "get_object",
+        json!({"bucket": archive, "key": "backups/upload.bin", "format": "file", "file": "downloaded.bin"}),
+    )
+    .await;
     let same = std::fs::read(session.files.join("upload.bin")).ok()
         == std::fs::read(session.files.join("downloaded.bin")).ok();
     println!("downloaded file identical to the uploaded one: {same}");
@@ -170,10 +116,7 @@ async fn main() {
     .await;
     if let Some(url) = signed["url"].as_str() {
         let (status, body) = plain_http("GET", url, &[], Vec::new()).await;
-        println!(
-            "plain HTTP GET of the signed URL: {status} {:?}",
-            String::from_utf8_lossy(&body)
-        );
+        println!("plain HTTP GET of the signed URL: {status} {:?}", String::from_utf8_lossy(&body));
     }
     step(&session, "Copy Object", "copy_object", json!({"source_bucket": reports, "source_key": "2024/notes.txt", "bucket": archive, "key": "2024/notes-copy.txt"})).await;
     step(
@@ -183,13 +126,7 @@ async fn main() {
         json!({"bucket": reports, "key": "2024/notes.txt", "acl": "public-read"}),
     )
     .await;
-    step(
-        &session,
-        "Delete Object",
-        "delete_object",
-        json!({"bucket": archive, "key": "2024/notes-copy.txt"}),
-    )
-    .await;
+    step(&session, "Delete Object", "delete_object", json!({"bucket": archive, "key": "2024/notes-copy.txt"})).await;
     step(
         &session,
         "Get Object that is gone (typed not-found)",
@@ -205,36 +142,15 @@ async fn main() {
     )
     .await;
     for bucket in [&reports, &archive] {
-        let listing = session
-            .call("list_objects", json!({"bucket": bucket, "fetch_all": true}))
-            .await
-            .unwrap_or_default();
-        let keys: Vec<Value> = listing["objects"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .iter()
-            .map(|o| o["key"].clone())
-            .collect();
+        let listing =
+            session.call("list_objects", json!({"bucket": bucket, "fetch_all": true})).await.unwrap_or_default();
+        let keys: Vec<Value> =
+            listing["objects"].as_array().cloned().unwrap_or_default().iter().map(|o| o["key"].clone()).collect();
         if !keys.is_empty() {
-            step(
-                &session,
-                "Delete Multiple Objects",
-                "delete_objects",
-                json!({"bucket": bucket, "objects": keys}),
-            )
-            .await;
+            step(&session, "Delete Multiple Objects", "delete_objects", json!({"bucket": bucket, "objects": keys}))
+                .await;
         }
-        step(
-            &session,
-            "Delete Bucket",
-            "delete_bucket",
-            json!({"bucket": bucket}),
-        )
-        .await;
+        step(&session, "Delete Bucket", "delete_bucket", json!({"bucket": bucket})).await;
     }
-    println!(
-        "\nTour complete: every operation ran through the sandboxed component against {:?}.",
-        target.kind
-    );
+    println!("\nTour complete: every operation ran through the sandboxed component against {:?}.", target.kind);
 }
