@@ -84,7 +84,7 @@ impl<'t> Client<'t> {
     }
 
     /// Signs `request` for `region` into a ready-to-send HTTP request.
-    pub fn sign(&mut self, request: &S3Request, region: &str) -> Result<HttpRequest> {
+    pub fn sign<'r>(&mut self, request: &'r S3Request, region: &str) -> Result<HttpRequest<'r>> {
         let url = request.url(&self.conn, region);
         let file_hash;
         let payload = match (&request.body, self.conn.payload_signing) {
@@ -104,7 +104,7 @@ impl<'t> Client<'t> {
         if !request.body.is_empty() || matches!(request.method, "PUT" | "POST") {
             headers.push(("content-length".to_string(), request.body.len().to_string()));
         }
-        Ok(HttpRequest { method: request.method.to_string(), url, headers, body: request.body.clone() })
+        Ok(HttpRequest { method: request.method.to_string(), url, headers, body: &request.body })
     }
 
     /// Presigns `request` for `expires_in`, discovering the bucket's region first when the region

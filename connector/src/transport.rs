@@ -5,9 +5,9 @@ use crate::error::Result;
 use crate::request::Body;
 use std::time::{Duration, SystemTime};
 
-/// A signed request ready to send.
+/// A signed request ready to send; it borrows the body so large bodies are never copied.
 #[derive(Debug, Clone)]
-pub struct HttpRequest {
+pub struct HttpRequest<'a> {
     /// HTTP method.
     pub method: String,
     /// Full URL, path encoded once.
@@ -15,7 +15,7 @@ pub struct HttpRequest {
     /// All headers, including the signature.
     pub headers: Vec<(String, String)>,
     /// The body.
-    pub body: Body,
+    pub body: &'a Body,
 }
 
 /// Where a successful (2xx) response body goes. Error bodies are always read into memory.
@@ -64,7 +64,7 @@ impl HttpResponse {
 pub trait Transport {
     /// Sends `request`; a 2xx body goes to `sink`. Transport failures (refused, reset, timed out,
     /// denied by the host) are errors; any HTTP answer, even 5xx, is a response.
-    fn send(&mut self, request: &HttpRequest, sink: &ResponseSink) -> Result<HttpResponse>;
+    fn send(&mut self, request: &HttpRequest<'_>, sink: &ResponseSink) -> Result<HttpResponse>;
     /// Current wall-clock time (the host may pin it).
     fn now(&self) -> SystemTime;
     /// Waits `duration` (retry back-off).

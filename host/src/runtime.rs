@@ -220,10 +220,13 @@ fn load_component(engine: &Engine, wasm: &[u8], cache_dir: Option<&Path>) -> Res
     engine.precompile_compatibility_hash().hash(&mut engine_hash);
     let key = format!("{}-{:016x}", hex(&Sha256::digest(wasm)), engine_hash.finish());
     let path = dir.join(format!("{key}.cwasm"));
-    if path.exists() {
+    // Read into memory rather than mapping the file, so a cache file replaced or truncated
+    // while hosts run can never fault their code pages.
+    if let Ok(bytes) = std::fs::read(&path) {
         // SAFETY: the file was written by `Component::serialize` of this engine configuration
-        // (the key includes its compatibility hash) into a directory the operator controls.
-        if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
+        // (the key includes its compatibility hash) into a directory the operator controls;
+        // wasmtime checks the header and rejects artifacts of other versions or settings.
+        if let Ok(component) = unsafe { Component::deserialize(engine, &bytes) } {
             return Ok((component, true));
         }
     }

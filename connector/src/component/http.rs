@@ -19,21 +19,20 @@ const FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(600);
 const BETWEEN_BYTES_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Sends `request` and reads the answer: a 2xx body into `sink`, any other body into memory.
-pub fn send(request: &HttpRequest, sink: &ResponseSink) -> Result<HttpResponse> {
+pub fn send(request: &HttpRequest<'_>, sink: &ResponseSink) -> Result<HttpResponse> {
     let outgoing = build_request(request)?;
     let body = outgoing.body().map_err(|_| ConnectorError::internal("the request body was already taken"))?;
     let future = outgoing_handler::handle(outgoing, Some(request_options()))
         .map_err(|code| transport_error(&request.url, code))?;
-    let written = write_body(&body, &request.body);
+    let written = write_body(&body, request.body);
     let finished =
         written.and_then(|()| OutgoingBody::finish(body, None).map_err(|code| transport_error(&request.url, code)));
     let pollable = future.subscribe();
     pollable.block();
     let response = match future.get() {
         Some(Ok(Ok(response))) => response,
-        Some(Ok(Err(code))) => {
-            return Err(finished.err().unwrap_or_else(|| transport_error(&request.url, code)));
-        }
+        // The exchange's own error explains more than the body write it interrupted.
+        Some(Ok(Err(code))) => return Err(transport_error(&request.url, code)),
         Some(Err(())) | None => {
             return Err(ConnectorError::internal("the HTTP response was already taken"));
         }
@@ -70,7 +69,7 @@ fn request_options() -> RequestOptions {
     options
 }
 
-fn build_request(request: &HttpRequest) -> Result<OutgoingRequest> {
+fn build_request(request: &HttpRequest<'_>) -> Result<OutgoingRequest> {
     let fields = Fields::new();
     for (name, value) in &request.headers {
         fields

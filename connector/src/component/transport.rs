@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 pub struct WasiTransport;
 
 impl Transport for WasiTransport {
-    fn send(&mut self, request: &HttpRequest, sink: &ResponseSink) -> Result<HttpResponse> {
+    fn send(&mut self, request: &HttpRequest<'_>, sink: &ResponseSink) -> Result<HttpResponse> {
         http::send(request, sink)
     }
 

@@ -76,7 +76,8 @@ pub fn find(id: &str) -> Option<&'static Operation> {
 }
 
 /// Runs `operation` with `auth` and `input` (JSON texts) over `transport`; returns JSON output.
-pub fn invoke(transport: &mut dyn Transport, operation: &str, auth: &str, input: &str) -> Result<Value> {
+/// Takes `input` by value so its text is freed once parsed (bodies can be large).
+pub fn invoke(transport: &mut dyn Transport, operation: &str, auth: &str, input_text: String) -> Result<Value> {
     let op = find(operation).ok_or_else(|| {
         let known: Vec<&str> = OPERATIONS.iter().map(|o| o.id).collect();
         ConnectorError::invalid_input(
@@ -84,12 +85,13 @@ pub fn invoke(transport: &mut dyn Transport, operation: &str, auth: &str, input:
             format!("unknown operation {operation:?}; known operations: {}", known.join(", ")),
         )
     })?;
-    let input: Value = if input.trim().is_empty() {
+    let input: Value = if input_text.trim().is_empty() {
         Value::Object(Default::default())
     } else {
-        serde_json::from_str(input)
+        serde_json::from_str(&input_text)
             .map_err(|e| ConnectorError::invalid_input("", format!("input is not valid JSON: {e}")))?
     };
+    drop(input_text);
     check_fields(&input, &(op.input_schema)())?;
     let conn = Connection::from_json(auth)?;
     let mut client = Client::new(conn, transport);

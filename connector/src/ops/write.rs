@@ -62,8 +62,8 @@ pub const PUT_OBJECT_FILE: Operation = Operation {
 };
 
 fn put_object_text(client: &mut Client<'_>, input: Value) -> Result<Value> {
-    let input: UploadInput = parse(input)?;
-    let content = input.content.clone().unwrap_or_default();
+    let mut input: UploadInput = parse(input)?;
+    let content = input.content.take().unwrap_or_default();
     let body = Body::Bytes(content.into_bytes());
     upload(client, &input, body, "text/plain; charset=utf-8")
 }
