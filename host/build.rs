@@ -39,7 +39,7 @@ fn main() {
     let status = command.status().expect("cannot run cargo to build the connector component");
     assert!(
         status.success(),
-        "building the connector component failed; is the target installed? run `rustup target add wasm32-wasip2`"
+        "building the connector component failed (errors above); if the target is missing, run `rustup target add wasm32-wasip2`"
     );
     let wasm = target_dir.join("wasm32-wasip2/release/s3_connector.wasm");
     println!("cargo:rustc-env=S3_CONNECTOR_WASM_PATH={}", wasm.display());

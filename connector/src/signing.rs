@@ -47,6 +47,9 @@ pub struct SignedHeaders {
     pub signature: String,
 }
 
+/// Headers to add, query parameters to add, and the signature.
+type SigningParts = (Vec<(String, String)>, Vec<(String, String)>, String);
+
 /// The S3 signing settings; the only place they are decided.
 fn s3_settings(location: SignatureLocation, expires_in: Option<Duration>) -> SigningSettings {
     let mut settings = SigningSettings::default();
@@ -80,7 +83,7 @@ impl Signer<'_> {
         headers: &[(String, String)],
         body: SignableBody<'_>,
         settings: SigningSettings,
-    ) -> Result<(Vec<(String, String)>, Vec<(String, String)>, String)> {
+    ) -> Result<SigningParts> {
         let identity = self.identity();
         let params = v4::SigningParams::builder()
             .identity(&identity)

@@ -30,7 +30,7 @@ pub fn element_text(body: &[u8], tag: &str) -> Option<String> {
             Ok(Event::Empty(e)) if e.local_name().as_ref() == tag.as_bytes() => {
                 return Some(String::new());
             }
-            Ok(Event::Text(t)) if inside => text.push_str(&t.decode().ok()?.into_owned()),
+            Ok(Event::Text(t)) if inside => text.push_str(&t.decode().ok()?),
             Ok(Event::GeneralRef(r)) if inside => {
                 let name = r.decode().ok()?;
                 let resolved = quick_xml::escape::unescape(&format!("&{name};")).ok()?.into_owned();

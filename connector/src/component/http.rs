@@ -73,7 +73,7 @@ fn build_request(request: &HttpRequest<'_>) -> Result<OutgoingRequest> {
     let fields = Fields::new();
     for (name, value) in &request.headers {
         fields
-            .append(name, &value.as_bytes().to_vec())
+            .append(name, value.as_bytes())
             .map_err(|e| ConnectorError::invalid_input("", format!("header {name:?} cannot be sent: {e:?}")))?;
     }
     let outgoing = OutgoingRequest::new(fields);
