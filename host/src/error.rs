@@ -24,7 +24,4 @@ pub enum HostError {
     /// The policy is invalid.
     #[error("invalid policy: {0}")]
     Policy(String),
-    /// The compiled-component cache could not be used.
-    #[error("compiled-component cache: {0}")]
-    Cache(#[from] std::io::Error),
 }

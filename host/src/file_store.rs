@@ -130,8 +130,7 @@ impl Host for HostState {
             let parent = target.parent().ok_or_else(|| FileError::InvalidName(name.clone()))?;
             std::fs::create_dir_all(parent).map_err(|e| io_error(&name, e))?;
             let file_name = target.file_name().and_then(|f| f.to_str()).unwrap_or("download");
-            let temp =
-                parent.join(format!(".{file_name}.partial-{}", std::process::id() as u64 * 1_000_003 + rand_suffix()));
+            let temp = parent.join(format!(".{file_name}.partial-{}", crate::unique::unique_suffix()));
             let file =
                 std::fs::OpenOptions::new().write(true).create_new(true).open(&temp).map_err(|e| io_error(&name, e))?;
             Ok(FileWriter { temp, target, overwrite, file: Some(file), committed: false })
@@ -141,11 +140,6 @@ impl Host for HostState {
             Err(e) => Ok(Err(e)),
         }
     }
-}
-
-fn rand_suffix() -> u64 {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos() as u64).unwrap_or(0)
 }
 
 impl HostFileWriter for HostState {

@@ -12,6 +12,7 @@ pub mod iam;
 pub mod policy;
 pub mod runtime;
 mod state;
+mod unique;
 
 pub use bindings::{ConnectorError, ConnectorInfo, ErrorKind};
 pub use error::HostError;

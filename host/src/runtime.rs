@@ -43,7 +43,7 @@ impl RuntimeBuilder {
         config.epoch_interruption(true);
         let engine = Engine::new(&config).map_err(HostError::Load)?;
         let started = Instant::now();
-        let (component, cache_hit) = load_component(&engine, wasm, self.cache_dir.as_deref())?;
+        let (component, cache) = load_component(&engine, wasm, self.cache_dir.as_deref())?;
         let load_time = started.elapsed();
         let mut linker: Linker<HostState> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(HostError::Load)?;
@@ -55,7 +55,7 @@ impl RuntimeBuilder {
         let imports = component.component_type().imports(&engine).map(|(name, _)| name.to_string()).collect();
         let stop = Arc::new(AtomicBool::new(false));
         spawn_epoch_ticker(engine.clone(), stop.clone());
-        Ok(Runtime { engine, pre, client: HttpClient::default(), imports, stop_ticker: stop, cache_hit, load_time })
+        Ok(Runtime { engine, pre, client: HttpClient::default(), imports, stop_ticker: stop, cache, load_time })
     }
 }
 
@@ -66,7 +66,7 @@ pub struct Runtime {
     client: HttpClient,
     imports: Vec<String>,
     stop_ticker: Arc<AtomicBool>,
-    cache_hit: bool,
+    cache: CacheUse,
     load_time: Duration,
 }
 
@@ -100,7 +100,15 @@ impl Runtime {
 
     /// Whether the compiled artifact came from the cache, and how long loading took.
     pub fn load_stats(&self) -> (bool, Duration) {
-        (self.cache_hit, self.load_time)
+        (self.cache == CacheUse::Hit, self.load_time)
+    }
+
+    /// Why the compiled artifact could not be cached, if it could not.
+    pub fn cache_warning(&self) -> Option<&str> {
+        match &self.cache {
+            CacheUse::Miss(warning) => warning.as_deref(),
+            _ => None,
+        }
     }
 
     /// The connector's self-description, from a fresh instance.
@@ -210,11 +218,22 @@ fn spawn_epoch_ticker(engine: Engine, stop: Arc<AtomicBool>) {
         .expect("cannot start the epoch thread");
 }
 
+/// How the compiled-component cache served this load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum CacheUse {
+    /// No cache directory configured.
+    Off,
+    /// Loaded from the cache.
+    Hit,
+    /// Compiled; the warning says why the artifact could not be stored, if it could not.
+    Miss(Option<String>),
+}
+
 /// Compiles `wasm`, or loads the compiled artifact from `cache_dir` when it matches both the
 /// component bytes and this engine's configuration.
-fn load_component(engine: &Engine, wasm: &[u8], cache_dir: Option<&Path>) -> Result<(Component, bool), HostError> {
+fn load_component(engine: &Engine, wasm: &[u8], cache_dir: Option<&Path>) -> Result<(Component, CacheUse), HostError> {
     let Some(dir) = cache_dir else {
-        return Ok((Component::new(engine, wasm).map_err(HostError::Load)?, false));
+        return Ok((Component::new(engine, wasm).map_err(HostError::Load)?, CacheUse::Off));
     };
     let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut engine_hash);
@@ -227,16 +246,28 @@ fn load_component(engine: &Engine, wasm: &[u8], cache_dir: Option<&Path>) -> Res
         // (the key includes its compatibility hash) into a directory the operator controls;
         // wasmtime checks the header and rejects artifacts of other versions or settings.
         if let Ok(component) = unsafe { Component::deserialize(engine, &bytes) } {
-            return Ok((component, true));
+            return Ok((component, CacheUse::Hit));
         }
     }
     let component = Component::new(engine, wasm).map_err(HostError::Load)?;
-    let bytes = component.serialize().map_err(HostError::Load)?;
-    std::fs::create_dir_all(dir)?;
-    let temp = dir.join(format!("{key}.{}.tmp", std::process::id()));
-    std::fs::write(&temp, bytes)?;
-    std::fs::rename(&temp, &path)?;
-    Ok((component, false))
+    // The cache is an optimisation: failing to write it must not stop the host.
+    let warning = store_artifact(&component, dir, &key, &path)
+        .err()
+        .map(|e| format!("cannot write the compiled-component cache in {}: {e}", dir.display()));
+    Ok((component, CacheUse::Miss(warning)))
+}
+
+/// Writes the compiled artifact under a unique temporary name, then renames it into place, so
+/// concurrent writers and readers only ever see whole files.
+fn store_artifact(component: &Component, dir: &Path, key: &str, path: &Path) -> Result<(), String> {
+    let bytes = component.serialize().map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let temp = dir.join(format!("{key}.{}.tmp", crate::unique::unique_suffix()));
+    std::fs::write(&temp, bytes).map_err(|e| e.to_string())?;
+    std::fs::rename(&temp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        e.to_string()
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -75,6 +75,9 @@ async fn main_async() -> i32 {
             if hit { "hit" } else { "miss" },
             started.elapsed()
         );
+        if let Some(warning) = runtime.cache_warning() {
+            eprintln!("debug: {warning}");
+        }
     }
     let format = matches.get_one::<String>("output").cloned().unwrap_or_else(|| "json".into());
     let (name, sub) = matches.subcommand().expect("subcommand required");
