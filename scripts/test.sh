@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests (published SigV4 vectors included), the component against a
 # local Garage (or S3_TEST_ENDPOINT), the sandbox tests and the CLI. Servers start and stop
-# inside the tests.
+# inside the tests. Ends with one "N passed, N failed" line for the whole run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export GARAGE_BIN="${GARAGE_BIN:-$(scripts/install-garage.sh)}"
-cargo test --workspace --locked "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --workspace --locked "$@" 2>&1 | tee "$log" || status=$?
+passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s+=$1} END {print s+0}')
+failed=$(grep -Eo '^test result: .* ([0-9]+) failed' "$log" | grep -Eo '[0-9]+ failed' | awk '{s+=$1} END {print s+0}')
+echo
+echo "tests: $passed passed, $failed failed"
+exit "$status"
