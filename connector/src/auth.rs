@@ -121,6 +121,25 @@ pub struct Connection {
     pub addressing: Addressing,
     /// Whether payloads are hashed into the signature (`x-amz-content-sha256`).
     pub payload_signing: PayloadSigning,
+    /// The integrity checksum sent with file uploads.
+    pub checksum: ChecksumMode,
+}
+
+/// The integrity checksum sent with each uploaded file or part (computed by the host, natively).
+/// Stores that reject newer checksum headers work with `md5` (`Content-MD5`, understood by all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChecksumMode {
+    /// `Content-MD5`; also lets the final multipart ETag be verified.
+    Md5,
+    /// `x-amz-checksum-crc32c`; the cheapest to compute.
+    Crc32c,
+    /// `x-amz-checksum-crc32`.
+    Crc32,
+    /// `x-amz-checksum-sha256`.
+    Sha256,
+    /// No checksum header (the final size is still verified).
+    None,
 }
 
 /// Whether request payloads are hashed into the signature.
@@ -151,6 +170,8 @@ struct AuthInput {
     addressing: Option<Addressing>,
     #[serde(default)]
     payload_signing: Option<PayloadSigning>,
+    #[serde(default)]
+    checksum: Option<ChecksumMode>,
 }
 
 impl Connection {
@@ -194,6 +215,7 @@ impl Connection {
             endpoint,
             addressing: input.addressing.unwrap_or(Addressing::Auto),
             payload_signing: input.payload_signing.unwrap_or(PayloadSigning::Auto),
+            checksum: input.checksum.unwrap_or(ChecksumMode::Md5),
         })
     }
 }
@@ -217,7 +239,8 @@ pub fn auth_schema() -> Value {
             "region": {"type": "string", "title": "Region", "description": "e.g. eu-west-1; \"auto\" (default) discovers each bucket's region.", "default": "auto"},
             "endpoint": {"type": "string", "title": "Custom endpoint", "description": "scheme://host[:port] of an S3-compatible store (MinIO, Garage, Ceph, R2). Empty for AWS.", "format": "uri", "x-group": "advanced"},
             "addressing": {"enum": ["auto", "path", "virtual"], "title": "Addressing style", "default": "auto", "x-enumLabels": {"auto": "Automatic", "path": "Path-style", "virtual": "Virtual-hosted"}, "x-group": "advanced"},
-            "payload_signing": {"enum": ["auto", "signed", "unsigned"], "title": "Payload signing", "default": "auto", "description": "auto: hash small bodies, stream files unsigned.", "x-group": "advanced"}
+            "payload_signing": {"enum": ["auto", "signed", "unsigned"], "title": "Payload signing", "default": "auto", "description": "auto: hash small bodies, stream files unsigned.", "x-group": "advanced"},
+            "checksum": {"enum": ["md5", "crc32c", "crc32", "sha256", "none"], "title": "Upload checksum", "default": "md5", "description": "Integrity checksum sent with file uploads and parts; md5 works with every S3-compatible store.", "x-group": "advanced"}
         }
     })
 }

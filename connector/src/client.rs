@@ -1,12 +1,12 @@
 //! Sending S3 requests: signing, per-bucket region discovery, retries with jittered back-off, and
 //! turning error answers into typed errors.
 
-use crate::auth::{Connection, PayloadSigning, Region};
+use crate::auth::{ChecksumMode, Connection, PayloadSigning, Region};
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::request::{Body, S3Request};
 use crate::s3_error;
 use crate::signing::{Payload, Signer};
-use crate::transport::{HttpRequest, HttpResponse, ResponseSink, Transport};
+use crate::transport::{Digest, HttpRequest, HttpResponse, ResponseSink, Transport};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -18,6 +18,17 @@ const BASE_BACKOFF: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// The in-memory limit for responses that are parsed (listings, error documents).
 pub const DOCUMENT_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// A checksum of a file range: the header to send and the raw digest.
+#[derive(Debug, Clone)]
+pub struct FileChecksum {
+    /// Header name (`content-md5`, `x-amz-checksum-crc32c`, ...).
+    pub header: &'static str,
+    /// Base64 header value.
+    pub value: String,
+    /// Raw digest bytes.
+    pub digest: Vec<u8>,
+}
 
 /// An S3 client over a [`Transport`] for one invocation.
 pub struct Client<'t> {
@@ -52,7 +63,12 @@ impl<'t> Client<'t> {
     }
 
     /// Sends `request`; a 2xx body goes to `sink`. Any other answer becomes a typed error.
+    /// A resumable download is not retried here: its caller re-plans from the bytes on disk.
     pub fn send_to(&mut self, request: &S3Request, sink: &ResponseSink) -> Result<HttpResponse> {
+        let max_attempts = match sink {
+            ResponseSink::File { resume_key: Some(_), .. } => 1,
+            _ => MAX_ATTEMPTS,
+        };
         let bucket = request.bucket.clone();
         let mut region_corrected = false;
         let mut attempt = 0;
@@ -76,7 +92,7 @@ impl<'t> Client<'t> {
                 }
                 Err(error) => error,
             };
-            if !failure.retryable || attempt >= MAX_ATTEMPTS {
+            if !failure.retryable || attempt >= max_attempts {
                 return Err(failure);
             }
             self.back_off(attempt);
@@ -93,7 +109,7 @@ impl<'t> Client<'t> {
             | (Body::File { .. }, PayloadSigning::Auto | PayloadSigning::Unsigned) => Payload::Unsigned,
             (Body::Bytes(bytes), _) => Payload::Bytes(bytes),
             (Body::File { name, offset, size }, PayloadSigning::Signed) => {
-                file_hash = self.transport.file_sha256(name, *offset, *size)?;
+                file_hash = hex::encode(self.transport.file_digest(name, *offset, *size, Digest::Sha256)?);
                 Payload::Precomputed(&file_hash)
             }
         };
@@ -105,6 +121,22 @@ impl<'t> Client<'t> {
             headers.push(("content-length".to_string(), request.body.len().to_string()));
         }
         Ok(HttpRequest { method: request.method.to_string(), url, headers, body: &request.body })
+    }
+
+    /// The checksum header for `size` bytes of file `name` from `offset`, per the connection's
+    /// checksum mode, with the raw digest (for verifying multipart results).
+    pub fn file_checksum(&mut self, name: &str, offset: u64, size: u64) -> Result<Option<FileChecksum>> {
+        use base64::Engine;
+        let (algorithm, header) = match self.conn.checksum {
+            ChecksumMode::None => return Ok(None),
+            ChecksumMode::Md5 => (Digest::Md5, "content-md5"),
+            ChecksumMode::Crc32c => (Digest::Crc32c, "x-amz-checksum-crc32c"),
+            ChecksumMode::Crc32 => (Digest::Crc32, "x-amz-checksum-crc32"),
+            ChecksumMode::Sha256 => (Digest::Sha256, "x-amz-checksum-sha256"),
+        };
+        let digest = self.transport.file_digest(name, offset, size, algorithm)?;
+        let value = base64::engine::general_purpose::STANDARD.encode(&digest);
+        Ok(Some(FileChecksum { header, value, digest }))
     }
 
     /// Presigns `request` for `expires_in`, discovering the bucket's region first when the region
@@ -185,7 +217,8 @@ impl<'t> Client<'t> {
         error
     }
 
-    fn back_off(&mut self, attempt: u32) {
+    /// Waits before retry `attempt + 1`: exponential back-off with full jitter.
+    pub fn back_off(&mut self, attempt: u32) {
         let ceiling = BASE_BACKOFF.saturating_mul(1 << (attempt - 1).min(16)).min(MAX_BACKOFF);
         let jitter = self.transport.random_u64() % (ceiling.as_millis() as u64 + 1);
         self.transport.sleep(Duration::from_millis(jitter));

@@ -76,7 +76,8 @@ pub fn upload_output() -> Value {
             "key": {"type": "string"},
             "etag": {"type": "string"},
             "size": {"type": "integer"},
-            "version_id": {"type": ["string", "null"]}
+            "version_id": {"type": ["string", "null"]},
+            "parts": {"type": "integer", "description": "1 for a single PUT, else the number of multipart parts."}
         }),
     )
 }

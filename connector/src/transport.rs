@@ -32,6 +32,10 @@ pub enum ResponseSink {
         name: String,
         /// Replace an existing file.
         overwrite: bool,
+        /// Continue (and on failure keep) the partial download saved under this key.
+        resume_key: Option<String>,
+        /// Discard a partial download first.
+        restart: bool,
     },
 }
 
@@ -73,6 +77,21 @@ pub trait Transport {
     fn random_u64(&mut self) -> u64;
     /// The size of a host file.
     fn file_size(&mut self, name: &str) -> Result<u64>;
-    /// The hex SHA-256 of `size` bytes of a host file from `offset`.
-    fn file_sha256(&mut self, name: &str, offset: u64, size: u64) -> Result<String>;
+    /// The size of the partial download of `name` kept under `resume_key` (0 if none).
+    fn partial_size(&mut self, name: &str, overwrite: bool, resume_key: &str) -> Result<u64>;
+    /// The raw digest of `size` bytes of a host file from `offset`, computed by the host.
+    fn file_digest(&mut self, name: &str, offset: u64, size: u64, algorithm: Digest) -> Result<Vec<u8>>;
+}
+
+/// Digest algorithms the host computes over file ranges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Digest {
+    /// MD5.
+    Md5,
+    /// SHA-256.
+    Sha256,
+    /// CRC32C.
+    Crc32c,
+    /// CRC32.
+    Crc32,
 }

@@ -231,6 +231,62 @@ pub fn create_bucket_document(location: &str) -> String {
     )
 }
 
+/// One uploaded part, for the `CompleteMultipartUpload` document.
+#[derive(Debug, Clone)]
+pub struct CompletedPart {
+    /// 1-based part number.
+    pub number: u32,
+    /// The part's ETag as S3 returned it (quotes included).
+    pub etag: String,
+    /// The part's checksum element (`ChecksumCRC32C`, ...) and base64 value, when one was sent.
+    pub checksum: Option<(&'static str, String)>,
+}
+
+/// The `CompleteMultipartUpload` request document.
+pub fn complete_document(parts: &[CompletedPart]) -> String {
+    let mut xml = format!(r#"<?xml version="1.0" encoding="UTF-8"?><CompleteMultipartUpload xmlns="{S3_NS}">"#);
+    for part in parts {
+        xml.push_str(&format!("<Part><PartNumber>{}</PartNumber><ETag>{}</ETag>", part.number, escape(&part.etag)));
+        if let Some((element, value)) = &part.checksum {
+            xml.push_str(&format!("<{element}>{}</{element}>", escape(value)));
+        }
+        xml.push_str("</Part>");
+    }
+    xml.push_str("</CompleteMultipartUpload>");
+    xml
+}
+
+/// `ListMultipartUploadsResult`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListMultipartUploads {
+    /// Whether more uploads follow.
+    #[serde(default)]
+    pub is_truncated: bool,
+    /// Key marker for the next page.
+    #[serde(default)]
+    pub next_key_marker: Option<String>,
+    /// Upload-id marker for the next page.
+    #[serde(default)]
+    pub next_upload_id_marker: Option<String>,
+    /// The uploads in progress.
+    #[serde(rename = "Upload", default)]
+    pub uploads: Vec<UploadEntry>,
+}
+
+/// One `<Upload>`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct UploadEntry {
+    /// Key being uploaded.
+    pub key: String,
+    /// Upload id.
+    pub upload_id: String,
+    /// When it started.
+    #[serde(default)]
+    pub initiated: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,6 +328,17 @@ mod tests {
         assert_eq!(element_text(body, "Missing"), None);
         assert_eq!(root_name(b"<?xml version=\"1.0\"?><Error/>").as_deref(), Some("Error"));
         assert_eq!(element_text(b"not xml at all", "Code"), None);
+    }
+
+    #[test]
+    fn complete_document_lists_parts_in_order() {
+        let doc = complete_document(&[
+            CompletedPart { number: 1, etag: "\"a\"".into(), checksum: Some(("ChecksumCRC32C", "AAAA".into())) },
+            CompletedPart { number: 2, etag: "\"b\"".into(), checksum: None },
+        ]);
+        assert!(doc.contains("<Part><PartNumber>1</PartNumber><ETag>&quot;a&quot;</ETag><ChecksumCRC32C>AAAA</ChecksumCRC32C></Part><Part><PartNumber>2</PartNumber>"), "{doc}");
+        let uploads: ListMultipartUploads = parse("x", b"<ListMultipartUploadsResult><IsTruncated>false</IsTruncated><Upload><Key>k</Key><UploadId>u1</UploadId><Initiated>2024</Initiated></Upload></ListMultipartUploadsResult>").unwrap();
+        assert_eq!((uploads.uploads[0].key.as_str(), uploads.uploads[0].upload_id.as_str()), ("k", "u1"));
     }
 
     #[test]

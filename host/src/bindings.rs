@@ -6,7 +6,7 @@ mod generated {
     wasmtime::component::bindgen!({
         path: "../wit",
         world: "workflow:connector/http-connector",
-        imports: { default: trappable },
+        imports: { "workflow:connector/file-store.digest": async | trappable, default: trappable },
         exports: { default: async },
         require_store_data_send: true,
         with: {
@@ -20,5 +20,6 @@ mod generated {
 }
 
 pub use generated::workflow::connector::file_store;
+pub use generated::workflow::connector::file_store::DigestAlgorithm;
 pub use generated::workflow::connector::types::{ConnectorError, ConnectorInfo, ErrorKind, Operation, Permission};
 pub use generated::{HttpConnector, HttpConnectorPre};

@@ -2,6 +2,7 @@
 //! are written to a temporary file beside the target and renamed on commit, so a failed or
 //! interrupted download never leaves a partial file under the real name.
 
+use crate::bindings::DigestAlgorithm;
 use crate::bindings::file_store::{FileError, FileStat, Host, HostFileWriter};
 use crate::state::HostState;
 use std::io::SeekFrom;
@@ -14,21 +15,34 @@ use wasmtime_wasi::p2::{DynInputStream, DynOutputStream};
 /// How many bytes the file writer buffers ahead of the disk.
 const WRITE_BUDGET: usize = 1024 * 1024;
 
-/// A file being written: a temporary file, renamed to its name on commit, removed otherwise.
+/// A file being written: a temporary file beside the target, renamed to it on commit. A plain
+/// writer's temporary file is removed if it is dropped uncommitted; a resumable writer's is kept
+/// (under a name derived from its resume key) for the next attempt to continue.
 pub struct FileWriter {
     temp: PathBuf,
     target: PathBuf,
     overwrite: bool,
     file: Option<std::fs::File>,
+    existing: u64,
+    resumable: bool,
     committed: bool,
 }
 
 impl Drop for FileWriter {
     fn drop(&mut self) {
-        if !self.committed {
+        if !self.committed && !self.resumable {
             let _ = std::fs::remove_file(&self.temp);
         }
     }
+}
+
+/// The partial-download file for `file_name` and `resume_key`: the key is hashed into the name,
+/// so a changed object never continues another version's bytes.
+fn partial_name(file_name: &str, resume_key: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(resume_key.as_bytes());
+    let short: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!(".{file_name}.{short}.partial")
 }
 
 /// Resolves a guest file name inside `root`: relative, no `..`, no symlink leading outside.
@@ -118,7 +132,28 @@ impl Host for HostState {
         Ok(Ok(resource))
     }
 
-    fn create(&mut self, name: String, overwrite: bool) -> wasmtime::Result<Result<Resource<FileWriter>, FileError>> {
+    async fn digest(
+        &mut self,
+        name: String,
+        offset: u64,
+        length: u64,
+        algorithm: DigestAlgorithm,
+    ) -> wasmtime::Result<Result<Vec<u8>, FileError>> {
+        let path = match self.file_root().and_then(|root| resolve(root, &name)) {
+            Ok(path) => path,
+            Err(e) => return Ok(Err(e)),
+        };
+        let computed =
+            tokio::task::spawn_blocking(move || crate::digest::file_range(&path, offset, length, algorithm)).await?;
+        Ok(computed.map_err(|e| io_error(&name, e)))
+    }
+
+    fn create(
+        &mut self,
+        name: String,
+        overwrite: bool,
+        resume_key: Option<String>,
+    ) -> wasmtime::Result<Result<Resource<FileWriter>, FileError>> {
         let created = (|| {
             if !self.files.writable {
                 return Err(FileError::Denied("this host grants the file store read-only".into()));
@@ -130,10 +165,37 @@ impl Host for HostState {
             let parent = target.parent().ok_or_else(|| FileError::InvalidName(name.clone()))?;
             std::fs::create_dir_all(parent).map_err(|e| io_error(&name, e))?;
             let file_name = target.file_name().and_then(|f| f.to_str()).unwrap_or("download");
-            let temp = parent.join(format!(".{file_name}.partial-{}", crate::unique::unique_suffix()));
-            let file =
-                std::fs::OpenOptions::new().write(true).create_new(true).open(&temp).map_err(|e| io_error(&name, e))?;
-            Ok(FileWriter { temp, target, overwrite, file: Some(file), committed: false })
+            let (temp, file) = match &resume_key {
+                Some(key) => {
+                    let temp = parent.join(partial_name(file_name, key));
+                    remove_other_partials(parent, file_name, &temp);
+                    let file = std::fs::OpenOptions::new()
+                        .append(true)
+                        .create(true)
+                        .open(&temp)
+                        .map_err(|e| io_error(&name, e))?;
+                    (temp, file)
+                }
+                None => {
+                    let temp = parent.join(format!(".{file_name}.{}.tmp", crate::unique::unique_suffix()));
+                    let file = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(&temp)
+                        .map_err(|e| io_error(&name, e))?;
+                    (temp, file)
+                }
+            };
+            let existing = file.metadata().map_err(|e| io_error(&name, e))?.len();
+            Ok(FileWriter {
+                temp,
+                target,
+                overwrite,
+                file: Some(file),
+                existing,
+                resumable: resume_key.is_some(),
+                committed: false,
+            })
         })();
         match created {
             Ok(writer) => Ok(Ok(self.table.push(writer)?)),
@@ -142,7 +204,36 @@ impl Host for HostState {
     }
 }
 
+/// Removes partial downloads of `file_name` other than `keep` (earlier versions of the object).
+fn remove_other_partials(dir: &Path, file_name: &str, keep: &Path) {
+    let prefix = format!(".{file_name}.");
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(&prefix) && name.ends_with(".partial") && entry.path() != keep {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 impl HostFileWriter for HostState {
+    fn existing_size(&mut self, writer: Resource<FileWriter>) -> wasmtime::Result<u64> {
+        Ok(self.table.get(&writer)?.existing)
+    }
+
+    fn truncate(&mut self, writer: Resource<FileWriter>) -> wasmtime::Result<Result<(), FileError>> {
+        let writer = self.table.get_mut(&writer)?;
+        let name = writer.target.display().to_string();
+        let result = match &writer.file {
+            Some(file) => file.set_len(0).map_err(|e| io_error(&name, e)),
+            None => Err(FileError::Io("truncate() must come before contents()".into())),
+        };
+        if result.is_ok() {
+            writer.existing = 0;
+        }
+        Ok(result)
+    }
+
     fn contents(
         &mut self,
         writer: Resource<FileWriter>,

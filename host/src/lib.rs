@@ -5,6 +5,7 @@
 pub mod bindings;
 mod body_guard;
 pub mod clock;
+mod digest;
 pub mod egress;
 pub mod error;
 pub mod file_store;

@@ -73,3 +73,104 @@ pub async fn black_hole() -> String {
     });
     endpoint
 }
+
+/// When a [`CuttingProxy`] severs connections.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CutRule {
+    /// Once this many request bytes have passed in all, cut any connection that then sends more
+    /// than 1 MiB (large bodies fail from then on; small requests such as an abort still pass).
+    pub upload_armed_after: Option<u64>,
+    /// Cut any connection after this many response bytes.
+    pub download_cut_after: Option<u64>,
+}
+
+/// A TCP proxy to a real server that cuts connections by [`CutRule`]: the server killed
+/// mid-transfer, as the client sees it.
+pub struct CuttingProxy {
+    /// `http://127.0.0.1:<port>`.
+    pub endpoint: String,
+    /// Connections cut so far.
+    pub cuts: Arc<AtomicUsize>,
+}
+
+/// Request bytes a connection may send after the upload rule is armed.
+const ARMED_ALLOWANCE: u64 = 1024 * 1024;
+
+impl CuttingProxy {
+    /// Starts a proxy to `upstream` (`http://host:port`) on the current tokio runtime.
+    pub async fn start(upstream: &str, rule: CutRule) -> CuttingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+        let upstream = upstream.trim_start_matches("http://").to_string();
+        let cuts = Arc::new(AtomicUsize::new(0));
+        let total_up = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let cut_counter = cuts.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else { continue };
+                let (cuts, total_up) = (cut_counter.clone(), total_up.clone());
+                tokio::spawn(relay(client, server, rule, cuts, total_up));
+            }
+        });
+        CuttingProxy { endpoint, cuts }
+    }
+}
+
+async fn relay(
+    client: tokio::net::TcpStream,
+    server: tokio::net::TcpStream,
+    rule: CutRule,
+    cuts: Arc<AtomicUsize>,
+    total_up: Arc<std::sync::atomic::AtomicU64>,
+) {
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let upload = async {
+        let mut buffer = vec![0u8; 64 * 1024];
+        let mut since_armed: Option<u64> = None;
+        loop {
+            let n = match client_read.read(&mut buffer).await {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => n,
+            };
+            let total = total_up.fetch_add(n as u64, Ordering::SeqCst) + n as u64;
+            if let Some(armed_after) = rule.upload_armed_after
+                && total > armed_after
+            {
+                let sent = since_armed.get_or_insert(0);
+                *sent += n as u64;
+                if *sent > ARMED_ALLOWANCE {
+                    return true;
+                }
+            }
+            if server_write.write_all(&buffer[..n]).await.is_err() {
+                return false;
+            }
+        }
+    };
+    let download = async {
+        let mut buffer = vec![0u8; 64 * 1024];
+        let mut received = 0u64;
+        loop {
+            let n = match server_read.read(&mut buffer).await {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => n,
+            };
+            received += n as u64;
+            if rule.download_cut_after.is_some_and(|limit| received > limit) {
+                return true;
+            }
+            if client_write.write_all(&buffer[..n]).await.is_err() {
+                return false;
+            }
+        }
+    };
+    let cut = tokio::select! {
+        cut = upload => cut,
+        cut = download => cut,
+    };
+    if cut {
+        cuts.fetch_add(1, Ordering::SeqCst);
+    }
+    // Dropping both halves of both sockets closes the connections (a reset mid-message).
+}

@@ -1,12 +1,9 @@
 //! The host file store: sizes, hashes, and the typed errors for its failures.
 
 use super::wasi::io::streams::StreamError;
-use super::workflow::connector::file_store::{self, FileError};
+use super::workflow::connector::file_store::{self, DigestAlgorithm, FileError};
 use crate::error::{ConnectorError, ErrorKind, Result};
-use sha2::{Digest, Sha256};
-
-/// Chunk size for reading files in the guest.
-const READ_CHUNK: u64 = 256 * 1024;
+use crate::transport::Digest;
 
 /// A file-store failure as a typed error about input field `/file`.
 pub fn error(error: FileError) -> ConnectorError {
@@ -39,24 +36,19 @@ pub fn size(name: &str) -> Result<u64> {
     file_store::stat(name).map(|s| s.size).map_err(error)
 }
 
-/// The hex SHA-256 of `size` bytes of host file `name` from `offset`.
-pub fn sha256(name: &str, offset: u64, size: u64) -> Result<String> {
-    let stream = file_store::open_read(name, offset).map_err(error)?;
-    let mut hasher = Sha256::new();
-    let mut remaining = size;
-    while remaining > 0 {
-        match stream.blocking_read(remaining.min(READ_CHUNK)) {
-            Ok(chunk) => {
-                remaining = remaining.saturating_sub(chunk.len() as u64);
-                hasher.update(&chunk);
-            }
-            Err(StreamError::Closed) => {
-                return Err(ConnectorError::internal(format!(
-                    "{name:?} ended {remaining} bytes early while hashing; was it changed during the upload?"
-                )));
-            }
-            Err(e) => return Err(stream_error("reading the file", e)),
-        }
-    }
-    Ok(hex::encode(hasher.finalize()))
+/// The size of the partial download of `name` kept under `resume_key`.
+pub fn partial_size(name: &str, overwrite: bool, resume_key: &str) -> Result<u64> {
+    let writer = file_store::create(name, overwrite, Some(resume_key)).map_err(error)?;
+    Ok(writer.existing_size())
+}
+
+/// The raw digest of `size` bytes of host file `name` from `offset`, computed by the host.
+pub fn digest(name: &str, offset: u64, size: u64, algorithm: Digest) -> Result<Vec<u8>> {
+    let algorithm = match algorithm {
+        Digest::Md5 => DigestAlgorithm::Md5,
+        Digest::Sha256 => DigestAlgorithm::Sha256,
+        Digest::Crc32c => DigestAlgorithm::Crc32c,
+        Digest::Crc32 => DigestAlgorithm::Crc32,
+    };
+    file_store::digest(name, offset, size, algorithm).map_err(error)
 }

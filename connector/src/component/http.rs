@@ -48,8 +48,11 @@ pub fn send(request: &HttpRequest<'_>, sink: &ResponseSink) -> Result<HttpRespon
     let incoming = response.consume().map_err(|_| ConnectorError::internal("the response body was already taken"))?;
     let success = result.is_success();
     match sink {
-        ResponseSink::File { name, overwrite } if success => {
-            result.file_size = Some(body_to_file(incoming, name, *overwrite, expected_length(&result))?);
+        ResponseSink::File { name, overwrite, resume_key, restart } if success => {
+            let start = range_start(&result);
+            let target =
+                FileTarget { name, overwrite: *overwrite, resume_key: resume_key.as_deref(), restart: *restart, start };
+            result.file_size = Some(body_to_file(incoming, &target, expected_length(&result))?);
         }
         ResponseSink::Memory { limit } if success => result.body = read_body(incoming, *limit)?,
         _ => result.body = read_body(incoming, 1024 * 1024)?,
@@ -204,9 +207,43 @@ fn read_body(incoming: IncomingBody, limit: u64) -> Result<Vec<u8>> {
     Ok(body)
 }
 
-/// Streams the body into a host file, committing it only when every byte arrived.
-fn body_to_file(incoming: IncomingBody, name: &str, overwrite: bool, expected: Option<u64>) -> Result<u64> {
-    let writer = file_store::create(name, overwrite).map_err(files::error)?;
+/// Where a response body is written.
+struct FileTarget<'a> {
+    name: &'a str,
+    overwrite: bool,
+    resume_key: Option<&'a str>,
+    restart: bool,
+    /// The byte of the object the body starts at (from `Content-Range`; 0 for a 200).
+    start: u64,
+}
+
+/// The first byte a response body carries: the start of its `Content-Range`, or 0.
+fn range_start(response: &HttpResponse) -> u64 {
+    match (response.status, response.header("content-range")) {
+        (206, Some(range)) => {
+            range.trim_start_matches("bytes ").split('-').next().and_then(|s| s.trim().parse().ok()).unwrap_or(0)
+        }
+        _ => 0,
+    }
+}
+
+/// Streams the body into a host file (after any resumed bytes), committing it only when every
+/// byte arrived. Returns the file's final size.
+fn body_to_file(incoming: IncomingBody, target: &FileTarget<'_>, expected: Option<u64>) -> Result<u64> {
+    let name = target.name;
+    let writer = file_store::create(name, target.overwrite, target.resume_key).map_err(files::error)?;
+    let existing = writer.existing_size();
+    if target.resume_key.is_some() && existing != target.start {
+        if target.start != 0 {
+            return Err(ConnectorError::internal(format!(
+                "the response starts at byte {} but {existing} bytes of {name:?} are on disk; run the download again",
+                target.start
+            )));
+        }
+        writer.truncate().map_err(files::error)?;
+    } else if target.restart {
+        writer.truncate().map_err(files::error)?;
+    }
     let output = writer.contents().map_err(files::error)?;
     let input = incoming.stream().map_err(|()| ConnectorError::internal("the response stream was already taken"))?;
     let mut written: u64 = 0;

@@ -4,7 +4,7 @@ use super::wasi::clocks::{monotonic_clock, wall_clock};
 use super::wasi::random::random;
 use super::{files, http};
 use crate::error::Result;
-use crate::transport::{HttpRequest, HttpResponse, ResponseSink, Transport};
+use crate::transport::{Digest, HttpRequest, HttpResponse, ResponseSink, Transport};
 use std::time::{Duration, SystemTime};
 
 /// The transport of one invocation.
@@ -33,7 +33,11 @@ impl Transport for WasiTransport {
         files::size(name)
     }
 
-    fn file_sha256(&mut self, name: &str, offset: u64, size: u64) -> Result<String> {
-        files::sha256(name, offset, size)
+    fn partial_size(&mut self, name: &str, overwrite: bool, resume_key: &str) -> Result<u64> {
+        files::partial_size(name, overwrite, resume_key)
+    }
+
+    fn file_digest(&mut self, name: &str, offset: u64, size: u64, algorithm: Digest) -> Result<Vec<u8>> {
+        files::digest(name, offset, size, algorithm)
     }
 }

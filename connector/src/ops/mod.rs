@@ -6,8 +6,10 @@ mod copy;
 mod delete;
 pub mod headers;
 mod list_objects;
+mod multipart;
 mod presign;
 mod read;
+mod uploads;
 mod write;
 
 use crate::auth::Connection;
@@ -67,6 +69,8 @@ pub const OPERATIONS: &[Operation] = &[
     copy::COPY_OBJECT,
     buckets::CREATE_BUCKET,
     buckets::DELETE_BUCKET,
+    uploads::LIST_MULTIPART_UPLOADS,
+    uploads::ABORT_MULTIPART_UPLOAD,
 ];
 
 /// The operation with `id` (`list_objects` or `list-objects`).

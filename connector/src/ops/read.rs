@@ -17,7 +17,7 @@ const DEFAULT_INLINE_LIMIT: u64 = 10 * 1024 * 1024;
 /// The most an inline body may ever be.
 const MAX_INLINE_LIMIT: u64 = 64 * 1024 * 1024;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 struct ObjectRef {
     bucket: String,
     key: String,
@@ -73,6 +73,8 @@ struct GetInput {
     max_bytes: Option<u64>,
     #[serde(default)]
     csv: Option<CsvOptions>,
+    #[serde(default)]
+    resume: bool,
 }
 
 /// Get Object.
@@ -93,6 +95,7 @@ pub const GET_OBJECT: Operation = Operation {
                            "x-enumLabels": {"text": "Text", "json": "Parsed JSON", "csv": "CSV rows", "base64": "Base64", "file": "Host file"}},
                 "file": {"type": "string", "title": "File name", "description": "With format file: the name in the host file store to write."},
                 "overwrite": {"type": "boolean", "title": "Overwrite file", "default": false},
+            "resume": {"type": "boolean", "title": "Resume", "default": false, "description": "With format file: keep the bytes of an interrupted download and continue from there next time (if the object is unchanged)."},
                 "max_bytes": {"type": "integer", "title": "Max inline bytes", "minimum": 0, "maximum": MAX_INLINE_LIMIT, "default": DEFAULT_INLINE_LIMIT, "x-group": "advanced"},
                 "csv": {"type": "object", "title": "CSV options", "additionalProperties": false, "properties": {
                     "delimiter": {"type": "string", "default": ",", "minLength": 1, "maxLength": 1},
@@ -141,37 +144,114 @@ pub(super) fn range_header(range: &str) -> Result<String> {
 fn get_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let input: GetInput = parse(input)?;
     let range = input.range.as_deref().map(range_header).transpose()?;
-    let request = input.target.request("GET")?.header_opt("range", range);
-    let sink = match (input.format, &input.file) {
-        (OutputFormat::File, Some(name)) => ResponseSink::File { name: name.clone(), overwrite: input.overwrite },
-        (OutputFormat::File, None) => {
-            return Err(ConnectorError::invalid_input(
-                "/file",
-                "format \"file\" needs `file`: the name to write in the host file store",
-            ));
+    match (input.format, input.file.clone()) {
+        (OutputFormat::File, Some(name)) if input.resume => {
+            if range.is_some() {
+                return Err(ConnectorError::invalid_input(
+                    "/resume",
+                    "resume continues whole-object downloads; drop `range` or `resume`",
+                ));
+            }
+            resumable_download(client, &input, &name)
         }
-        (_, Some(_)) => {
-            return Err(ConnectorError::invalid_input("/file", "`file` is only used with format \"file\""));
+        (OutputFormat::File, Some(name)) => {
+            let request = input.target.request("GET")?.header_opt("range", range);
+            let sink =
+                ResponseSink::File { name: name.clone(), overwrite: input.overwrite, resume_key: None, restart: false };
+            let response = client.send_to(&request, &sink)?;
+            Ok(file_output(&response, &name, 0))
         }
-        (_, None) => {
+        (OutputFormat::File, None) => Err(ConnectorError::invalid_input(
+            "/file",
+            "format \"file\" needs `file`: the name to write in the host file store",
+        )),
+        (_, Some(_)) => Err(ConnectorError::invalid_input("/file", "`file` is only used with format \"file\"")),
+        (_, None) if input.resume => {
+            Err(ConnectorError::invalid_input("/resume", "resume applies to format \"file\" only"))
+        }
+        (format, None) => {
+            let request = input.target.request("GET")?.header_opt("range", range);
             let limit = input.max_bytes.unwrap_or(DEFAULT_INLINE_LIMIT).min(MAX_INLINE_LIMIT);
-            ResponseSink::Memory { limit }
-        }
-    };
-    let response = client.send_to(&request, &sink).map_err(|e| explain_too_large(e, &sink))?;
-    let mut out = object_facts(&response);
-    out.insert("content_range".into(), json!(response.header("content-range")));
-    match &sink {
-        ResponseSink::File { name, .. } => {
-            out.insert("body".into(), Value::Null);
-            out.insert("file".into(), json!({"name": name, "size": response.file_size.unwrap_or(0)}));
-        }
-        ResponseSink::Memory { .. } => {
-            out.insert("body".into(), render(input.format, &response.body, &input.csv.unwrap_or_default())?);
+            let sink = ResponseSink::Memory { limit };
+            let response = client.send_to(&request, &sink).map_err(|e| explain_too_large(e, &sink))?;
+            let mut out = object_facts(&response);
+            out.insert("content_range".into(), json!(response.header("content-range")));
+            out.insert("body".into(), render(format, &response.body, &input.csv.clone().unwrap_or_default())?);
             out.insert("file".into(), Value::Null);
+            Ok(Value::Object(out))
         }
     }
-    Ok(Value::Object(out))
+}
+
+fn file_output(response: &crate::transport::HttpResponse, name: &str, resumed_from: u64) -> Value {
+    let mut out = object_facts(response);
+    let size = response.file_size.unwrap_or(0);
+    out.insert("content_length".into(), json!(size));
+    out.insert("content_range".into(), json!(response.header("content-range")));
+    out.insert("body".into(), Value::Null);
+    out.insert("file".into(), json!({"name": name, "size": size, "resumed_from": resumed_from}));
+    Value::Object(out)
+}
+
+/// Downloads into a host file, continuing the partial bytes an interrupted attempt kept. Each
+/// attempt re-plans from what is on disk, so retries never duplicate or skip bytes.
+fn resumable_download(client: &mut Client<'_>, input: &GetInput, name: &str) -> Result<Value> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let plan = plan_resume(client, &input.target, name, input.overwrite)?;
+        let mut request = input.target.request("GET")?.header("if-match", plan.etag.clone());
+        if plan.from > 0 {
+            request = request.header("range", format!("bytes={}-", plan.from));
+        }
+        let sink = ResponseSink::File {
+            name: name.to_string(),
+            overwrite: input.overwrite,
+            resume_key: Some(plan.etag.clone()),
+            restart: plan.restart,
+        };
+        match client.send_to(&request, &sink) {
+            Ok(response) => {
+                let size = response.file_size.unwrap_or(0);
+                if size != plan.size {
+                    return Err(ConnectorError::internal(format!(
+                        "the resumed download of {name:?} has {size} bytes, the object {}",
+                        plan.size
+                    )));
+                }
+                return Ok(file_output(&response, name, plan.from));
+            }
+            Err(error) if error.retryable && attempt < crate::client::MAX_ATTEMPTS => client.back_off(attempt),
+            Err(mut error) => {
+                if error.retryable {
+                    error.message.push_str("; the bytes received so far are kept: run again with resume to continue");
+                }
+                return Err(error);
+            }
+        }
+    }
+}
+
+/// How a resumable download continues: from which byte, and of which object version.
+struct ResumePlan {
+    etag: String,
+    size: u64,
+    from: u64,
+    restart: bool,
+}
+
+/// Looks up the object (ETag, size) and the partial download kept for that ETag.
+fn plan_resume(client: &mut Client<'_>, target: &ObjectRef, name: &str, overwrite: bool) -> Result<ResumePlan> {
+    let head = client.send(&target.request("HEAD")?)?;
+    let etag = head
+        .header("etag")
+        .map(str::to_string)
+        .ok_or_else(|| ConnectorError::internal("HEAD answered without an ETag"))?;
+    let size = head.header("content-length").and_then(|l| l.parse::<u64>().ok()).unwrap_or(0);
+    let partial = client.transport().partial_size(name, overwrite, &etag)?;
+    // A partial as long as the object (or longer) cannot be continued with a range: start over.
+    let (from, restart) = if partial > 0 && partial < size { (partial, false) } else { (0, partial > 0) };
+    Ok(ResumePlan { etag, size, from, restart })
 }
 
 fn explain_too_large(mut error: ConnectorError, sink: &ResponseSink) -> ConnectorError {

@@ -1,9 +1,9 @@
 //! Put Object Text and Put Object File.
 
 use super::headers::{ObjectOptions, unquote};
-use super::{OBJECT_ARN, Operation, Permission, parse};
+use super::{OBJECT_ARN, Operation, Permission, multipart, parse};
 use crate::client::Client;
-use crate::error::{ConnectorError, ErrorKind, Result};
+use crate::error::{ConnectorError, Result};
 use crate::request::{Body, S3Request};
 use crate::schema::{object, upload_output, upload_properties, with_properties};
 use crate::validate;
@@ -12,6 +12,8 @@ use serde_json::{Value, json};
 
 /// The largest object a single PUT may carry (S3 limit).
 pub const MAX_SINGLE_PUT: u64 = 5 * 1024 * 1024 * 1024;
+/// Files larger than this are uploaded in parts unless the input says otherwise.
+pub const DEFAULT_MULTIPART_THRESHOLD: u64 = 64 * 1024 * 1024;
 
 #[derive(Deserialize)]
 struct UploadInput {
@@ -21,12 +23,21 @@ struct UploadInput {
     content: Option<String>,
     #[serde(default)]
     file: Option<String>,
+    #[serde(default)]
+    multipart_threshold: Option<u64>,
+    #[serde(default)]
+    part_size: Option<u64>,
     #[serde(flatten)]
     options: ObjectOptions,
 }
 
-const UPLOAD_PERMISSIONS: &[Permission] =
+const TEXT_PERMISSIONS: &[Permission] =
     &[Permission { actions: &["s3:PutObject", "s3:PutObjectAcl"], resource: OBJECT_ARN }];
+/// File uploads also read the object back (size check) and may abort a multipart upload.
+const FILE_PERMISSIONS: &[Permission] = &[Permission {
+    actions: &["s3:PutObject", "s3:PutObjectAcl", "s3:GetObject", "s3:AbortMultipartUpload"],
+    resource: OBJECT_ARN,
+}];
 
 /// Put Object Text.
 pub const PUT_OBJECT_TEXT: Operation = Operation {
@@ -38,7 +49,7 @@ pub const PUT_OBJECT_TEXT: Operation = Operation {
         with_properties(base, json!({"content": {"type": "string", "title": "Content", "x-widget": "textarea"}}))
     },
     output_schema: upload_output,
-    permissions: UPLOAD_PERMISSIONS,
+    permissions: TEXT_PERMISSIONS,
     idempotent: true,
     run: put_object_text,
 };
@@ -47,60 +58,88 @@ pub const PUT_OBJECT_TEXT: Operation = Operation {
 pub const PUT_OBJECT_FILE: Operation = Operation {
     id: "put_object_file",
     title: "Put Object File",
-    description: "Uploads a file from the host file store, streamed (never held whole in memory), with the same options as Put Object Text. The content type is guessed from the file name when not given.",
+    description: "Uploads a file from the host file store, streamed (never held whole in memory), with the same options as Put Object Text; above the multipart threshold in parts, each with a checksum, aborting the upload on any failure. Verifies the stored size. The content type is guessed from the file name when not given.",
     input_schema: || {
         let base = object("Put Object File input", &["bucket", "key", "file"], upload_properties());
         with_properties(
             base,
-            json!({"file": {"type": "string", "title": "File", "description": "Name of the file in the host file store."}}),
+            json!({
+                "file": {"type": "string", "title": "File", "description": "Name of the file in the host file store."},
+                "multipart_threshold": {"type": "integer", "title": "Multipart threshold (bytes)", "minimum": 0, "default": DEFAULT_MULTIPART_THRESHOLD, "description": "Files larger than this are uploaded in parts (always above 5 GiB).", "x-group": "advanced"},
+                "part_size": {"type": "integer", "title": "Part size (bytes)", "minimum": multipart::MIN_PART_SIZE, "maximum": multipart::MAX_PART_SIZE, "description": "Default: 16 MiB, raised as needed to stay under 10,000 parts.", "x-group": "advanced"}
+            }),
         )
     },
     output_schema: upload_output,
-    permissions: UPLOAD_PERMISSIONS,
+    permissions: FILE_PERMISSIONS,
     idempotent: true,
     run: put_object_file,
 };
 
 fn put_object_text(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let mut input: UploadInput = parse(input)?;
-    let content = input.content.take().unwrap_or_default();
-    let body = Body::Bytes(content.into_bytes());
-    upload(client, &input, body, "text/plain; charset=utf-8")
+    validate::bucket_name(&input.bucket)?;
+    validate::object_key("/key", &input.key)?;
+    let body = Body::Bytes(input.content.take().unwrap_or_default().into_bytes());
+    let size = body.len();
+    let mut request = S3Request::new("PUT").bucket(&input.bucket).key(&input.key).body(body);
+    for (name, value) in input.options.headers(Some("text/plain; charset=utf-8"))? {
+        request = request.header(&name, value);
+    }
+    let response = client.send(&request)?;
+    let etag = response.header("etag").map(unquote).unwrap_or_default();
+    let version_id = response.header("x-amz-version-id").map(str::to_string);
+    Ok(output(&input, etag, size, version_id, 1))
 }
 
 fn put_object_file(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let input: UploadInput = parse(input)?;
-    let name = input.file.clone().unwrap_or_default();
-    let size = client.transport().file_size(&name)?;
-    if size > MAX_SINGLE_PUT {
-        return Err(ConnectorError {
-            field: Some("/file".into()),
-            ..ConnectorError::new(
-                ErrorKind::TooLarge,
-                format!("{name:?} is {size} bytes; a single PUT carries at most 5 GiB"),
-            )
-        });
-    }
-    let content_type = guess_content_type(&name);
-    upload(client, &input, Body::File { name, offset: 0, size }, content_type)
-}
-
-fn upload(client: &mut Client<'_>, input: &UploadInput, body: Body, default_type: &str) -> Result<Value> {
     validate::bucket_name(&input.bucket)?;
     validate::object_key("/key", &input.key)?;
-    let size = body.len();
-    let mut request = S3Request::new("PUT").bucket(&input.bucket).key(&input.key).body(body);
-    for (name, value) in input.options.headers(Some(default_type))? {
-        request = request.header(&name, value);
+    let name = input.file.clone().unwrap_or_default();
+    let size = client.transport().file_size(&name)?;
+    let threshold = input.multipart_threshold.unwrap_or(DEFAULT_MULTIPART_THRESHOLD);
+    let headers = input.options.headers(Some(guess_content_type(&name)))?;
+    let (etag, version_id, parts) = if size > threshold || size > MAX_SINGLE_PUT {
+        let plan = multipart::plan(size, input.part_size)?;
+        let uploaded = multipart::upload_file(client, &input.bucket, &input.key, &headers, &name, size, plan)?;
+        (uploaded.etag, uploaded.version_id, plan.parts)
+    } else {
+        let checksum = client.file_checksum(&name, 0, size)?;
+        let mut request =
+            S3Request::new("PUT").bucket(&input.bucket).key(&input.key).body(Body::File { name, offset: 0, size });
+        for (header, value) in headers {
+            request = request.header(&header, value);
+        }
+        if let Some(sum) = checksum {
+            request = request.header(sum.header, sum.value);
+        }
+        let response = client.send(&request)?;
+        (
+            response.header("etag").map(unquote).unwrap_or_default(),
+            response.header("x-amz-version-id").map(str::to_string),
+            1,
+        )
+    };
+    verify_size(client, &input.bucket, &input.key, size)?;
+    Ok(output(&input, etag, size, version_id, parts))
+}
+
+fn output(input: &UploadInput, etag: String, size: u64, version_id: Option<String>, parts: u64) -> Value {
+    json!({"bucket": input.bucket, "key": input.key, "etag": etag, "size": size, "version_id": version_id, "parts": parts})
+}
+
+/// Checks the stored object's size against what was sent; deletes the object if they differ.
+fn verify_size(client: &mut Client<'_>, bucket: &str, key: &str, sent: u64) -> Result<()> {
+    let head = client.send(&S3Request::new("HEAD").bucket(bucket).key(key))?;
+    let stored = head.header("content-length").and_then(|l| l.parse::<u64>().ok());
+    if stored == Some(sent) {
+        return Ok(());
     }
-    let response = client.send(&request)?;
-    Ok(json!({
-        "bucket": input.bucket,
-        "key": input.key,
-        "etag": response.header("etag").map(unquote).unwrap_or_default(),
-        "size": size,
-        "version_id": response.header("x-amz-version-id"),
-    }))
+    let _ = client.send(&S3Request::new("DELETE").bucket(bucket).key(key));
+    Err(ConnectorError::internal(format!(
+        "integrity check failed: sent {sent} bytes but S3 stored {stored:?}; the object was deleted"
+    )))
 }
 
 /// A MIME type from a file name's extension; `application/octet-stream` when unknown.

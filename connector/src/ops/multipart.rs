@@ -1,0 +1,242 @@
+//! Multipart uploads of host files: the part plan, the upload with per-part checksums, the final
+//! verification, and the abort that runs whenever anything fails after the upload was created.
+
+use crate::auth::ChecksumMode;
+use crate::client::Client;
+use crate::error::{ConnectorError, ErrorKind, Result};
+use crate::ops::headers::unquote;
+use crate::request::{Body, S3Request};
+use crate::xml::{self, CompletedPart};
+use md5::{Digest as _, Md5};
+
+/// The smallest part S3 accepts (all but the last).
+pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
+/// The largest part S3 accepts.
+pub const MAX_PART_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+/// The most parts one upload may have.
+pub const MAX_PARTS: u64 = 10_000;
+/// The largest object S3 stores.
+pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024 * 1024;
+/// The default part size, raised for objects too large for it to stay under 10,000 parts.
+pub const DEFAULT_PART_SIZE: u64 = 16 * 1024 * 1024;
+const MIB: u64 = 1024 * 1024;
+
+/// How a file is cut into parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartPlan {
+    /// Bytes per part (the last may be shorter).
+    pub part_size: u64,
+    /// Number of parts.
+    pub parts: u64,
+}
+
+/// The plan for `size` bytes: `requested` part size if given (checked against S3's limits),
+/// else 16 MiB raised in whole MiB until the upload fits in 10,000 parts.
+pub fn plan(size: u64, requested: Option<u64>) -> Result<PartPlan> {
+    if size > MAX_OBJECT_SIZE {
+        return Err(ConnectorError {
+            field: Some("/file".into()),
+            ..ConnectorError::new(
+                ErrorKind::TooLarge,
+                format!("the file is {size} bytes; S3 stores objects up to 5 TiB"),
+            )
+        });
+    }
+    let part_size = match requested {
+        Some(part) if !(MIN_PART_SIZE..=MAX_PART_SIZE).contains(&part) => {
+            return Err(ConnectorError::invalid_input(
+                "/part_size",
+                format!("part_size is {part} bytes; S3 parts are 5 MiB to 5 GiB"),
+            ));
+        }
+        Some(part) => part,
+        None => DEFAULT_PART_SIZE.max(size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB),
+    };
+    let parts = size.div_ceil(part_size).max(1);
+    if parts > MAX_PARTS {
+        let smallest = size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB;
+        return Err(ConnectorError::invalid_input(
+            "/part_size",
+            format!("{parts} parts of {part_size} bytes exceed S3's 10,000; use part_size of at least {smallest}"),
+        ));
+    }
+    Ok(PartPlan { part_size, parts })
+}
+
+/// What a completed multipart upload produced.
+#[derive(Debug, Clone)]
+pub struct Uploaded {
+    /// The object's ETag (without quotes).
+    pub etag: String,
+    /// Version id, on versioned buckets.
+    pub version_id: Option<String>,
+}
+
+/// Uploads `size` bytes of host file `name` to `bucket`/`key` in parts, with `headers` on the
+/// create request. Aborts the upload on any failure, so no parts are left behind.
+pub fn upload_file(
+    client: &mut Client<'_>,
+    bucket: &str,
+    key: &str,
+    headers: &[(String, String)],
+    name: &str,
+    size: u64,
+    plan: PartPlan,
+) -> Result<Uploaded> {
+    let mut create = S3Request::new("POST").bucket(bucket).key(key).query("uploads", "");
+    for (header, value) in headers {
+        create = create.header(header, value.clone());
+    }
+    if let Some(algorithm) = checksum_algorithm(client.conn.checksum) {
+        create = create.header("x-amz-checksum-algorithm", algorithm);
+    }
+    let created = client.send(&create)?;
+    let upload_id = xml::element_text(&created.body, "UploadId")
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| ConnectorError::internal("CreateMultipartUpload answered without an UploadId"))?;
+    match upload_parts(client, bucket, key, &upload_id, name, size, plan) {
+        Ok(uploaded) => Ok(uploaded),
+        Err(error) => Err(abort(client, bucket, key, &upload_id, error)),
+    }
+}
+
+fn checksum_algorithm(mode: ChecksumMode) -> Option<&'static str> {
+    match mode {
+        ChecksumMode::Crc32c => Some("CRC32C"),
+        ChecksumMode::Crc32 => Some("CRC32"),
+        ChecksumMode::Sha256 => Some("SHA256"),
+        ChecksumMode::Md5 | ChecksumMode::None => None,
+    }
+}
+
+fn checksum_element(header: &str) -> Option<&'static str> {
+    match header {
+        "x-amz-checksum-crc32c" => Some("ChecksumCRC32C"),
+        "x-amz-checksum-crc32" => Some("ChecksumCRC32"),
+        "x-amz-checksum-sha256" => Some("ChecksumSHA256"),
+        _ => None,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn upload_parts(
+    client: &mut Client<'_>,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    name: &str,
+    size: u64,
+    plan: PartPlan,
+) -> Result<Uploaded> {
+    let mut parts = Vec::with_capacity(plan.parts as usize);
+    let mut part_digests = Vec::with_capacity(plan.parts as usize);
+    for index in 0..plan.parts {
+        let number = (index + 1) as u32;
+        let offset = index * plan.part_size;
+        let length = plan.part_size.min(size - offset);
+        let checksum = client.file_checksum(name, offset, length)?;
+        let mut request = S3Request::new("PUT")
+            .bucket(bucket)
+            .key(key)
+            .query("partNumber", number.to_string())
+            .query("uploadId", upload_id)
+            .body(Body::File { name: name.to_string(), offset, size: length });
+        if let Some(sum) = &checksum {
+            request = request.header(sum.header, sum.value.clone());
+        }
+        let response = client.send(&request)?;
+        let etag = response
+            .header("etag")
+            .map(str::to_string)
+            .ok_or_else(|| ConnectorError::internal(format!("UploadPart {number} answered without an ETag")))?;
+        let element = checksum.as_ref().and_then(|sum| checksum_element(sum.header).map(|e| (e, sum.value.clone())));
+        if let Some(sum) = checksum {
+            part_digests.push(sum.digest);
+        }
+        parts.push(CompletedPart { number, etag, checksum: element });
+    }
+    let complete = S3Request::new("POST")
+        .bucket(bucket)
+        .key(key)
+        .query("uploadId", upload_id)
+        .header("content-type", "application/xml")
+        .body(Body::Bytes(xml::complete_document(&parts).into_bytes()));
+    let response = client.send(&complete)?;
+    // CompleteMultipartUpload can answer 200 and still fail, with an error document.
+    if xml::root_name(&response.body).as_deref() == Some("Error") {
+        return Err(crate::s3_error::from_response(&crate::transport::HttpResponse { status: 500, ..response }));
+    }
+    let etag = xml::element_text(&response.body, "ETag").map(|e| unquote(&e)).unwrap_or_default();
+    let expected = expected_etag(client.conn.checksum, &part_digests);
+    if let Some(expected) = expected
+        && !etag.is_empty()
+        && etag.contains('-')
+        && etag != expected
+    {
+        return Err(ConnectorError::internal(format!(
+            "integrity check failed: S3 reports ETag {etag}, the parts sent give {expected}"
+        )));
+    }
+    Ok(Uploaded { etag, version_id: response.header("x-amz-version-id").map(str::to_string) })
+}
+
+/// The multipart ETag S3 computes from the parts' MD5s: `md5(md5_1 || ... || md5_n)-n`.
+fn expected_etag(mode: ChecksumMode, part_md5s: &[Vec<u8>]) -> Option<String> {
+    if mode != ChecksumMode::Md5 || part_md5s.is_empty() {
+        return None;
+    }
+    let mut hasher = Md5::new();
+    for digest in part_md5s {
+        hasher.update(digest);
+    }
+    Some(format!("{}-{}", hex::encode(hasher.finalize()), part_md5s.len()))
+}
+
+/// Aborts the upload after `error`; the returned error says if the abort failed too.
+fn abort(
+    client: &mut Client<'_>,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    mut error: ConnectorError,
+) -> ConnectorError {
+    let request = S3Request::new("DELETE").bucket(bucket).key(key).query("uploadId", upload_id);
+    match client.send(&request) {
+        Ok(_) => error.message.push_str("; the multipart upload was aborted, no parts remain"),
+        Err(abort_error) if abort_error.kind == ErrorKind::NotFound => {}
+        Err(abort_error) => error.message.push_str(&format!(
+            "; aborting multipart upload {upload_id} also failed ({}): abort it with abort_multipart_upload or a bucket lifecycle rule",
+            abort_error.message
+        )),
+    }
+    error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plans_stay_within_s3_limits() {
+        assert_eq!(plan(0, None).unwrap(), PartPlan { part_size: DEFAULT_PART_SIZE, parts: 1 });
+        assert_eq!(plan(1 << 30, None).unwrap(), PartPlan { part_size: DEFAULT_PART_SIZE, parts: 64 });
+        let five_tib = plan(MAX_OBJECT_SIZE, None).unwrap();
+        assert!(five_tib.parts <= MAX_PARTS && five_tib.part_size.is_multiple_of(MIB), "{five_tib:?}");
+        assert!(five_tib.part_size <= MAX_PART_SIZE);
+        assert_eq!(plan(100 * MIB, Some(8 * MIB)).unwrap().parts, 13);
+        assert_eq!(plan(1 << 30, Some(MIB)).unwrap_err().field.as_deref(), Some("/part_size"));
+        assert_eq!(plan(200 * 1024 * MIB, Some(5 * MIB)).unwrap_err().field.as_deref(), Some("/part_size"));
+        assert_eq!(plan(MAX_OBJECT_SIZE + 1, None).unwrap_err().kind, ErrorKind::TooLarge);
+    }
+
+    #[test]
+    fn multipart_etag_is_md5_of_part_md5s() {
+        let parts = vec![Md5::digest(b"hello ").to_vec(), Md5::digest(b"world").to_vec()];
+        let mut joined = Vec::new();
+        joined.extend_from_slice(&parts[0]);
+        joined.extend_from_slice(&parts[1]);
+        let expected = format!("{}-2", hex::encode(Md5::digest(&joined)));
+        assert_eq!(expected_etag(ChecksumMode::Md5, &parts), Some(expected));
+        assert_eq!(expected_etag(ChecksumMode::Crc32c, &parts), None);
+    }
+}

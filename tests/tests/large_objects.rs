@@ -1,0 +1,168 @@
+//! Large objects against the real server: multipart round trips with each checksum mode,
+//! interrupted uploads that leave nothing behind, and downloads that resume.
+
+use s3_test_support::loopback::{CutRule, CuttingProxy};
+use s3_test_support::{Session, target};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+const MIB: usize = 1024 * 1024;
+
+/// Writes `size` pseudo-random bytes (xorshift, seeded) to `path`.
+fn write_random_file(path: &Path, size: usize, seed: u64) {
+    use std::io::Write;
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut state = seed | 1;
+    let mut block = vec![0u8; MIB];
+    let mut left = size;
+    while left > 0 {
+        for chunk in block.chunks_mut(8) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            chunk.copy_from_slice(&state.to_le_bytes());
+        }
+        let n = left.min(MIB);
+        file.write_all(&block[..n]).unwrap();
+        left -= n;
+    }
+}
+
+fn sha256_file(path: &Path) -> String {
+    let mut hasher = Sha256::new();
+    let mut file = std::fs::File::open(path).unwrap();
+    std::io::copy(&mut file, &mut hasher).unwrap();
+    format!("{:x}", hasher.finalize())
+}
+
+async fn uploads_in_progress(s: &Session, bucket: &str) -> Vec<Value> {
+    s.ok("list_multipart_uploads", json!({"bucket": bucket})).await["uploads"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn multipart_round_trip_of_210_mib_is_byte_identical() {
+    let s = Session::new();
+    let bucket = s.bucket("multipart").await;
+    let size = 210 * MIB + 12345;
+    write_random_file(&s.files.join("big.bin"), size, 7);
+    let put = s.ok("put_object_file", json!({"bucket": bucket, "key": "big/object.bin", "file": "big.bin"})).await;
+    assert_eq!(put["size"], size);
+    assert_eq!(put["parts"], 14, "210 MiB in 16 MiB parts");
+    assert!(put["etag"].as_str().unwrap().ends_with("-14"), "{put}");
+    assert_eq!(uploads_in_progress(&s, &bucket).await, Vec::<Value>::new());
+    let got = s
+        .ok("get_object", json!({"bucket": bucket, "key": "big/object.bin", "format": "file", "file": "copy.bin"}))
+        .await;
+    assert_eq!(got["file"]["size"], size);
+    assert_eq!(sha256_file(&s.files.join("copy.bin")), sha256_file(&s.files.join("big.bin")));
+    let head = s.ok("head_object", json!({"bucket": bucket, "key": "big/object.bin"})).await;
+    assert_eq!(head["etag"], put["etag"]);
+    s.remove_bucket(&bucket).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_checksum_mode_uploads_in_parts() {
+    let s = Session::new();
+    let bucket = s.bucket("checksums").await;
+    let size = 12 * MIB + 1;
+    write_random_file(&s.files.join("f.bin"), size, 11);
+    let digest = sha256_file(&s.files.join("f.bin"));
+    for mode in ["md5", "crc32c", "crc32", "sha256", "none"] {
+        let mut auth = s.auth.clone();
+        auth["checksum"] = json!(mode);
+        let key = format!("{mode}.bin");
+        let input =
+            json!({"bucket": bucket, "key": key, "file": "f.bin", "multipart_threshold": 0, "part_size": 5 * MIB});
+        let put =
+            s.call_with("put_object_file", &auth, input, &s.policy).await.unwrap_or_else(|e| panic!("{mode}: {e:?}"));
+        assert_eq!(put["parts"], 3, "{mode}");
+        let out = format!("{mode}.out");
+        s.ok("get_object", json!({"bucket": bucket, "key": key, "format": "file", "file": out})).await;
+        assert_eq!(sha256_file(&s.files.join(&out)), digest, "{mode}");
+        // A single PUT with the same checksum.
+        let single = json!({"bucket": bucket, "key": format!("single-{key}"), "file": "f.bin"});
+        let put = s
+            .call_with("put_object_file", &auth, single, &s.policy)
+            .await
+            .unwrap_or_else(|e| panic!("single {mode}: {e:?}"));
+        assert_eq!(put["parts"], 1);
+    }
+    let bad = s
+        .call(
+            "put_object_file",
+            json!({"bucket": bucket, "key": "x", "file": "f.bin", "multipart_threshold": 0, "part_size": 1024}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(bad.field.as_deref(), Some("/part_size"));
+    s.remove_bucket(&bucket).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_upload_is_aborted_and_reported_as_retryable() {
+    let s = Session::new();
+    let bucket = s.bucket("interrupted").await;
+    write_random_file(&s.files.join("big.bin"), 60 * MIB, 3);
+    let direct = target().endpoint.clone().expect("an endpoint");
+    let proxy =
+        CuttingProxy::start(&direct, CutRule { upload_armed_after: Some(24 * MIB as u64), ..CutRule::default() }).await;
+    let mut via_proxy = s.auth.clone();
+    via_proxy["endpoint"] = json!(proxy.endpoint);
+    let input =
+        json!({"bucket": bucket, "key": "cut.bin", "file": "big.bin", "multipart_threshold": 0, "part_size": 8 * MIB});
+    let error = s.call_with("put_object_file", &via_proxy, input, &s.policy).await.unwrap_err();
+    assert!(error.retryable, "{error:?}");
+    assert_eq!(format!("{:?}", error.kind).trim_start_matches("ErrorKind::"), "Unavailable", "{error:?}");
+    assert!(error.message.contains("aborted"), "{}", error.message);
+    assert!(proxy.cuts.load(std::sync::atomic::Ordering::SeqCst) >= 3, "each attempt at the part was cut");
+    assert_eq!(uploads_in_progress(&s, &bucket).await, Vec::<Value>::new(), "no multipart upload may remain");
+    let missing = s.call("head_object", json!({"bucket": bucket, "key": "cut.bin"})).await.unwrap_err();
+    assert_eq!(format!("{:?}", missing.kind).trim_start_matches("ErrorKind::"), "NotFound");
+    s.remove_bucket(&bucket).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_download_resumes_where_it_stopped() {
+    let s = Session::new();
+    let bucket = s.bucket("resume").await;
+    let size = 40 * MIB;
+    write_random_file(&s.files.join("src.bin"), size, 5);
+    s.ok("put_object_file", json!({"bucket": bucket, "key": "r.bin", "file": "src.bin"})).await;
+    let direct = target().endpoint.clone().expect("an endpoint");
+    let proxy =
+        CuttingProxy::start(&direct, CutRule { download_cut_after: Some(6 * MIB as u64), ..CutRule::default() }).await;
+    let mut via_proxy = s.auth.clone();
+    via_proxy["endpoint"] = json!(proxy.endpoint);
+    let input = json!({"bucket": bucket, "key": "r.bin", "format": "file", "file": "dst.bin", "resume": true});
+    let error = s.call_with("get_object", &via_proxy, input.clone(), &s.policy).await.unwrap_err();
+    assert!(error.retryable && error.message.contains("resume"), "{error:?}");
+    assert!(!s.files.join("dst.bin").exists(), "an incomplete download must not appear under its name");
+    let partials: Vec<u64> = std::fs::read_dir(&s.files)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        .map(|e| e.metadata().unwrap().len())
+        .collect();
+    assert_eq!(partials.len(), 1, "one partial download is kept");
+    assert!(partials[0] >= 3 * 5 * MIB as u64, "each of the three attempts continued the previous: {partials:?}");
+    let done = s.ok("get_object", input).await;
+    assert_eq!(done["file"]["resumed_from"], partials[0]);
+    assert_eq!(done["file"]["size"], size);
+    assert_eq!(sha256_file(&s.files.join("dst.bin")), sha256_file(&s.files.join("src.bin")));
+    let leftovers = std::fs::read_dir(&s.files)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        .count();
+    assert_eq!(leftovers, 0);
+    // A changed object never continues the old bytes.
+    let again = json!({"bucket": bucket, "key": "r.bin", "format": "file", "file": "dst2.bin", "resume": true});
+    let _ = s.call_with("get_object", &via_proxy, again.clone(), &s.policy).await.unwrap_err();
+    write_random_file(&s.files.join("src2.bin"), size, 9);
+    s.ok("put_object_file", json!({"bucket": bucket, "key": "r.bin", "file": "src2.bin"})).await;
+    let fresh = s.ok("get_object", again).await;
+    assert_eq!(fresh["file"]["resumed_from"], 0);
+    assert_eq!(sha256_file(&s.files.join("dst2.bin")), sha256_file(&s.files.join("src2.bin")));
+    s.remove_bucket(&bucket).await;
+}
