@@ -1,8 +1,10 @@
 //! A response body wrapper that enforces the policy's size limit and the between-bytes timeout.
 
+use crate::progress::Transfer;
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 use tokio::time::{Instant, Sleep};
@@ -15,12 +17,52 @@ pub struct GuardedBody<B> {
     remaining: u64,
     between_bytes: Duration,
     deadline: Pin<Box<Sleep>>,
+    progress: Option<Arc<Transfer>>,
 }
 
 impl<B> GuardedBody<B> {
-    /// Guards `inner` with a byte limit and a between-bytes timeout.
-    pub fn new(inner: B, limit: u64, between_bytes: Duration) -> Self {
-        Self { inner, remaining: limit, between_bytes, deadline: Box::pin(tokio::time::sleep(between_bytes)) }
+    /// Guards `inner` with a byte limit and a between-bytes timeout, counting into `progress`.
+    pub fn new(inner: B, limit: u64, between_bytes: Duration, progress: Option<Arc<Transfer>>) -> Self {
+        Self { inner, remaining: limit, between_bytes, deadline: Box::pin(tokio::time::sleep(between_bytes)), progress }
+    }
+}
+
+/// Counts the data bytes of a request body as they are sent.
+pub struct CountedBody<B> {
+    inner: B,
+    progress: Arc<Transfer>,
+}
+
+impl<B> CountedBody<B> {
+    /// Counts `inner`'s bytes into `progress`.
+    pub fn new(inner: B, progress: Arc<Transfer>) -> Self {
+        Self { inner, progress }
+    }
+}
+
+impl<B> Body for CountedBody<B>
+where
+    B: Body<Data = Bytes, Error = Error> + Unpin,
+{
+    type Data = Bytes;
+    type Error = Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+        {
+            self.progress.add_sent(data.len() as u64);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }
 
@@ -47,6 +89,9 @@ where
                         return Poll::Ready(Some(Err(Error::HttpResponseBodySize(None))));
                     }
                     this.remaining -= len;
+                    if let Some(progress) = &this.progress {
+                        progress.add_received(len);
+                    }
                 }
                 Poll::Ready(Some(Ok(frame)))
             }

@@ -2,7 +2,7 @@
 //! then sent on one shared, pooled `hyper` client (keep-alive across invocations). In dry-run
 //! mode requests are recorded and refused instead.
 
-use crate::body_guard::GuardedBody;
+use crate::body_guard::{CountedBody, GuardedBody};
 use crate::policy::OutboundRule;
 use http_body_util::BodyExt;
 use hyper_util::client::legacy::Client;
@@ -75,6 +75,7 @@ pub struct EgressHooks {
     pub(crate) max_response_bytes: u64,
     pub(crate) capture: Option<Arc<Mutex<Vec<CapturedRequest>>>>,
     pub(crate) denied: Arc<Mutex<Vec<String>>>,
+    pub(crate) progress: Option<Arc<crate::progress::Transfer>>,
 }
 
 impl EgressHooks {
@@ -124,6 +125,11 @@ impl WasiHttpHooks for EgressHooks {
         }
         let client = self.client.client.clone();
         let limit = self.max_response_bytes;
+        let progress = self.progress.clone();
+        let request = match &progress {
+            Some(progress) => request.map(|body| CountedBody::new(body, progress.clone()).boxed_unsync()),
+            None => request,
+        };
         let first_byte = options.and_then(|o| o.first_byte_timeout).unwrap_or(DEFAULT_FIRST_BYTE_TIMEOUT);
         let between_bytes = options.and_then(|o| o.between_bytes_timeout).unwrap_or(DEFAULT_BETWEEN_BYTES_TIMEOUT);
         Box::new(async move {
@@ -132,9 +138,12 @@ impl WasiHttpHooks for EgressHooks {
                 Ok(Err(error)) => return Err(client_error(error)),
                 Ok(Ok(response)) => response,
             };
+            if let (Some(progress), Some(length)) = (&progress, response.headers().get(http::header::CONTENT_LENGTH)) {
+                progress.expect_download(length.to_str().ok().and_then(|l| l.parse().ok()).unwrap_or(0));
+            }
             let response = response.map(|body| {
                 let body = body.map_err(Error::Hyper);
-                GuardedBody::new(body, limit, between_bytes).boxed_unsync()
+                GuardedBody::new(body, limit, between_bytes, progress).boxed_unsync()
             });
             let done: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send> = Box::new(async { Ok(()) });
             Ok((response, done))

@@ -148,6 +148,8 @@ pub struct Policy {
     pub pinned_time: Option<SystemTime>,
     /// Do not send: record each signed request and refuse it.
     pub dry_run: bool,
+    /// Live byte counters for this invocation (progress bars).
+    pub progress: Option<std::sync::Arc<crate::progress::Transfer>>,
 }
 
 impl Default for Policy {
@@ -160,6 +162,7 @@ impl Default for Policy {
             max_response_bytes: 6 * 1024 * 1024 * 1024 * 1024,
             pinned_time: None,
             dry_run: false,
+            progress: None,
         }
     }
 }

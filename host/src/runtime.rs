@@ -5,6 +5,7 @@ use crate::bindings::{ConnectorError, ConnectorInfo, HttpConnectorPre};
 use crate::clock::PinnedClock;
 use crate::egress::{CapturedRequest, EgressHooks, HttpClient};
 use crate::error::HostError;
+use crate::limits::MeteredLimits;
 use crate::policy::{Policy, rules_for_endpoint};
 use crate::state::HostState;
 use sha2::{Digest, Sha256};
@@ -14,9 +15,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{Config, Engine, Store, StoreLimitsBuilder};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder};
 use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi_http::WasiHttpCtx;
+
+/// Core instances a component instance may need (its module plus the adapter shims).
+const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
 
 /// How often the epoch advances; the granularity of CPU-time interruption.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -28,6 +32,14 @@ pub static S3_CONNECTOR: &[u8] = include_bytes!(env!("S3_CONNECTOR_WASM_PATH"));
 #[derive(Debug, Clone, Default)]
 pub struct RuntimeBuilder {
     cache_dir: Option<PathBuf>,
+    pooling: Option<Pooling>,
+}
+
+/// Pre-allocated instance slots: faster instantiation for many concurrent invocations.
+#[derive(Debug, Clone, Copy)]
+struct Pooling {
+    concurrent: u32,
+    max_memory: usize,
 }
 
 impl RuntimeBuilder {
@@ -37,10 +49,29 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Uses wasmtime's pooling allocator with `concurrent` instance slots whose memories may
+    /// grow to `max_memory` bytes (a [`Policy`]'s memory limit must not exceed it). Invocations
+    /// beyond `concurrent` at once fail to instantiate, so size it to the platform's concurrency.
+    pub fn with_pooling(mut self, concurrent: u32, max_memory: usize) -> Self {
+        self.pooling = Some(Pooling { concurrent, max_memory });
+        self
+    }
+
     /// Loads the component from `wasm` bytes.
     pub fn build(self, wasm: &[u8]) -> Result<Runtime, HostError> {
         let mut config = Config::new();
         config.epoch_interruption(true);
+        if let Some(pooling) = self.pooling {
+            let mut pool = PoolingAllocationConfig::default();
+            pool.total_component_instances(pooling.concurrent)
+                .total_core_instances(pooling.concurrent * CORE_INSTANCES_PER_COMPONENT)
+                .max_core_instances_per_component(CORE_INSTANCES_PER_COMPONENT)
+                .total_memories(pooling.concurrent * 2)
+                .total_tables(pooling.concurrent * 4)
+                .total_stacks(pooling.concurrent)
+                .max_memory_size(pooling.max_memory);
+            config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        }
         let engine = Engine::new(&config).map_err(HostError::Load)?;
         let started = Instant::now();
         let (component, cache) = load_component(&engine, wasm, self.cache_dir.as_deref())?;
@@ -85,6 +116,8 @@ pub struct Invocation {
     pub captured: Vec<CapturedRequest>,
     /// Destinations the egress policy refused.
     pub denied: Vec<String>,
+    /// The guest's peak linear memory, in bytes.
+    pub peak_memory: usize,
 }
 
 impl Runtime {
@@ -149,8 +182,9 @@ impl Runtime {
             Ok(Err(trap)) => return Err(classify_trap(trap, policy)),
             Err(_) => return Err(HostError::TimeLimit(policy.time_limit)),
         };
+        let peak_memory = store.data().limits.peak_memory();
         drop(store);
-        Ok(Invocation { result, captured: drain(&captured), denied: drain(&denied) })
+        Ok(Invocation { result, captured: drain(&captured), denied: drain(&denied), peak_memory })
     }
 
     #[allow(clippy::type_complexity)]
@@ -171,6 +205,7 @@ impl Runtime {
             max_response_bytes: policy.max_response_bytes,
             capture: policy.dry_run.then(|| captured.clone()),
             denied: denied.clone(),
+            progress: policy.progress.clone(),
         };
         let mut files = policy.files.clone();
         files.root = files.root.and_then(|r| r.canonicalize().ok());
@@ -180,7 +215,9 @@ impl Runtime {
             table: Default::default(),
             hooks,
             files,
-            limits: StoreLimitsBuilder::new().memory_size(policy.memory_limit).trap_on_grow_failure(true).build(),
+            limits: MeteredLimits::new(
+                StoreLimitsBuilder::new().memory_size(policy.memory_limit).trap_on_grow_failure(true).build(),
+            ),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);

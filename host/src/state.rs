@@ -2,8 +2,8 @@
 //! wasi:http context with the egress hooks, the file store grant and the resource limits.
 
 use crate::egress::EgressHooks;
+use crate::limits::MeteredLimits;
 use crate::policy::FileAccess;
-use wasmtime::StoreLimits;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
@@ -15,7 +15,7 @@ pub struct HostState {
     pub(crate) table: ResourceTable,
     pub(crate) hooks: EgressHooks,
     pub(crate) files: FileAccess,
-    pub(crate) limits: StoreLimits,
+    pub(crate) limits: MeteredLimits,
 }
 
 impl WasiView for HostState {

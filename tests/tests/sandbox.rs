@@ -235,3 +235,38 @@ async fn invalid_input_is_typed_and_secrets_never_appear_in_errors() {
     let bad_auth = runtime.invoke("list_buckets", r#"{"access_key_id":"a"}"#, "{}", &Policy::default()).await.unwrap();
     assert!(bad_auth.result.unwrap_err().message.contains("secret_access_key"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pooling_allocator_serves_concurrent_invocations_and_reports_peak_memory() {
+    let runtime = std::sync::Arc::new(
+        Runtime::builder()
+            .with_cache_dir(s3_test_support::cache_dir())
+            .with_pooling(8, 64 << 20)
+            .build(S3_CONNECTOR)
+            .unwrap(),
+    );
+    let auth = loopback_auth("http://127.0.0.1:9").to_string();
+    let mut tasks = Vec::new();
+    for i in 0..32 {
+        let runtime = runtime.clone();
+        let auth = auth.clone();
+        tasks.push(tokio::spawn(async move {
+            let input = json!({"bucket": "b", "key": format!("k{i}"), "expires_in": 0}).to_string();
+            runtime.invoke("get_object_signed_url", &auth, &input, &Policy::default()).await
+        }));
+    }
+    let mut served = 0;
+    for task in tasks {
+        if let Ok(invocation) = task.await.unwrap() {
+            assert_eq!(invocation.result.unwrap_err().kind, ErrorKind::InvalidInput);
+            assert!(invocation.peak_memory > 0 && invocation.peak_memory < 4 << 20, "{}", invocation.peak_memory);
+            served += 1;
+        }
+    }
+    assert!(served >= 8, "at least the pool's 8 slots serve; got {served}");
+    let signed = runtime
+        .invoke("get_object_signed_url", &auth, &json!({"bucket": "b", "key": "k"}).to_string(), &Policy::default())
+        .await
+        .unwrap();
+    assert!(signed.result.unwrap().contains("X-Amz-Signature="));
+}

@@ -3,6 +3,7 @@
 mod aws_config;
 mod commands;
 mod output;
+mod progress_bar;
 
 use aws_config::{ConfigError, Overrides};
 use clap::ArgMatches;
@@ -235,6 +236,7 @@ async fn run_operation(
     }
     let file_root = matches.get_one::<String>("file-root");
     let mut root = file_root.map(PathBuf::from);
+    let direction = transfer_direction(&operation, &input, file_root);
     if let Some(Value::String(path)) = input.get("file").cloned() {
         let (dir, file_name) = split_file_path(&path, file_root);
         root = Some(dir);
@@ -249,7 +251,14 @@ async fn run_operation(
         );
     }
     let started = std::time::Instant::now();
-    let invocation = match runtime.invoke(&operation, &auth.to_string(), &input.to_string(), &policy).await {
+    let bar = direction.filter(|_| !policy.dry_run).and_then(|direction| {
+        let transfer = std::sync::Arc::new(connector_host::progress::Transfer::default());
+        policy.progress = Some(transfer.clone());
+        progress_bar::ProgressBar::start(transfer, direction)
+    });
+    let outcome = runtime.invoke(&operation, &auth.to_string(), &input.to_string(), &policy).await;
+    drop(bar);
+    let invocation = match outcome {
         Ok(invocation) => invocation,
         Err(e) => {
             eprintln!("error: {e}");
@@ -279,6 +288,19 @@ async fn run_operation(
             0
         }
         Err(error) => report_error(&operation, &error),
+    }
+}
+
+/// Which transfer a progress bar should follow, for operations that move files.
+fn transfer_direction(operation: &str, input: &Value, file_root: Option<&String>) -> Option<progress_bar::Direction> {
+    let file = input.get("file")?.as_str()?;
+    match operation {
+        "put_object_file" => {
+            let path = file_root.map(|root| Path::new(root).join(file)).unwrap_or_else(|| PathBuf::from(file));
+            Some(progress_bar::Direction::Upload(std::fs::metadata(path).ok()?.len()))
+        }
+        "get_object" => Some(progress_bar::Direction::Download),
+        _ => None,
     }
 }
 

@@ -1,0 +1,40 @@
+//! Live transfer counters an embedder (or the CLI's progress bar) can watch during an invocation.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Bytes moved by one invocation so far, updated as request and response bodies stream.
+#[derive(Debug, Default)]
+pub struct Transfer {
+    sent: AtomicU64,
+    received: AtomicU64,
+    expected_download: AtomicU64,
+}
+
+impl Transfer {
+    /// Request-body bytes handed to the network.
+    pub fn sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
+    /// Response-body bytes received.
+    pub fn received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
+    }
+
+    /// The sum of the `Content-Length`s of responses seen (0 when unknown).
+    pub fn expected_download(&self) -> u64 {
+        self.expected_download.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn add_sent(&self, bytes: u64) {
+        self.sent.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    pub(crate) fn add_received(&self, bytes: u64) {
+        self.received.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    pub(crate) fn expect_download(&self, bytes: u64) {
+        self.expected_download.fetch_add(bytes, Ordering::Relaxed);
+    }
+}
