@@ -56,7 +56,7 @@ impl Drop for ProgressBar {
 pub fn render(done: u64, total: u64, elapsed: Duration) -> String {
     let seconds = elapsed.as_secs_f64().max(0.001);
     let rate = done as f64 / seconds;
-    let mut line = format!("{}", bytes(done as f64));
+    let mut line = bytes(done as f64);
     if total > 0 {
         let percent = (done as f64 * 100.0 / total as f64).min(100.0);
         line.push_str(&format!(" / {} ({percent:.0}%)", bytes(total as f64)));
