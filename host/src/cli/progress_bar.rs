@@ -95,7 +95,7 @@ mod tests {
     #[test]
     fn renders_bytes_rate_and_eta() {
         let line = render(12 * 1024 * 1024, 1024 * 1024 * 1024, Duration::from_millis(250));
-        assert_eq!(line, "12.0 MiB / 1.0 GiB (1%)  48.0 MiB/s  ETA 21s");
+        assert_eq!(line, "12.0 MiB / 1.0 GiB (1%)  48.0 MiB/s  ETA 22s");
         assert_eq!(render(500, 0, Duration::from_secs(1)), "500 B  500 B/s");
         assert_eq!(duration(3725), "1h02m");
     }
