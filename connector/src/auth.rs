@@ -126,7 +126,8 @@ pub struct Connection {
 }
 
 /// The integrity checksum sent with each uploaded file or part (computed by the host, natively).
-/// Stores that reject newer checksum headers work with `md5` (`Content-MD5`, understood by all).
+/// The default is `crc32c` (fastest, see bench/RESULTS.md); stores that reject newer checksum
+/// headers work with `md5` (`Content-MD5`, understood by all).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ChecksumMode {
@@ -215,7 +216,7 @@ impl Connection {
             endpoint,
             addressing: input.addressing.unwrap_or(Addressing::Auto),
             payload_signing: input.payload_signing.unwrap_or(PayloadSigning::Auto),
-            checksum: input.checksum.unwrap_or(ChecksumMode::Md5),
+            checksum: input.checksum.unwrap_or(ChecksumMode::Crc32c),
         })
     }
 }
@@ -240,7 +241,7 @@ pub fn auth_schema() -> Value {
             "endpoint": {"type": "string", "title": "Custom endpoint", "description": "scheme://host[:port] of an S3-compatible store (MinIO, Garage, Ceph, R2). Empty for AWS.", "format": "uri", "x-group": "advanced"},
             "addressing": {"enum": ["auto", "path", "virtual"], "title": "Addressing style", "default": "auto", "x-enumLabels": {"auto": "Automatic", "path": "Path-style", "virtual": "Virtual-hosted"}, "x-group": "advanced"},
             "payload_signing": {"enum": ["auto", "signed", "unsigned"], "title": "Payload signing", "default": "auto", "description": "auto: hash small bodies, stream files unsigned.", "x-group": "advanced"},
-            "checksum": {"enum": ["md5", "crc32c", "crc32", "sha256", "none"], "title": "Upload checksum", "default": "md5", "description": "Integrity checksum sent with file uploads and parts; md5 works with every S3-compatible store.", "x-group": "advanced"}
+            "checksum": {"enum": ["md5", "crc32c", "crc32", "sha256", "none"], "title": "Upload checksum", "default": "crc32c", "description": "Integrity checksum sent with file uploads and parts (computed by the host). crc32c is the fastest; use md5 (Content-MD5) for stores that reject x-amz-checksum-* headers.", "x-group": "advanced"}
         }
     })
 }

@@ -7,6 +7,7 @@ use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::ops::headers::unquote;
 use crate::request::{Body, S3Request};
 use crate::xml::{self, CompletedPart};
+use base64::Engine;
 use md5::{Digest as _, Md5};
 
 /// The smallest part S3 accepts (all but the last).
@@ -167,29 +168,46 @@ fn upload_parts(
         return Err(crate::s3_error::from_response(&crate::transport::HttpResponse { status: 500, ..response }));
     }
     let etag = xml::element_text(&response.body, "ETag").map(|e| unquote(&e)).unwrap_or_default();
-    let expected = expected_etag(client.conn.checksum, &part_digests);
-    if let Some(expected) = expected
-        && !etag.is_empty()
-        && etag.contains('-')
-        && etag != expected
-    {
-        return Err(ConnectorError::internal(format!(
-            "integrity check failed: S3 reports ETag {etag}, the parts sent give {expected}"
-        )));
-    }
+    verify_completion(client.conn.checksum, &part_digests, &etag, &response.body)?;
     Ok(Uploaded { etag, version_id: response.header("x-amz-version-id").map(str::to_string) })
 }
 
-/// The multipart ETag S3 computes from the parts' MD5s: `md5(md5_1 || ... || md5_n)-n`.
-fn expected_etag(mode: ChecksumMode, part_md5s: &[Vec<u8>]) -> Option<String> {
-    if mode != ChecksumMode::Md5 || part_md5s.is_empty() {
+/// Checks what S3 reports for the completed upload against the parts sent: the multipart ETag
+/// (`md5(md5_1 || ... || md5_n)-n`) in md5 mode, or the composite checksum
+/// (`base64(checksum(c_1 || ... || c_n))-n`) in the other modes, when S3 reports one.
+fn verify_completion(mode: ChecksumMode, digests: &[Vec<u8>], etag: &str, body: &[u8]) -> Result<()> {
+    let (reported, element) = match mode {
+        ChecksumMode::None => return Ok(()),
+        ChecksumMode::Md5 => (Some(etag.to_string()), "ETag"),
+        ChecksumMode::Crc32c => (xml::element_text(body, "ChecksumCRC32C"), "ChecksumCRC32C"),
+        ChecksumMode::Crc32 => (xml::element_text(body, "ChecksumCRC32"), "ChecksumCRC32"),
+        ChecksumMode::Sha256 => (xml::element_text(body, "ChecksumSHA256"), "ChecksumSHA256"),
+    };
+    let Some(reported) = reported.filter(|r| r.contains('-')) else { return Ok(()) };
+    let Some(expected) = composite(mode, digests) else { return Ok(()) };
+    if reported != expected {
+        return Err(ConnectorError::internal(format!(
+            "integrity check failed: S3 reports {element} {reported}, the parts sent give {expected}"
+        )));
+    }
+    Ok(())
+}
+
+/// The composite value S3 derives from the parts' digests.
+fn composite(mode: ChecksumMode, digests: &[Vec<u8>]) -> Option<String> {
+    if digests.is_empty() {
         return None;
     }
-    let mut hasher = Md5::new();
-    for digest in part_md5s {
-        hasher.update(digest);
-    }
-    Some(format!("{}-{}", hex::encode(hasher.finalize()), part_md5s.len()))
+    let joined: Vec<u8> = digests.concat();
+    let encode = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let value = match mode {
+        ChecksumMode::Md5 => hex::encode(Md5::digest(&joined)),
+        ChecksumMode::Crc32c => encode(&crc32c::crc32c(&joined).to_be_bytes()),
+        ChecksumMode::Crc32 => encode(&crc32fast::hash(&joined).to_be_bytes()),
+        ChecksumMode::Sha256 => encode(&sha2::Sha256::digest(&joined)),
+        ChecksumMode::None => return None,
+    };
+    Some(format!("{value}-{}", digests.len()))
 }
 
 /// Aborts the upload after `error`; the returned error says if the abort failed too.
@@ -236,7 +254,17 @@ mod tests {
         joined.extend_from_slice(&parts[0]);
         joined.extend_from_slice(&parts[1]);
         let expected = format!("{}-2", hex::encode(Md5::digest(&joined)));
-        assert_eq!(expected_etag(ChecksumMode::Md5, &parts), Some(expected));
-        assert_eq!(expected_etag(ChecksumMode::Crc32c, &parts), None);
+        assert_eq!(composite(ChecksumMode::Md5, &parts), Some(expected.clone()));
+        assert_eq!(composite(ChecksumMode::None, &parts), None);
+        assert!(verify_completion(ChecksumMode::Md5, &parts, &expected, b"").is_ok());
+        assert!(verify_completion(ChecksumMode::Md5, &parts, "abc-2", b"").is_err());
+        let crc = vec![vec![0, 0, 0, 1], vec![0, 0, 0, 2]];
+        let body =
+            format!("<R><ChecksumCRC32C>{}</ChecksumCRC32C></R>", composite(ChecksumMode::Crc32c, &crc).unwrap());
+        assert!(verify_completion(ChecksumMode::Crc32c, &crc, "", body.as_bytes()).is_ok());
+        assert!(
+            verify_completion(ChecksumMode::Crc32c, &crc, "", b"<R><ChecksumCRC32C>AAAAAA==-2</ChecksumCRC32C></R>")
+                .is_err()
+        );
     }
 }

@@ -1,0 +1,40 @@
+//! The connector through the sandbox: the real host library running the real component.
+
+use crate::target::Bench;
+use connector_host::{FileAccess, Policy, Runtime, S3_CONNECTOR};
+use serde_json::{Value, json};
+use std::path::Path;
+
+/// A runtime with the compiled-component cache (as a platform would run it), pooled instances.
+pub fn runtime(cache: &Path) -> Runtime {
+    Runtime::builder().with_cache_dir(cache).with_pooling(128, 64 << 20).build(S3_CONNECTOR).expect("runtime")
+}
+
+/// A policy granting `files` as the file store.
+pub fn policy(files: &Path) -> Policy {
+    Policy { files: FileAccess { root: Some(files.to_path_buf()), writable: true }, ..Policy::default() }
+}
+
+/// Runs one operation; panics on any failure (a benchmark must not time errors).
+pub async fn call(
+    runtime: &Runtime,
+    bench: &Bench,
+    policy: &Policy,
+    auth: &Value,
+    operation: &str,
+    input: Value,
+) -> (Value, usize) {
+    let invocation = runtime.invoke(operation, &auth.to_string(), &input.to_string(), policy).await.expect("host");
+    let peak = invocation.peak_memory;
+    match invocation.result {
+        Ok(text) => (serde_json::from_str(&text).expect("json"), peak),
+        Err(e) => panic!("{operation} on {} failed: {e:?}", bench.bucket),
+    }
+}
+
+/// The connector's auth with an upload checksum mode.
+pub fn auth_with_checksum(bench: &Bench, checksum: &str) -> Value {
+    let mut auth = bench.auth();
+    auth["checksum"] = json!(checksum);
+    auth
+}

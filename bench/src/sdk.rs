@@ -1,0 +1,77 @@
+//! The native baseline: the AWS SDK for Rust (`aws-sdk-s3`) doing the same work.
+
+use crate::target::Bench;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::{
+    BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+};
+use aws_sdk_s3::primitives::ByteStream;
+use std::path::Path;
+use tokio::io::AsyncWriteExt;
+
+/// An SDK client for the bench server (path-style, plain HTTP, pooled).
+pub fn client(bench: &Bench) -> Client {
+    let credentials = Credentials::new(&bench.access_key_id, &bench.secret_access_key, None, None, "bench");
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(bench.region.clone()))
+        .endpoint_url(&bench.endpoint)
+        .force_path_style(true)
+        .credentials_provider(credentials)
+        .http_client(aws_smithy_http_client::Builder::new().build_http())
+        // The same work as the connector's default: no trailing checksums (the connector sends a
+        // Content-MD5 instead) and no response checksum validation (the connector verifies
+        // sizes); payloads unsigned on PUT (below), as the connector streams files.
+        .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+        .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
+        .build();
+    Client::from_conf(config)
+}
+
+/// Uploads `path` as `key` with one PutObject.
+pub async fn put_file(client: &Client, bucket: &str, key: &str, path: &Path) {
+    let body = ByteStream::from_path(path).await.expect("open file");
+    client
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(body)
+        .customize()
+        .disable_payload_signing()
+        .send()
+        .await
+        .expect("SDK put_object");
+}
+
+/// Downloads `key` into `path`, streaming.
+pub async fn get_file(client: &Client, bucket: &str, key: &str, path: &Path) -> u64 {
+    let response = client.get_object().bucket(bucket).key(key).send().await.expect("SDK get_object");
+    let mut reader = response.body.into_async_read();
+    let mut file = tokio::fs::File::create(path).await.expect("create");
+    let copied = tokio::io::copy_buf(&mut reader, &mut file).await.expect("write");
+    file.flush().await.expect("flush");
+    copied
+}
+
+/// HeadObject.
+pub async fn head(client: &Client, bucket: &str, key: &str) {
+    client.head_object().bucket(bucket).key(key).send().await.expect("SDK head_object");
+}
+
+/// GetObject of a small object, collected.
+pub async fn get_small(client: &Client, bucket: &str, key: &str) -> usize {
+    let response = client.get_object().bucket(bucket).key(key).send().await.expect("SDK get_object");
+    response.body.collect().await.expect("body").into_bytes().len()
+}
+
+/// PutObject of a small body.
+pub async fn put_small(client: &Client, bucket: &str, key: &str, body: &[u8]) {
+    client
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(ByteStream::from(body.to_vec()))
+        .send()
+        .await
+        .expect("SDK put_object");
+}

@@ -1,0 +1,94 @@
+//! Large-transfer cases, each run in its own worker process: `s3-bench worker <case>` prints one
+//! JSON line with the time, bytes, the process's peak RSS and (for the connector) guest memory.
+
+use crate::stats::peak_rss_kib;
+use crate::target::Bench;
+use crate::{connector, native, sdk};
+use serde_json::{Value, json};
+use std::time::Instant;
+
+/// The object every GET case downloads (uploaded once by the parent).
+pub const SHARED_KEY: &str = "big/shared.bin";
+
+/// Runs `case` (`put-connector`, `put-connector-crc32c`, `get-sdk`, `put-curl`, ...).
+pub async fn run(case: &str) -> Value {
+    let bench = Bench::from_env();
+    let out = bench.work_dir.join(format!("out-{case}.bin"));
+    let _ = std::fs::remove_file(&out);
+    let size = std::fs::metadata(&bench.big_file).expect("big file").len();
+    let key = format!("big/{case}.bin");
+    let mut guest_peak = 0usize;
+    let started;
+    let bytes = match case {
+        c if c.starts_with("put-connector") => {
+            let checksum = c.strip_prefix("put-connector-").unwrap_or("crc32c");
+            let runtime = connector::runtime(&bench.work_dir.join("cache"));
+            let dir = bench.big_file.parent().expect("dir");
+            let policy = connector::policy(dir);
+            let file = bench.big_file.file_name().unwrap().to_string_lossy().into_owned();
+            let auth = connector::auth_with_checksum(&bench, checksum);
+            started = Instant::now();
+            let input = json!({"bucket": bench.bucket, "key": key, "file": file});
+            let (_, peak) = connector::call(&runtime, &bench, &policy, &auth, "put_object_file", input).await;
+            guest_peak = peak;
+            size
+        }
+        "get-connector" => {
+            let runtime = connector::runtime(&bench.work_dir.join("cache"));
+            let policy = connector::policy(&bench.work_dir);
+            let name = out.file_name().unwrap().to_string_lossy().into_owned();
+            started = Instant::now();
+            let input = json!({"bucket": bench.bucket, "key": SHARED_KEY, "format": "file", "file": name});
+            let (output, peak) = connector::call(&runtime, &bench, &policy, &bench.auth(), "get_object", input).await;
+            guest_peak = peak;
+            output["file"]["size"].as_u64().unwrap_or(0)
+        }
+        "put-sdk" => {
+            let client = sdk::client(&bench);
+            started = Instant::now();
+            sdk::put_file(&client, &bench.bucket, &key, &bench.big_file).await;
+            size
+        }
+        "get-sdk" => {
+            let client = sdk::client(&bench);
+            started = Instant::now();
+            sdk::get_file(&client, &bench.bucket, SHARED_KEY, &out).await
+        }
+        "put-hyper" => {
+            let client = native::Native::new(&bench);
+            started = Instant::now();
+            client.put_file(&key, &bench.big_file).await;
+            size
+        }
+        "get-hyper" => {
+            let client = native::Native::new(&bench);
+            started = Instant::now();
+            client.get_file(SHARED_KEY, &out).await
+        }
+        "put-curl" | "get-curl" => {
+            let runtime = connector::runtime(&bench.work_dir.join("cache"));
+            let policy = connector::policy(&bench.work_dir);
+            let (method, object) = if case == "put-curl" { ("PUT", key.as_str()) } else { ("GET", SHARED_KEY) };
+            let input = json!({"bucket": bench.bucket, "key": object, "method": method, "expires_in": 3600});
+            let (signed, _) =
+                connector::call(&runtime, &bench, &policy, &bench.auth(), "get_object_signed_url", input).await;
+            let url = signed["url"].as_str().expect("url").to_string();
+            let mut command = std::process::Command::new("curl");
+            command.args(["-sS", "-f", "-o"]);
+            if case == "put-curl" {
+                command.arg("/dev/null").arg("-T").arg(&bench.big_file);
+            } else {
+                command.arg(&out);
+            }
+            started = Instant::now();
+            let status = command.arg(&url).status().expect("curl runs");
+            assert!(status.success(), "curl failed: {status}");
+            if case == "put-curl" { size } else { std::fs::metadata(&out).expect("curl output").len() }
+        }
+        other => panic!("unknown case {other}"),
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    assert_eq!(bytes, size, "{case} moved {bytes} of {size} bytes");
+    let _ = std::fs::remove_file(&out);
+    json!({"case": case, "seconds": seconds, "bytes": bytes, "peak_rss_kib": peak_rss_kib(), "guest_peak_memory": guest_peak})
+}
