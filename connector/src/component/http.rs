@@ -15,7 +15,11 @@ use std::time::Duration;
 /// Most bytes moved by one write or splice call.
 const CHUNK: u64 = 1024 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
-const FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(600);
+/// Time for the answer to start, beyond the time the body needs at [`SLOWEST_UPLOAD`]: a server
+/// that stops reading or never answers is given up on (and the request retried) in bounded time.
+const FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(60);
+/// The slowest upload rate the first-byte timeout allows for (bytes per second).
+const SLOWEST_UPLOAD: u64 = 1024 * 1024;
 const BETWEEN_BYTES_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Sends `request` and reads the answer: a 2xx body into `sink`, any other body into memory.
@@ -29,7 +33,7 @@ pub fn send(request: &HttpRequest<'_>, sink: &ResponseSink) -> Result<HttpRespon
         true => Some(outgoing.body().map_err(|_| ConnectorError::internal("the request body was already taken"))?),
         false => None,
     };
-    let future = outgoing_handler::handle(outgoing, Some(request_options()))
+    let future = outgoing_handler::handle(outgoing, Some(request_options(request.body.len())))
         .map_err(|code| transport_error(&request.url, code))?;
     let finished = match body {
         Some(body) => write_body(&body, request.body)
@@ -75,10 +79,11 @@ pub fn send(request: &HttpRequest<'_>, sink: &ResponseSink) -> Result<HttpRespon
     Ok(result)
 }
 
-fn request_options() -> RequestOptions {
+fn request_options(body_length: u64) -> RequestOptions {
     let options = RequestOptions::new();
+    let first_byte = FIRST_BYTE_TIMEOUT + Duration::from_secs(body_length / SLOWEST_UPLOAD);
     let _ = options.set_connect_timeout(Some(CONNECT_TIMEOUT.as_nanos() as u64));
-    let _ = options.set_first_byte_timeout(Some(FIRST_BYTE_TIMEOUT.as_nanos() as u64));
+    let _ = options.set_first_byte_timeout(Some(first_byte.as_nanos() as u64));
     let _ = options.set_between_bytes_timeout(Some(BETWEEN_BYTES_TIMEOUT.as_nanos() as u64));
     options
 }
