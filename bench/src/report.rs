@@ -46,22 +46,6 @@ const LARGE_CASES: &[&str] = &[
 const CONCURRENCY: usize = 64;
 const SMALL_SIZE: usize = 4096;
 
-fn write_random_file(path: &std::path::Path, size: u64) {
-    use std::io::Write;
-    let mut file = std::io::BufWriter::new(std::fs::File::create(path).expect("big file"));
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut block = vec![0u8; 1 << 20];
-    for _ in 0..size / block.len() as u64 {
-        for chunk in block.chunks_mut(8) {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            chunk.copy_from_slice(&state.to_le_bytes());
-        }
-        file.write_all(&block).expect("write");
-    }
-}
-
 /// Runs the whole benchmark and writes `options.out`.
 pub async fn run(options: Options) {
     let garage = s3_test_support::garage::Garage::start();
@@ -82,7 +66,7 @@ pub async fn run(options: Options) {
     let policy = connector::policy(&work_dir);
     connector::call(&runtime, &bench, &policy, &bench.auth(), "create_bucket", json!({"bucket": bench.bucket})).await;
     let size = options.size_mib << 20;
-    write_random_file(&bench.big_file, size);
+    s3_test_support::files::write_random_file(&bench.big_file, size, 0x9E37_79B9_7F4A_7C15);
     let sdk_client = sdk::client(&bench);
     sdk::put_file(&sdk_client, &bench.bucket, SHARED_KEY, &bench.big_file).await;
 

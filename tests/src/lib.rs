@@ -1,6 +1,7 @@
 //! Support for the integration tests and the demo: the S3 server under test (a local Garage
 //! started here, or the server named by `S3_TEST_ENDPOINT`), and calls through the real host.
 
+pub mod files;
 pub mod garage;
 pub mod loopback;
 

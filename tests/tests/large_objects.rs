@@ -1,40 +1,12 @@
 //! Large objects against the real server: multipart round trips with each checksum mode,
 //! interrupted uploads that leave nothing behind, and downloads that resume.
 
+use s3_test_support::files::{sha256_file, write_random_file};
 use s3_test_support::loopback::{CutRule, CuttingProxy};
 use s3_test_support::{Session, target};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
-use std::path::Path;
 
-const MIB: usize = 1024 * 1024;
-
-/// Writes `size` pseudo-random bytes (xorshift, seeded) to `path`.
-fn write_random_file(path: &Path, size: usize, seed: u64) {
-    use std::io::Write;
-    let mut file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let mut state = seed | 1;
-    let mut block = vec![0u8; MIB];
-    let mut left = size;
-    while left > 0 {
-        for chunk in block.chunks_mut(8) {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            chunk.copy_from_slice(&state.to_le_bytes());
-        }
-        let n = left.min(MIB);
-        file.write_all(&block[..n]).unwrap();
-        left -= n;
-    }
-}
-
-fn sha256_file(path: &Path) -> String {
-    let mut hasher = Sha256::new();
-    let mut file = std::fs::File::open(path).unwrap();
-    std::io::copy(&mut file, &mut hasher).unwrap();
-    format!("{:x}", hasher.finalize())
-}
+const MIB: u64 = 1024 * 1024;
 
 async fn uploads_in_progress(s: &Session, bucket: &str) -> Vec<Value> {
     s.ok("list_multipart_uploads", json!({"bucket": bucket})).await["uploads"].as_array().cloned().unwrap_or_default()
@@ -106,7 +78,7 @@ async fn an_interrupted_upload_is_aborted_and_reported_as_retryable() {
     write_random_file(&s.files.join("big.bin"), 60 * MIB, 3);
     let direct = target().endpoint.clone().expect("an endpoint");
     let proxy =
-        CuttingProxy::start(&direct, CutRule { upload_armed_after: Some(24 * MIB as u64), ..CutRule::default() }).await;
+        CuttingProxy::start(&direct, CutRule { upload_armed_after: Some(24 * MIB), ..CutRule::default() }).await;
     let mut via_proxy = s.auth.clone();
     via_proxy["endpoint"] = json!(proxy.endpoint);
     let input =
@@ -130,8 +102,7 @@ async fn an_interrupted_download_resumes_where_it_stopped() {
     write_random_file(&s.files.join("src.bin"), size, 5);
     s.ok("put_object_file", json!({"bucket": bucket, "key": "r.bin", "file": "src.bin"})).await;
     let direct = target().endpoint.clone().expect("an endpoint");
-    let proxy =
-        CuttingProxy::start(&direct, CutRule { download_cut_after: Some(6 * MIB as u64), ..CutRule::default() }).await;
+    let proxy = CuttingProxy::start(&direct, CutRule { download_cut_after: Some(6 * MIB), ..CutRule::default() }).await;
     let mut via_proxy = s.auth.clone();
     via_proxy["endpoint"] = json!(proxy.endpoint);
     let input = json!({"bucket": bucket, "key": "r.bin", "format": "file", "file": "dst.bin", "resume": true});
@@ -145,7 +116,7 @@ async fn an_interrupted_download_resumes_where_it_stopped() {
         .map(|e| e.metadata().unwrap().len())
         .collect();
     assert_eq!(partials.len(), 1, "one partial download is kept");
-    assert!(partials[0] >= 3 * 5 * MIB as u64, "each of the three attempts continued the previous: {partials:?}");
+    assert!(partials[0] >= 3 * 5 * MIB, "each of the three attempts continued the previous: {partials:?}");
     let done = s.ok("get_object", input).await;
     assert_eq!(done["file"]["resumed_from"], partials[0]);
     assert_eq!(done["file"]["size"], size);

@@ -1,9 +1,10 @@
 //! Every operation through the component and the host, against a real S3 server: the local
 //! Garage, or MinIO/AWS when `S3_TEST_ENDPOINT` is set.
 
+use s3_test_support::files::{sha256_file, write_random_file};
 use s3_test_support::{ServerKind, Session, plain_http, target};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use sha2::Digest;
 
 /// Keys with the characters that break naive signers. (A key with a leading `/` is sent as
 /// `/bucket//key`, but Garage stores it without the slash, so it is tested only elsewhere.)
@@ -362,42 +363,13 @@ async fn acl_copy_and_put_options() {
     s.remove_bucket(&bucket).await;
 }
 
-fn sha256_file(path: &std::path::Path) -> String {
-    use std::io::Read;
-    let mut file = std::fs::File::open(path).unwrap();
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buffer).unwrap();
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-    }
-    format!("{:x}", hasher.finalize())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_of_hundreds_of_mib_stream_both_ways() {
-    use std::io::Write;
     let s = Session::new();
     let bucket = s.bucket("files").await;
-    let size: usize = 300 * 1024 * 1024;
+    let size: u64 = 300 * 1024 * 1024;
     let source = s.files.join("big.bin");
-    {
-        let mut file = std::io::BufWriter::new(std::fs::File::create(&source).unwrap());
-        let mut state = 0x2545F4914F6CDD1Du64;
-        let mut block = vec![0u8; 1 << 20];
-        for _ in 0..size / block.len() {
-            for chunk in block.chunks_mut(8) {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                chunk.copy_from_slice(&state.to_le_bytes());
-            }
-            file.write_all(&block).unwrap();
-        }
-    }
+    write_random_file(&source, size, 0x2545F4914F6CDD1D);
     let put = s.ok("put_object_file", json!({"bucket": bucket, "key": "big.bin", "file": "big.bin"})).await;
     assert_eq!(put["size"], size);
     let head = s.ok("head_object", json!({"bucket": bucket, "key": "big.bin"})).await;
