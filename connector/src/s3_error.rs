@@ -33,6 +33,15 @@ pub fn from_response(response: &HttpResponse) -> ConnectorError {
     }
 }
 
+/// CopyObject and CompleteMultipartUpload may answer 200 and still fail, with an error document
+/// in the body: such an answer becomes the typed error (as a 500, which it is in effect).
+pub fn reject_late_error(response: HttpResponse) -> Result<HttpResponse, ConnectorError> {
+    if crate::xml::root_name(&response.body).as_deref() == Some("Error") {
+        return Err(from_response(&HttpResponse { status: 500, ..response }));
+    }
+    Ok(response)
+}
+
 /// The region S3 says the bucket is in, from `x-amz-bucket-region` or the error's `<Region>`.
 pub fn region_hint(response: &HttpResponse) -> Option<String> {
     response
@@ -170,6 +179,19 @@ mod tests {
         let err = from_response(&response(404, ""));
         assert_eq!(err.kind, ErrorKind::NotFound);
         assert!(err.message.contains("404"));
+    }
+
+    #[test]
+    fn a_200_with_an_error_document_is_an_error() {
+        let late = HttpResponse {
+            status: 200,
+            body: b"<Error><Code>InternalError</Code></Error>".to_vec(),
+            ..Default::default()
+        };
+        let err = reject_late_error(late).unwrap_err();
+        assert_eq!((err.kind, err.retryable), (ErrorKind::Unavailable, true));
+        let fine = HttpResponse { status: 200, body: b"<CopyObjectResult/>".to_vec(), ..Default::default() };
+        assert!(reject_late_error(fine).is_ok());
     }
 
     #[test]

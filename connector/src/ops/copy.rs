@@ -107,11 +107,7 @@ fn copy_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
     for (name, value) in options.headers(None)? {
         request = request.header(&name, value);
     }
-    let response = client.send(&request)?;
-    // CopyObject can answer 200 with an error document when the copy fails late.
-    if xml::root_name(&response.body).as_deref() == Some("Error") {
-        return Err(crate::s3_error::from_response(&crate::transport::HttpResponse { status: 500, ..response }));
-    }
+    let response = crate::s3_error::reject_late_error(client.send(&request)?)?;
     Ok(json!({
         "bucket": input.bucket,
         "key": input.key,

@@ -162,11 +162,7 @@ fn upload_parts(
         .query("uploadId", upload_id)
         .header("content-type", "application/xml")
         .body(Body::Bytes(xml::complete_document(&parts).into_bytes()));
-    let response = client.send(&complete)?;
-    // CompleteMultipartUpload can answer 200 and still fail, with an error document.
-    if xml::root_name(&response.body).as_deref() == Some("Error") {
-        return Err(crate::s3_error::from_response(&crate::transport::HttpResponse { status: 500, ..response }));
-    }
+    let response = crate::s3_error::reject_late_error(client.send(&complete)?)?;
     let etag = xml::element_text(&response.body, "ETag").map(|e| unquote(&e)).unwrap_or_default();
     verify_completion(client.conn.checksum, &part_digests, &etag, &response.body)?;
     Ok(Uploaded { etag, version_id: response.header("x-amz-version-id").map(str::to_string) })
