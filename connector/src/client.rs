@@ -2,6 +2,7 @@
 //! turning error answers into typed errors.
 
 use crate::auth::{ChecksumMode, Connection, PayloadSigning, Region};
+use crate::aws_chunked;
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::request::{Body, S3Request};
 use crate::s3_error;
@@ -103,8 +104,19 @@ impl<'t> Client<'t> {
     pub fn sign<'r>(&mut self, request: &'r S3Request, region: &str) -> Result<HttpRequest<'r>> {
         let url = request.url(&self.conn, region);
         let file_hash;
+        let mut headers = request.headers.clone();
         let payload = match (&request.body, self.conn.payload_signing) {
             (Body::Empty, _) => Payload::Bytes(&[]),
+            // A streamed URL cannot be hashed ahead; its checksum, if any, trails the body.
+            (Body::Url(source), _) => match source.trailer() {
+                Some((trailer, _)) => {
+                    let position = headers.iter().position(|(name, _)| name == "content-encoding");
+                    let encoding = position.map(|i| headers.remove(i).1);
+                    headers.extend(aws_chunked::request_headers(source.size, trailer, encoding.as_deref()));
+                    Payload::Precomputed(aws_chunked::STREAMING_UNSIGNED_TRAILER)
+                }
+                None => Payload::Unsigned,
+            },
             (Body::Bytes(_), PayloadSigning::Unsigned)
             | (Body::File { .. }, PayloadSigning::Auto | PayloadSigning::Unsigned) => Payload::Unsigned,
             (Body::Bytes(bytes), _) => Payload::Bytes(bytes),
@@ -114,8 +126,7 @@ impl<'t> Client<'t> {
             }
         };
         let signer = Signer { credentials: &self.conn.credentials, region, time: self.transport.now() };
-        let signed = signer.sign_headers(request.method, &url, &request.headers, payload)?;
-        let mut headers = request.headers.clone();
+        let signed = signer.sign_headers(request.method, &url, &headers, payload)?;
         headers.extend(signed.headers);
         if !request.body.is_empty() || matches!(request.method, "PUT" | "POST") {
             headers.push(("content-length".to_string(), request.body.len().to_string()));

@@ -2,6 +2,7 @@
 //! compiles and is tested natively; [`component`] adapts it to the WIT world on `wasm32`.
 
 pub mod auth;
+pub mod aws_chunked;
 pub mod client;
 pub mod encoding;
 pub mod error;
@@ -12,8 +13,10 @@ pub mod request;
 pub mod s3_error;
 pub mod schema;
 pub mod signing;
+pub mod stream_digest;
 pub mod time_format;
 pub mod transport;
+pub mod url_source;
 pub mod validate;
 pub mod xml;
 

@@ -2,6 +2,7 @@
 
 use crate::auth::{Addressing, Connection, Endpoint};
 use crate::encoding::{encode_key, query_string};
+use crate::url_source::UrlSource;
 
 /// What a request sends as its body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +20,8 @@ pub enum Body {
         /// Number of bytes to send.
         size: u64,
     },
+    /// Bytes fetched from a URL while they are sent (copied through, never held whole).
+    Url(UrlSource),
 }
 
 impl Body {
@@ -28,6 +31,7 @@ impl Body {
             Body::Empty => 0,
             Body::Bytes(bytes) => bytes.len() as u64,
             Body::File { size, .. } => *size,
+            Body::Url(source) => source.wire_length(),
         }
     }
 

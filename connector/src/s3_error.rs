@@ -145,6 +145,7 @@ mod tests {
             headers: vec![("x-amz-request-id".into(), "RID".into())],
             body: body.as_bytes().to_vec(),
             file_size: None,
+            sent_digest: None,
         }
     }
 

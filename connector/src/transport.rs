@@ -37,6 +37,8 @@ pub enum ResponseSink {
         /// Discard a partial download first.
         restart: bool,
     },
+    /// Not read at all: only the status and headers matter (the connection is not reused).
+    Discard,
 }
 
 /// A response: status, headers and the body (in memory, or the size written to a file).
@@ -50,6 +52,8 @@ pub struct HttpResponse {
     pub body: Vec<u8>,
     /// Bytes written to the sink file, when the body went to a file.
     pub file_size: Option<u64>,
+    /// The digest of the request body computed while it streamed (URL sources with a checksum).
+    pub sent_digest: Option<Vec<u8>>,
 }
 
 impl HttpResponse {

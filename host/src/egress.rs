@@ -56,6 +56,19 @@ pub struct CapturedRequest {
 }
 
 impl CapturedRequest {
+    /// The URL with a session token in its query (a presigned source URL's) redacted.
+    pub fn redacted_url(&self) -> String {
+        let Some((base, query)) = self.url.split_once('?') else { return self.url.clone() };
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, _)) if name.eq_ignore_ascii_case("x-amz-security-token") => format!("{name}=******"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        format!("{base}?{}", pairs.join("&"))
+    }
+
     /// Headers with the session token redacted; the signature (not a secret) is kept.
     pub fn redacted_headers(&self) -> Vec<(String, String)> {
         self.headers
@@ -183,4 +196,23 @@ fn error_chain<'a>(error: &'a (dyn std::error::Error + 'static)) -> Vec<&'a (dyn
         next = cause.source();
     }
     chain
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captured_urls_hide_session_tokens_only() {
+        let captured = CapturedRequest {
+            method: "GET".into(),
+            url: "https://h/f?X-Amz-Credential=A%2F1&X-Amz-Security-Token=tok&X-Amz-Signature=abc".into(),
+            headers: vec![("x-amz-security-token".into(), "tok".into())],
+        };
+        assert_eq!(
+            captured.redacted_url(),
+            "https://h/f?X-Amz-Credential=A%2F1&X-Amz-Security-Token=******&X-Amz-Signature=abc"
+        );
+        assert_eq!(captured.redacted_headers()[0].1, "******");
+    }
 }

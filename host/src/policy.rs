@@ -122,6 +122,15 @@ pub fn rules_for_endpoint(endpoint: Option<&str>) -> Result<Vec<OutboundRule>, R
     }
 }
 
+/// The rule that allows exactly the origin (scheme, host, port) of `url`, e.g. a source URL the
+/// user named on the command line.
+pub fn rule_for_url(url: &str) -> Result<OutboundRule, RuleError> {
+    let (scheme, rest) =
+        url.split_once("://").ok_or(RuleError { rule: url.to_string(), why: "the URL has no scheme" })?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    format!("{scheme}://{authority}").parse()
+}
+
 /// Which host files an invocation may use.
 #[derive(Debug, Clone, Default)]
 pub struct FileAccess {
@@ -186,6 +195,15 @@ mod tests {
         assert!("ftp://x".parse::<OutboundRule>().is_err());
         assert!("*://x".parse::<OutboundRule>().is_err());
         assert_eq!(aws.to_string(), "https://*.amazonaws.com:443");
+    }
+
+    #[test]
+    fn a_url_allows_its_origin_only() {
+        let rule = rule_for_url("https://files.example.com/a/b.csv?X-Amz-Signature=s").unwrap();
+        assert!(rule.allows("https", "files.example.com", 443));
+        assert!(!rule.allows("https", "other.example.com", 443));
+        assert!(rule_for_url("http://127.0.0.1:8080/x").unwrap().allows("http", "127.0.0.1", 8080));
+        assert!(rule_for_url("no-scheme").is_err());
     }
 
     #[test]

@@ -143,6 +143,20 @@ fn dry_run_with_pinned_clock_reproduces_the_documented_signatures() {
 }
 
 #[test]
+fn a_source_url_is_fetched_first_and_its_token_is_redacted() {
+    let url = "https://files.example.com/r.csv?X-Amz-Security-Token=token-secret&X-Amz-Signature=abc";
+    let dry = s3c(&["put-object-file", "--bucket", "b", "--key", "k", "--url", url, "--dry-run"], DOC_KEYS);
+    let printed = stdout(&dry);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert!(
+        printed.starts_with("GET https://files.example.com/r.csv?X-Amz-Security-Token=******&X-Amz-Signature=abc\n"),
+        "{printed}"
+    );
+    assert!(printed.contains("range: bytes=0-0"), "{printed}");
+    assert!(!printed.contains("token-secret"), "{printed}");
+}
+
+#[test]
 fn credentials_come_from_profiles_and_missing_ones_exit_253() {
     let missing = s3c(&["list-buckets"], &[]);
     assert_eq!(missing.status.code(), Some(253), "{}", stderr(&missing));

@@ -1,15 +1,17 @@
 //! One HTTP exchange over `wasi:http/outgoing-handler`, streaming bodies through `wasi:io`.
 
-use super::files;
 use super::wasi::http::outgoing_handler;
 use super::wasi::http::types::{
-    ErrorCode, Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
+    ErrorCode, Fields, FutureIncomingResponse, IncomingBody, Method, OutgoingBody, OutgoingRequest, RequestOptions,
+    Scheme,
 };
 use super::wasi::io::streams::{InputStream, OutputStream, StreamError};
 use super::workflow::connector::file_store;
+use super::{files, source};
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::request::Body;
 use crate::transport::{HttpRequest, HttpResponse, ResponseSink};
+use crate::url_source::redact;
 use std::time::Duration;
 
 /// Most bytes moved by one write or splice call.
@@ -24,6 +26,11 @@ const BETWEEN_BYTES_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Sends `request` and reads the answer: a 2xx body into `sink`, any other body into memory.
 pub fn send(request: &HttpRequest<'_>, sink: &ResponseSink) -> Result<HttpResponse> {
+    // A URL source is opened first: if it fails, nothing has been sent to S3.
+    let source = match request.body {
+        Body::Url(source) => Some(source::open(source)?),
+        _ => None,
+    };
     let outgoing = build_request(request)?;
     // A request without a body must not take the body resource: an untaken body is sent as a
     // known-empty one, while a taken-and-finished one goes out chunked, which costs a 40 ms
@@ -36,31 +43,17 @@ pub fn send(request: &HttpRequest<'_>, sink: &ResponseSink) -> Result<HttpRespon
     let future = outgoing_handler::handle(outgoing, Some(request_options(request.body.len())))
         .map_err(|code| transport_error(&request.url, code))?;
     let finished = match body {
-        Some(body) => write_body(&body, request.body)
-            .and_then(|()| OutgoingBody::finish(body, None).map_err(|code| transport_error(&request.url, code))),
-        None => Ok(()),
+        Some(body) => write_body(&body, request.body, source.as_ref()).and_then(|digest| {
+            OutgoingBody::finish(body, None).map_err(|code| transport_error(&request.url, code))?;
+            Ok(digest)
+        }),
+        None => Ok(None),
     };
-    let pollable = future.subscribe();
-    pollable.block();
-    let response = match future.get() {
-        Some(Ok(Ok(response))) => response,
-        // The exchange's own error explains more than the body write it interrupted.
-        Some(Ok(Err(code))) => return Err(transport_error(&request.url, code)),
-        Some(Err(())) | None => {
-            return Err(ConnectorError::internal("the HTTP response was already taken"));
-        }
-    };
-    let status = response.status();
-    let headers: Vec<(String, String)> = response
-        .headers()
-        .entries()
-        .into_iter()
-        .map(|(name, value)| (name.to_ascii_lowercase(), String::from_utf8_lossy(&value).into_owned()))
-        .collect();
-    let mut result = HttpResponse { status, headers, body: Vec::new(), file_size: None };
-    let incoming = response.consume().map_err(|_| ConnectorError::internal("the response body was already taken"))?;
+    drop(source);
+    let (mut result, incoming) = wait_for_answer(future, &request.url)?;
     let success = result.is_success();
     match sink {
+        ResponseSink::Discard => {}
         ResponseSink::File { name, overwrite, resume_key, restart } if success => {
             let start = range_start(&result);
             let target =
@@ -73,10 +66,43 @@ pub fn send(request: &HttpRequest<'_>, sink: &ResponseSink) -> Result<HttpRespon
         _ => result.body = read_body(incoming, 1024 * 1024, expected_length(&result))?,
     }
     // A failure to send the request body only matters when the server did not answer with an error.
-    if success && let Err(error) = finished {
-        return Err(error);
+    match finished {
+        Ok(digest) => result.sent_digest = digest,
+        Err(error) if success => return Err(error),
+        Err(_) => {}
     }
     Ok(result)
+}
+
+/// Sends a bodiless GET to `url` with `headers` and waits for the head of the answer.
+pub fn get(url: &str, headers: Vec<(String, String)>) -> Result<(HttpResponse, IncomingBody)> {
+    let request = HttpRequest { method: "GET".to_string(), url: url.to_string(), headers, body: &Body::Empty };
+    let future = outgoing_handler::handle(build_request(&request)?, Some(request_options(0)))
+        .map_err(|code| transport_error(url, code))?;
+    wait_for_answer(future, url)
+}
+
+/// Waits for the head of the answer to a request in flight.
+fn wait_for_answer(future: FutureIncomingResponse, url: &str) -> Result<(HttpResponse, IncomingBody)> {
+    future.subscribe().block();
+    let response = match future.get() {
+        Some(Ok(Ok(response))) => response,
+        // The exchange's own error explains more than the body write it interrupted.
+        Some(Ok(Err(code))) => return Err(transport_error(url, code)),
+        Some(Err(())) | None => {
+            return Err(ConnectorError::internal("the HTTP response was already taken"));
+        }
+    };
+    let status = response.status();
+    let headers: Vec<(String, String)> = response
+        .headers()
+        .entries()
+        .into_iter()
+        .map(|(name, value)| (name.to_ascii_lowercase(), String::from_utf8_lossy(&value).into_owned()))
+        .collect();
+    let result = HttpResponse { status, headers, ..HttpResponse::default() };
+    let incoming = response.consume().map_err(|_| ConnectorError::internal("the response body was already taken"))?;
+    Ok((result, incoming))
 }
 
 fn request_options(body_length: u64) -> RequestOptions {
@@ -104,15 +130,18 @@ fn build_request(request: &HttpRequest<'_>) -> Result<OutgoingRequest> {
         "DELETE" => Method::Delete,
         other => Method::Other(other.to_string()),
     };
-    let (scheme, rest) =
-        request.url.split_once("://").ok_or_else(|| ConnectorError::internal(format!("bad URL {}", request.url)))?;
+    let (scheme, rest) = request
+        .url
+        .split_once("://")
+        .ok_or_else(|| ConnectorError::internal(format!("bad URL {}", redact(&request.url))))?;
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
     let scheme = if scheme == "https" { Scheme::Https } else { Scheme::Http };
-    let invalid =
-        |what: &str| ConnectorError::internal(format!("the host rejected the request {what} of {}", request.url));
+    let invalid = |what: &str| {
+        ConnectorError::internal(format!("the host rejected the request {what} of {}", redact(&request.url)))
+    };
     outgoing.set_method(&method).map_err(|()| invalid("method"))?;
     outgoing.set_scheme(Some(&scheme)).map_err(|()| invalid("scheme"))?;
     outgoing.set_authority(Some(authority)).map_err(|()| invalid("authority"))?;
@@ -123,22 +152,26 @@ fn build_request(request: &HttpRequest<'_>) -> Result<OutgoingRequest> {
 /// Writes the request body. A `Closed` from the final flush after every byte was written is a
 /// success (hyper may drop the channel once the last byte is queued); `OutgoingBody::finish`
 /// then checks the length.
-fn write_body(body: &OutgoingBody, source: &Body) -> Result<()> {
+/// Returns the digest computed on the way, for a URL source with a checksum.
+fn write_body(body: &OutgoingBody, contents: &Body, source: Option<&source::OpenSource>) -> Result<Option<Vec<u8>>> {
     let stream = body.write().map_err(|()| ConnectorError::internal("the request body stream was already taken"))?;
-    let result = match source {
-        Body::Empty => Ok(()),
-        Body::Bytes(bytes) => write_all(&stream, bytes),
-        Body::File { name, offset, size } => {
+    let result = match (contents, source) {
+        (Body::Empty, _) => Ok(None),
+        (Body::Bytes(bytes), _) => write_all(&stream, bytes).map(|()| None),
+        (Body::File { name, offset, size }, _) => {
             let input = file_store::open_read(name, *offset).map_err(files::error)?;
-            splice_exact(&stream, &input, *size, name)
+            splice_exact(&stream, &input, *size, &format!("{name:?}")).map(|()| None)
         }
+        (Body::Url(piece), Some(open)) => source::copy(open, &stream, piece),
+        (Body::Url(_), None) => Err(ConnectorError::internal("the URL source was not opened")),
     };
-    let flushed = result.and_then(|()| flush(&stream));
+    let flushed = result.and_then(|digest| flush(&stream).map(|()| digest));
     drop(stream);
     flushed
 }
 
-fn write_all(stream: &OutputStream, mut data: &[u8]) -> Result<()> {
+/// Writes all of `data`, waiting for the stream to accept it.
+pub fn write_all(stream: &OutputStream, mut data: &[u8]) -> Result<()> {
     while !data.is_empty() {
         let permit = stream.check_write().map_err(|e| send_error(e, data.len() as u64))?;
         if permit == 0 {
@@ -152,14 +185,15 @@ fn write_all(stream: &OutputStream, mut data: &[u8]) -> Result<()> {
     Ok(())
 }
 
-fn splice_exact(stream: &OutputStream, input: &InputStream, size: u64, name: &str) -> Result<()> {
+/// Moves exactly `size` bytes from `input` (named `name` in errors) to `stream`, host-side.
+pub fn splice_exact(stream: &OutputStream, input: &InputStream, size: u64, name: &str) -> Result<()> {
     let mut remaining = size;
     while remaining > 0 {
         match stream.blocking_splice(input, remaining.min(CHUNK)) {
             Ok(n) => remaining -= n.min(remaining),
             Err(StreamError::Closed) if input_is_done(input) => {
                 return Err(ConnectorError::internal(format!(
-                    "{name:?} ended {remaining} bytes early; was it changed during the upload?"
+                    "{name} ended {remaining} bytes early; was it changed during the upload?"
                 )));
             }
             Err(e) => return Err(send_error(e, remaining)),
@@ -169,7 +203,7 @@ fn splice_exact(stream: &OutputStream, input: &InputStream, size: u64, name: &st
 }
 
 /// Whether `input` has nothing more to give (the file ended), as opposed to the output closing.
-fn input_is_done(input: &InputStream) -> bool {
+pub fn input_is_done(input: &InputStream) -> bool {
     matches!(input.read(0), Err(StreamError::Closed))
 }
 
@@ -185,7 +219,8 @@ fn flush(stream: &OutputStream) -> Result<()> {
     }
 }
 
-fn send_error(error: StreamError, remaining: u64) -> ConnectorError {
+/// A failure to write the request body, with `remaining` bytes unsent.
+pub fn send_error(error: StreamError, remaining: u64) -> ConnectorError {
     let detail = match error {
         StreamError::LastOperationFailed(e) => e.to_debug_string(),
         StreamError::Closed => "the connection closed".to_string(),
@@ -290,7 +325,8 @@ fn body_to_file(incoming: IncomingBody, target: &FileTarget<'_>, expected: Optio
     writer.commit().map_err(files::error)
 }
 
-fn receive_error(error: StreamError) -> ConnectorError {
+/// A failure to read a response body.
+pub fn receive_error(error: StreamError) -> ConnectorError {
     let detail = match error {
         StreamError::LastOperationFailed(e) => e.to_debug_string(),
         StreamError::Closed => "closed".to_string(),

@@ -3,6 +3,7 @@
 
 mod files;
 mod http;
+mod source;
 mod transport;
 
 wit_bindgen::generate!({

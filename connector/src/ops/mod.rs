@@ -9,6 +9,7 @@ mod list_objects;
 mod multipart;
 mod presign;
 mod read;
+mod upload_source;
 mod uploads;
 mod write;
 

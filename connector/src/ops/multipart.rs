@@ -5,6 +5,7 @@ use crate::auth::ChecksumMode;
 use crate::client::Client;
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::ops::headers::unquote;
+use crate::ops::upload_source::UploadSource;
 use crate::request::{Body, S3Request};
 use crate::xml::{self, CompletedPart};
 use base64::Engine;
@@ -73,87 +74,74 @@ pub struct Uploaded {
     pub version_id: Option<String>,
 }
 
-/// Uploads `size` bytes of host file `name` to `bucket`/`key` in parts, with `headers` on the
-/// create request. Aborts the upload on any failure, so no parts are left behind.
-pub fn upload_file(
+/// Uploads the `size` bytes of `source` to `bucket`/`key` in parts, with `headers` on the create
+/// request. Aborts the upload on any failure, so no parts are left behind.
+pub fn upload(
     client: &mut Client<'_>,
     bucket: &str,
     key: &str,
     headers: &[(String, String)],
-    name: &str,
-    size: u64,
+    source: &UploadSource,
     plan: PartPlan,
 ) -> Result<Uploaded> {
     let mut create = S3Request::new("POST").bucket(bucket).key(key).query("uploads", "");
     for (header, value) in headers {
         create = create.header(header, value.clone());
     }
-    if let Some(algorithm) = checksum_algorithm(client.conn.checksum) {
+    if let Some((algorithm, _)) = checksum_names(client.conn.checksum) {
         create = create.header("x-amz-checksum-algorithm", algorithm);
     }
     let created = client.send(&create)?;
     let upload_id = xml::element_text(&created.body, "UploadId")
         .filter(|id| !id.is_empty())
         .ok_or_else(|| ConnectorError::internal("CreateMultipartUpload answered without an UploadId"))?;
-    match upload_parts(client, bucket, key, &upload_id, name, size, plan) {
+    match upload_parts(client, bucket, key, &upload_id, source, plan) {
         Ok(uploaded) => Ok(uploaded),
         Err(error) => Err(abort(client, bucket, key, &upload_id, error)),
     }
 }
 
-fn checksum_algorithm(mode: ChecksumMode) -> Option<&'static str> {
+/// The checksum algorithm named on `CreateMultipartUpload` in `mode`, and the
+/// `CompleteMultipartUpload` element that carries each part's checksum.
+fn checksum_names(mode: ChecksumMode) -> Option<(&'static str, &'static str)> {
     match mode {
-        ChecksumMode::Crc32c => Some("CRC32C"),
-        ChecksumMode::Crc32 => Some("CRC32"),
-        ChecksumMode::Sha256 => Some("SHA256"),
+        ChecksumMode::Crc32c => Some(("CRC32C", "ChecksumCRC32C")),
+        ChecksumMode::Crc32 => Some(("CRC32", "ChecksumCRC32")),
+        ChecksumMode::Sha256 => Some(("SHA256", "ChecksumSHA256")),
         ChecksumMode::Md5 | ChecksumMode::None => None,
     }
 }
 
-fn checksum_element(header: &str) -> Option<&'static str> {
-    match header {
-        "x-amz-checksum-crc32c" => Some("ChecksumCRC32C"),
-        "x-amz-checksum-crc32" => Some("ChecksumCRC32"),
-        "x-amz-checksum-sha256" => Some("ChecksumSHA256"),
-        _ => None,
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
 fn upload_parts(
     client: &mut Client<'_>,
     bucket: &str,
     key: &str,
     upload_id: &str,
-    name: &str,
-    size: u64,
+    source: &UploadSource,
     plan: PartPlan,
 ) -> Result<Uploaded> {
+    let size = source.size();
     let mut parts = Vec::with_capacity(plan.parts as usize);
     let mut part_digests = Vec::with_capacity(plan.parts as usize);
     for index in 0..plan.parts {
         let number = (index + 1) as u32;
         let offset = index * plan.part_size;
         let length = plan.part_size.min(size - offset);
-        let checksum = client.file_checksum(name, offset, length)?;
-        let mut request = S3Request::new("PUT")
+        let request = S3Request::new("PUT")
             .bucket(bucket)
             .key(key)
             .query("partNumber", number.to_string())
-            .query("uploadId", upload_id)
-            .body(Body::File { name: name.to_string(), offset, size: length });
-        if let Some(sum) = &checksum {
-            request = request.header(sum.header, sum.value.clone());
-        }
-        let response = client.send(&request)?;
-        let etag = response
+            .query("uploadId", upload_id);
+        let sent = source.send_piece(client, request, offset, length)?;
+        let etag = sent
+            .response
             .header("etag")
             .map(str::to_string)
             .ok_or_else(|| ConnectorError::internal(format!("UploadPart {number} answered without an ETag")))?;
-        let element = checksum.as_ref().and_then(|sum| checksum_element(sum.header).map(|e| (e, sum.value.clone())));
-        if let Some(sum) = checksum {
-            part_digests.push(sum.digest);
-        }
+        let element = checksum_names(client.conn.checksum)
+            .zip(sent.digest.as_ref())
+            .map(|((_, element), digest)| (element, base64::engine::general_purpose::STANDARD.encode(digest)));
+        part_digests.extend(sent.digest);
         parts.push(CompletedPart { number, etag, checksum: element });
     }
     let complete = S3Request::new("POST")

@@ -1,6 +1,7 @@
 //! Put Object Text and Put Object File.
 
 use super::headers::{ObjectOptions, unquote};
+use super::upload_source::UploadSource;
 use super::{OBJECT_ARN, Operation, Permission, multipart, parse};
 use crate::client::Client;
 use crate::error::{ConnectorError, Result};
@@ -23,6 +24,8 @@ struct UploadInput {
     content: Option<String>,
     #[serde(default)]
     file: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
     #[serde(default)]
     multipart_threshold: Option<u64>,
     #[serde(default)]
@@ -58,13 +61,15 @@ pub const PUT_OBJECT_TEXT: Operation = Operation {
 pub const PUT_OBJECT_FILE: Operation = Operation {
     id: "put_object_file",
     title: "Put Object File",
-    description: "Uploads a file from the host file store, streamed (never held whole in memory), with the same options as Put Object Text; above the multipart threshold in parts, each with a checksum, aborting the upload on any failure. Verifies the stored size. The content type is guessed from the file name when not given.",
+    description: "Uploads a file from the host file store or from a URL the host allows (e.g. a platform's file URL or a presigned GET), streamed (never held whole in memory), with the same options as Put Object Text; above the multipart threshold in parts, each with a checksum, aborting the upload on any failure. Verifies the stored size. The content type is the URL's, or guessed from the name, when not given.",
     input_schema: || {
-        let base = object("Put Object File input", &["bucket", "key", "file"], upload_properties());
+        let mut base = object("Put Object File input", &["bucket", "key"], upload_properties());
+        base["oneOf"] = json!([{"required": ["file"]}, {"required": ["url"]}]);
         with_properties(
             base,
             json!({
-                "file": {"type": "string", "title": "File", "description": "Name of the file in the host file store."},
+                "file": {"type": "string", "title": "File", "description": "Name of the file in the host file store. Give this or url."},
+                "url": {"type": "string", "format": "uri", "title": "URL", "description": "An http(s) URL to copy from (the host's egress policy must allow it); fetched in ranges for multipart uploads, its ETag pinned with If-Match. Give this or file."},
                 "multipart_threshold": {"type": "integer", "title": "Multipart threshold (bytes)", "minimum": 0, "default": DEFAULT_MULTIPART_THRESHOLD, "description": "Files larger than this are uploaded in parts (always above 5 GiB).", "x-group": "advanced"},
                 "part_size": {"type": "integer", "title": "Part size (bytes)", "minimum": multipart::MIN_PART_SIZE, "maximum": multipart::MAX_PART_SIZE, "description": "Default: 16 MiB, raised as needed to stay under 10,000 parts.", "x-group": "advanced"}
             }),
@@ -96,33 +101,46 @@ fn put_object_file(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let input: UploadInput = parse(input)?;
     validate::bucket_name(&input.bucket)?;
     validate::object_key("/key", &input.key)?;
-    let name = input.file.clone().unwrap_or_default();
-    let size = client.transport().file_size(&name)?;
+    let source = UploadSource::open(client, input.file.as_deref(), input.url.as_deref())?;
+    let size = source.size();
     let threshold = input.multipart_threshold.unwrap_or(DEFAULT_MULTIPART_THRESHOLD);
-    let headers = input.options.headers(Some(guess_content_type(&name)))?;
-    let (etag, version_id, parts) = if size > threshold || size > MAX_SINGLE_PUT {
+    let headers = input.options.headers(Some(source.content_type()))?;
+    let multipart = size > MAX_SINGLE_PUT || (size > threshold && source.splittable());
+    if multipart && !source.splittable() {
+        return Err(ConnectorError::invalid_input(
+            "/url",
+            format!(
+                "the URL's {size} bytes need a multipart upload, but it does not answer range requests; download it to the file store and use \"file\""
+            ),
+        ));
+    }
+    let (etag, version_id, parts) = if multipart {
         let plan = multipart::plan(size, input.part_size)?;
-        let uploaded = multipart::upload_file(client, &input.bucket, &input.key, &headers, &name, size, plan)?;
+        let uploaded = multipart::upload(client, &input.bucket, &input.key, &headers, &source, plan)?;
         (uploaded.etag, uploaded.version_id, plan.parts)
     } else {
-        let checksum = client.file_checksum(&name, 0, size)?;
-        let mut request =
-            S3Request::new("PUT").bucket(&input.bucket).key(&input.key).body(Body::File { name, offset: 0, size });
+        let mut request = S3Request::new("PUT").bucket(&input.bucket).key(&input.key);
         for (header, value) in headers {
             request = request.header(&header, value);
         }
-        if let Some(sum) = checksum {
-            request = request.header(sum.header, sum.value);
-        }
-        let response = client.send(&request)?;
+        let sent = source.send_piece(client, request, 0, size).map_err(|e| delete_if_corrupt(client, &input, e))?;
         (
-            response.header("etag").map(unquote).unwrap_or_default(),
-            response.header("x-amz-version-id").map(str::to_string),
+            sent.response.header("etag").map(unquote).unwrap_or_default(),
+            sent.response.header("x-amz-version-id").map(str::to_string),
             1,
         )
     };
     verify_size(client, &input.bucket, &input.key, size)?;
     Ok(output(&input, etag, size, version_id, parts))
+}
+
+/// After a failed integrity check on a stored object, deletes it so no corrupt copy remains.
+fn delete_if_corrupt(client: &mut Client<'_>, input: &UploadInput, mut error: ConnectorError) -> ConnectorError {
+    if error.message.starts_with("integrity check failed") {
+        let _ = client.send(&S3Request::new("DELETE").bucket(&input.bucket).key(&input.key));
+        error.message.push_str("; the object was deleted");
+    }
+    error
 }
 
 fn output(input: &UploadInput, etag: String, size: u64, version_id: Option<String>, parts: u64) -> Value {

@@ -7,6 +7,7 @@ mod progress_bar;
 
 use aws_config::{ConfigError, Overrides};
 use clap::ArgMatches;
+use connector_host::policy::{rule_for_url, rules_for_endpoint};
 use connector_host::{ConnectorError, ErrorKind, FileAccess, OutboundRule, Policy, Runtime, S3_CONNECTOR};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -234,6 +235,22 @@ async fn run_operation(
             }
         }
     }
+    // A source URL the user names on the command line is theirs to fetch: allow its origin too.
+    if policy.outbound.is_none()
+        && let Some(Value::String(url)) = input.get("url")
+    {
+        let endpoint = auth["endpoint"].as_str().map(String::from);
+        match rules_for_endpoint(endpoint.as_deref()).and_then(|mut rules| {
+            rules.push(rule_for_url(url)?);
+            Ok(rules)
+        }) {
+            Ok(rules) => policy.outbound = Some(rules),
+            Err(e) => {
+                eprintln!("error: --url: {e}");
+                return EXIT_USAGE;
+            }
+        }
+    }
     let file_root = matches.get_one::<String>("file-root");
     let mut root = file_root.map(PathBuf::from);
     let direction = transfer_direction(&operation, &input, file_root);
@@ -273,7 +290,7 @@ async fn run_operation(
     }
     if policy.dry_run && !invocation.captured.is_empty() {
         for request in &invocation.captured {
-            println!("{} {}", request.method, request.url);
+            println!("{} {}", request.method, request.redacted_url());
             for (k, v) in request.redacted_headers() {
                 println!("{k}: {v}");
             }

@@ -1,0 +1,209 @@
+//! Where an upload's bytes come from — a host file, or a URL the host's egress policy allows — and
+//! how each piece (a whole object or one part) is sent with its integrity check: a checksum header
+//! the host computes natively for files; for URLs, a digest computed while the bytes stream
+//! through, sent as an `aws-chunked` trailer (CRC32C, CRC32, SHA-256) or checked against the ETag
+//! (MD5).
+
+use super::headers::unquote;
+use super::write::guess_content_type;
+use crate::auth::ChecksumMode;
+use crate::client::{Client, MAX_ATTEMPTS};
+use crate::error::{ConnectorError, Result};
+use crate::request::{Body, S3Request};
+use crate::transport::{Digest, HttpRequest, HttpResponse, ResponseSink};
+use crate::url_source::{self, SourceFacts, StreamChecksum, UrlSource};
+
+/// The bytes of an upload.
+#[derive(Debug, Clone)]
+pub enum UploadSource {
+    /// A file in the host file store.
+    File {
+        /// Its name.
+        name: String,
+        /// Its size.
+        size: u64,
+    },
+    /// A URL, fetched piece by piece while uploading.
+    Url {
+        /// The URL (never printed whole: its query may be a credential).
+        url: String,
+        /// What its first answer said.
+        facts: SourceFacts,
+    },
+}
+
+/// A piece sent: S3's answer and the raw digest of the bytes (when the checksum mode has one).
+pub struct SentPiece {
+    /// S3's answer.
+    pub response: HttpResponse,
+    /// The digest of the piece in the connection's checksum algorithm.
+    pub digest: Option<Vec<u8>>,
+}
+
+impl UploadSource {
+    /// Opens the source the input names: exactly one of `file` and `url`.
+    pub fn open(client: &mut Client<'_>, file: Option<&str>, url: Option<&str>) -> Result<Self> {
+        match (file, url) {
+            (Some(name), None) => {
+                let size = client.transport().file_size(name)?;
+                Ok(Self::File { name: name.to_string(), size })
+            }
+            (None, Some(url)) => {
+                url_source::validate(url)?;
+                let facts = probe(client, url)?;
+                Ok(Self::Url { url: url.to_string(), facts })
+            }
+            (Some(_), Some(_)) => Err(ConnectorError::invalid_input(
+                "/url",
+                "give either \"file\" (a host file) or \"url\" (a URL the host allows), not both",
+            )),
+            (None, None) => Err(ConnectorError::invalid_input(
+                "/file",
+                "give \"file\" (a file in the host file store) or \"url\" (a URL the host allows)",
+            )),
+        }
+    }
+
+    /// The source's size in bytes.
+    pub fn size(&self) -> u64 {
+        match self {
+            Self::File { size, .. } => *size,
+            Self::Url { facts, .. } => facts.size,
+        }
+    }
+
+    /// The content type to store when the input gives none: the URL's own, else a guess from the
+    /// name.
+    pub fn content_type(&self) -> &str {
+        match self {
+            Self::File { name, .. } => guess_content_type(name),
+            Self::Url { url, facts } => match facts.content_type.as_deref() {
+                Some(given) if !given.ends_with("/octet-stream") => given,
+                _ => guess_content_type(url_source::file_name(url)),
+            },
+        }
+    }
+
+    /// Whether the source can be read piece by piece (a URL only if it answers range requests).
+    pub fn splittable(&self) -> bool {
+        match self {
+            Self::File { .. } => true,
+            Self::Url { facts, .. } => facts.ranged,
+        }
+    }
+
+    /// Sends `request` with `length` bytes from `offset` as its body, with the integrity check of
+    /// the connection's checksum mode.
+    pub fn send_piece(
+        &self,
+        client: &mut Client<'_>,
+        request: S3Request,
+        offset: u64,
+        length: u64,
+    ) -> Result<SentPiece> {
+        match self {
+            Self::File { name, .. } => {
+                let checksum = client.file_checksum(name, offset, length)?;
+                let mut request = request.body(Body::File { name: name.clone(), offset, size: length });
+                if let Some(sum) = &checksum {
+                    request = request.header(sum.header, sum.value.clone());
+                }
+                let response = client.send(&request)?;
+                Ok(SentPiece { response, digest: checksum.map(|sum| sum.digest) })
+            }
+            Self::Url { url, facts } => {
+                let piece = UrlSource {
+                    url: url.clone(),
+                    offset,
+                    size: length,
+                    ranged: facts.ranged,
+                    etag: facts.etag.clone(),
+                    checksum: stream_checksum(client.conn.checksum),
+                };
+                let response = client.send(&request.body(Body::Url(piece)))?;
+                let digest = response.sent_digest.clone();
+                if client.conn.checksum == ChecksumMode::Md5 {
+                    check_md5_etag(&response, digest.as_deref(), offset, length)?;
+                }
+                Ok(SentPiece { response, digest })
+            }
+        }
+    }
+}
+
+/// How a streamed piece is checked in each checksum mode.
+fn stream_checksum(mode: ChecksumMode) -> Option<StreamChecksum> {
+    let (algorithm, trailer) = match mode {
+        ChecksumMode::None => return None,
+        ChecksumMode::Md5 => (Digest::Md5, None),
+        ChecksumMode::Crc32c => (Digest::Crc32c, Some("x-amz-checksum-crc32c")),
+        ChecksumMode::Crc32 => (Digest::Crc32, Some("x-amz-checksum-crc32")),
+        ChecksumMode::Sha256 => (Digest::Sha256, Some("x-amz-checksum-sha256")),
+    };
+    Some(StreamChecksum { algorithm, trailer })
+}
+
+/// Compares S3's ETag for a piece with the MD5 of the bytes sent, when the ETag is an MD5 (it is
+/// not with SSE-KMS, for instance).
+fn check_md5_etag(response: &HttpResponse, md5: Option<&[u8]>, offset: u64, length: u64) -> Result<()> {
+    let etag = response.header("etag").map(unquote).unwrap_or_default();
+    let is_md5 = etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit());
+    match md5.map(hex::encode) {
+        Some(sent) if is_md5 && !sent.eq_ignore_ascii_case(&etag) => Err(ConnectorError::internal(format!(
+            "integrity check failed: S3's ETag {etag} for bytes {offset}..{} differs from the MD5 of the bytes sent ({sent})",
+            offset + length
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Asks the URL for its first byte to learn its size, range support and ETag; retried like any
+/// idempotent request.
+fn probe(client: &mut Client<'_>, url: &str) -> Result<SourceFacts> {
+    let request = HttpRequest {
+        method: "GET".to_string(),
+        url: url.to_string(),
+        headers: vec![("range".to_string(), url_source::PROBE_RANGE.to_string())],
+        body: &Body::Empty,
+    };
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let outcome = match client.transport().send(&request, &ResponseSink::Discard) {
+            Ok(answer) => url_source::facts(url, &answer),
+            Err(error) => Err(ConnectorError { field: Some("/url".to_string()), ..error }),
+        };
+        match outcome {
+            Err(error) if error.retryable && attempt < MAX_ATTEMPTS => client.back_off(attempt),
+            outcome => return outcome,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_md5_etag_must_match_the_bytes_sent() {
+        let response = |etag: &str| HttpResponse {
+            status: 200,
+            headers: vec![("etag".into(), etag.into())],
+            ..HttpResponse::default()
+        };
+        let md5 = hex::decode("9e107d9d372bb6826bd81d3542a419d6").unwrap();
+        assert!(check_md5_etag(&response("\"9e107d9d372bb6826bd81d3542a419d6\""), Some(&md5), 0, 43).is_ok());
+        let error = check_md5_etag(&response("\"00007d9d372bb6826bd81d3542a419d6\""), Some(&md5), 0, 43).unwrap_err();
+        assert!(error.message.contains("integrity check failed"));
+        // Not an MD5 (SSE-KMS, multipart): nothing to compare.
+        assert!(check_md5_etag(&response("\"abc-2\""), Some(&md5), 0, 43).is_ok());
+    }
+
+    #[test]
+    fn each_mode_streams_its_checksum_as_a_trailer_except_md5() {
+        assert_eq!(stream_checksum(ChecksumMode::None), None);
+        assert_eq!(stream_checksum(ChecksumMode::Md5).unwrap().trailer, None);
+        assert_eq!(stream_checksum(ChecksumMode::Crc32c).unwrap().trailer, Some("x-amz-checksum-crc32c"));
+        assert_eq!(stream_checksum(ChecksumMode::Sha256).unwrap().algorithm, Digest::Sha256);
+    }
+}
