@@ -21,6 +21,10 @@ fn main() {
         println!("{result}");
         return;
     }
+    if args.get(1).map(String::as_str) == Some("overhead") {
+        runtime.block_on(report::overhead_only());
+        return;
+    }
     let mut options = report::Options::default();
     let mut rest = args.iter().skip(1);
     while let Some(arg) = rest.next() {

@@ -228,7 +228,7 @@ async fn concurrency(
 }
 
 /// Instantiate + call + drop with no network: a presign (signing included) and an input error.
-async fn overhead(runtime: &Runtime, bench: &Bench, policy: &connector_host::Policy) -> [Latency; 2] {
+pub async fn overhead(runtime: &Runtime, bench: &Bench, policy: &connector_host::Policy) -> [Latency; 2] {
     let auth = bench.auth().to_string();
     let presign = json!({"bucket": bench.bucket, "key": "k", "expires_in": 60}).to_string();
     let invalid = json!({"bucket": bench.bucket}).to_string();
@@ -249,6 +249,26 @@ async fn overhead(runtime: &Runtime, bench: &Bench, policy: &connector_host::Pol
         *slot = latency(&mut samples);
     }
     results
+}
+
+/// Only the per-invocation overhead (no server needed): for profiling the host and the guest,
+/// e.g. under `perf record`. Prints p50 and p99 of each kind of invocation.
+pub async fn overhead_only() {
+    let work_dir = std::env::temp_dir().join(format!("s3-bench-overhead-{}", std::process::id()));
+    let bench = Bench {
+        endpoint: "http://127.0.0.1:9".into(),
+        region: "garage".into(),
+        access_key_id: "GK000000000000000000000000".into(),
+        secret_access_key: "0".repeat(64),
+        bucket: "overhead".into(),
+        big_file: work_dir.join("none"),
+        work_dir: work_dir.clone(),
+    };
+    let runtime = connector::runtime(&work_dir.join("cache"));
+    let [presign, invalid] = overhead(&runtime, &bench, &connector::policy(&work_dir)).await;
+    println!("presign p50 {} µs p99 {} µs", micros(presign.p50), micros(presign.p99));
+    println!("invalid input p50 {} µs p99 {} µs", micros(invalid.p50), micros(invalid.p99));
+    let _ = std::fs::remove_dir_all(&work_dir);
 }
 
 fn micros(d: Duration) -> String {

@@ -109,7 +109,15 @@ type ResponseFuture = Box<
         > + Send,
 >;
 
+/// Request-body chunks queued for hyper beyond the one being written (wasmtime's default is 1):
+/// a little slack so an upload does not stall whenever the guest is between two splices.
+const OUTGOING_BODY_BUFFER_CHUNKS: usize = 3;
+
 impl WasiHttpHooks for EgressHooks {
+    fn p2_outgoing_body_buffer_chunks(&mut self) -> usize {
+        OUTGOING_BODY_BUFFER_CHUNKS
+    }
+
     fn send_request(
         &mut self,
         request: http::Request<WasiBody>,

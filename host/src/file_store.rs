@@ -4,12 +4,11 @@
 
 use crate::bindings::DigestAlgorithm;
 use crate::bindings::file_store::{FileError, FileStat, Host, HostFileWriter};
+use crate::file_read_stream::FileReadStream;
 use crate::state::HostState;
-use std::io::SeekFrom;
 use std::path::{Component, Path, PathBuf};
-use tokio::io::AsyncSeekExt;
 use wasmtime::component::Resource;
-use wasmtime_wasi::p2::pipe::{AsyncReadStream, AsyncWriteStream};
+use wasmtime_wasi::p2::pipe::AsyncWriteStream;
 use wasmtime_wasi::p2::{DynInputStream, DynOutputStream};
 
 /// How many bytes the file writer buffers ahead of the disk.
@@ -122,12 +121,7 @@ impl Host for HostState {
             Ok(file) => file,
             Err(e) => return Ok(Err(e)),
         };
-        let mut file = tokio::fs::File::from_std(file);
-        let reader = async move {
-            file.seek(SeekFrom::Start(offset)).await?;
-            Ok::<_, std::io::Error>(file)
-        };
-        let stream = AsyncReadStream::new(SeekThenRead::Pending(Box::pin(reader)));
+        let stream = FileReadStream::new(file, offset);
         let resource = self.table.push(Box::new(stream) as DynInputStream)?;
         Ok(Ok(resource))
     }
@@ -266,30 +260,6 @@ impl HostFileWriter for HostState {
     fn drop(&mut self, writer: Resource<FileWriter>) -> wasmtime::Result<()> {
         self.table.delete(writer)?;
         Ok(())
-    }
-}
-
-/// An `AsyncRead` that first seeks, then reads.
-enum SeekThenRead {
-    Pending(std::pin::Pin<Box<dyn Future<Output = std::io::Result<tokio::fs::File>> + Send>>),
-    Ready(tokio::fs::File),
-}
-
-impl tokio::io::AsyncRead for SeekThenRead {
-    fn poll_read(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        loop {
-            match &mut *self {
-                SeekThenRead::Pending(future) => {
-                    let file = std::task::ready!(future.as_mut().poll(cx))?;
-                    *self = SeekThenRead::Ready(file);
-                }
-                SeekThenRead::Ready(file) => return std::pin::Pin::new(file).poll_read(cx, buf),
-            }
-        }
     }
 }
 

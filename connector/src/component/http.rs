@@ -187,19 +187,36 @@ pub fn write_all(stream: &OutputStream, mut data: &[u8]) -> Result<()> {
 
 /// Moves exactly `size` bytes from `input` (named `name` in errors) to `stream`, host-side.
 pub fn splice_exact(stream: &OutputStream, input: &InputStream, size: u64, name: &str) -> Result<()> {
-    let mut remaining = size;
-    while remaining > 0 {
-        match stream.blocking_splice(input, remaining.min(CHUNK)) {
-            Ok(n) => remaining -= n.min(remaining),
-            Err(StreamError::Closed) if input_is_done(input) => {
-                return Err(ConnectorError::internal(format!(
-                    "{name} ended {remaining} bytes early; was it changed during the upload?"
-                )));
-            }
-            Err(e) => return Err(send_error(e, remaining)),
+    match pump(stream, input, size) {
+        Ok(moved) if moved == size => Ok(()),
+        Ok(moved) => Err(ConnectorError::internal(format!(
+            "{name} ended {} bytes early; was it changed during the upload?",
+            size - moved
+        ))),
+        Err(e) => Err(send_error(e, size)),
+    }
+}
+
+/// Moves up to `limit` bytes from `input` to `output`, stopping early when `input` ends. The
+/// splices are non-blocking and the component waits only for the side that cannot go on, so the
+/// host reads the next bytes while it is still writing the last ones (a blocking splice waits for
+/// each write to finish).
+pub fn pump(output: &OutputStream, input: &InputStream, limit: u64) -> Result<u64, StreamError> {
+    let mut moved = 0;
+    while moved < limit {
+        let permit = output.check_write()?;
+        if permit == 0 {
+            output.subscribe().block();
+            continue;
+        }
+        match output.splice(input, permit.min(limit - moved).min(CHUNK)) {
+            Ok(0) => input.subscribe().block(),
+            Ok(n) => moved += n,
+            Err(StreamError::Closed) if input_is_done(input) => return Ok(moved),
+            Err(e) => return Err(e),
         }
     }
-    Ok(())
+    Ok(moved)
 }
 
 /// Whether `input` has nothing more to give (the file ended), as opposed to the output closing.
@@ -299,17 +316,11 @@ fn body_to_file(incoming: IncomingBody, target: &FileTarget<'_>, expected: Optio
     }
     let output = writer.contents().map_err(files::error)?;
     let input = incoming.stream().map_err(|()| ConnectorError::internal("the response stream was already taken"))?;
-    let mut written: u64 = 0;
-    loop {
-        match output.blocking_splice(&input, CHUNK) {
-            Ok(n) => written += n,
-            Err(StreamError::Closed) if input_is_done(&input) => break,
-            Err(StreamError::Closed) => {
-                return Err(files::stream_error("writing the file", StreamError::Closed));
-            }
-            Err(e) => return Err(receive_error(e)),
-        }
-    }
+    let written = match pump(&output, &input, u64::MAX) {
+        Ok(written) => written,
+        Err(StreamError::Closed) => return Err(files::stream_error("writing the file", StreamError::Closed)),
+        Err(e) => return Err(receive_error(e)),
+    };
     output.blocking_flush().map_err(|e| files::stream_error("writing the file", e))?;
     drop(output);
     drop(input);
