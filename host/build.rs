@@ -27,6 +27,10 @@ fn main() {
         .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")
         .env("CARGO_PROFILE_RELEASE_STRIP", "true")
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")
+        // Size-optimised except the hashes behind every signature: SHA-256 and HMAC at full speed
+        // take ~5 µs off each signed request for ~1.5 KiB (bench/NOTES.md).
+        .args(["--config", "profile.release.package.sha2.opt-level=3"])
+        .args(["--config", "profile.release.package.hmac.opt-level=3"])
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_BUILD_RUSTFLAGS")

@@ -14,7 +14,13 @@ use std::path::PathBuf;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio");
+    // Every client runs on the same kind of runtime: two workers by default, or one thread with
+    // BENCH_RUNTIME=current-thread (no hand-offs between threads, as in a thread-per-core host).
+    let runtime = match std::env::var("BENCH_RUNTIME").as_deref() {
+        Ok("current-thread") => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        _ => tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build(),
+    }
+    .expect("tokio");
     if args.get(1).map(String::as_str) == Some("worker") {
         let case = args.get(2).expect("worker case");
         let result = runtime.block_on(workers::run(case));

@@ -11,8 +11,11 @@ use wasmtime::component::Resource;
 use wasmtime_wasi::p2::pipe::AsyncWriteStream;
 use wasmtime_wasi::p2::{DynInputStream, DynOutputStream};
 
-/// How many bytes the file writer buffers ahead of the disk.
+/// How many bytes the file writer accepts ahead of the disk.
 const WRITE_BUDGET: usize = 1024 * 1024;
+/// Network frames (often 16–64 KiB) are gathered into writes of this size, so a download costs
+/// one blocking write per 2 MiB instead of one per frame.
+const WRITE_COALESCE: usize = 2 * 1024 * 1024;
 
 /// A file being written: a temporary file beside the target, renamed to it on commit. A plain
 /// writer's temporary file is removed if it is dropped uncommitted; a resumable writer's is kept
@@ -77,8 +80,13 @@ pub fn resolve(root: &Path, name: &str) -> Result<PathBuf, FileError> {
 }
 
 impl HostState {
-    fn file_root(&self) -> Result<&Path, FileError> {
-        self.files.root.as_deref().ok_or_else(|| FileError::Denied("this host grants no file store".into()))
+    /// The canonical file store root, resolved on first use so invocations that touch no file
+    /// pay nothing for it.
+    fn file_root(&self) -> Result<PathBuf, FileError> {
+        let root =
+            self.files.root.as_deref().ok_or_else(|| FileError::Denied("this host grants no file store".into()))?;
+        root.canonicalize()
+            .map_err(|e| FileError::Denied(format!("the host's file store {} is unusable: {e}", root.display())))
     }
 }
 
@@ -94,7 +102,7 @@ fn io_error(name: &str, error: std::io::Error) -> FileError {
 impl Host for HostState {
     fn stat(&mut self, name: String) -> wasmtime::Result<Result<FileStat, FileError>> {
         let result = (|| {
-            let path = resolve(self.file_root()?, &name)?;
+            let path = resolve(&self.file_root()?, &name)?;
             let meta = std::fs::metadata(&path).map_err(|e| io_error(&name, e))?;
             if !meta.is_file() {
                 return Err(FileError::InvalidName(format!("{name:?} is not a regular file")));
@@ -110,7 +118,7 @@ impl Host for HostState {
         offset: u64,
     ) -> wasmtime::Result<Result<Resource<DynInputStream>, FileError>> {
         let opened = (|| {
-            let path = resolve(self.file_root()?, &name)?;
+            let path = resolve(&self.file_root()?, &name)?;
             let file = std::fs::File::open(&path).map_err(|e| io_error(&name, e))?;
             if !file.metadata().map_err(|e| io_error(&name, e))?.is_file() {
                 return Err(FileError::InvalidName(format!("{name:?} is not a regular file")));
@@ -133,7 +141,7 @@ impl Host for HostState {
         length: u64,
         algorithm: DigestAlgorithm,
     ) -> wasmtime::Result<Result<Vec<u8>, FileError>> {
-        let path = match self.file_root().and_then(|root| resolve(root, &name)) {
+        let path = match self.file_root().and_then(|root| resolve(&root, &name)) {
             Ok(path) => path,
             Err(e) => return Ok(Err(e)),
         };
@@ -152,7 +160,7 @@ impl Host for HostState {
             if !self.files.writable {
                 return Err(FileError::Denied("this host grants the file store read-only".into()));
             }
-            let target = resolve(self.file_root()?, &name)?;
+            let target = resolve(&self.file_root()?, &name)?;
             if !overwrite && target.exists() {
                 return Err(FileError::AlreadyExists(name.clone()));
             }
@@ -236,7 +244,8 @@ impl HostFileWriter for HostState {
         let Some(file) = file else {
             return Ok(Err(FileError::Io("contents() was already called for this file".into())));
         };
-        let stream = AsyncWriteStream::new(WRITE_BUDGET, tokio::fs::File::from_std(file));
+        let file = tokio::io::BufWriter::with_capacity(WRITE_COALESCE, tokio::fs::File::from_std(file));
+        let stream = AsyncWriteStream::new(WRITE_BUDGET, file);
         let resource = self.table.push_child(Box::new(stream) as DynOutputStream, &writer)?;
         Ok(Ok(resource))
     }

@@ -207,8 +207,7 @@ impl Runtime {
             denied: denied.clone(),
             progress: policy.progress.clone(),
         };
-        let mut files = policy.files.clone();
-        files.root = files.root.and_then(|r| r.canonicalize().ok());
+        let files = policy.files.clone();
         let state = HostState {
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),

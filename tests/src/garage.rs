@@ -21,6 +21,9 @@ pub struct Garage {
     pub endpoint: String,
     config: PathBuf,
     binary: PathBuf,
+    log: PathBuf,
+    /// The server process, for [`Garage::stop`].
+    pid: std::sync::atomic::AtomicU32,
 }
 
 /// Where the Garage binary is: `$GARAGE_BIN`, the install script's cache, or `garage` on PATH.
@@ -48,7 +51,8 @@ fn sweep_stale(base: &Path) {
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if let Some(pid) = name.strip_prefix("s3c-garage-").and_then(|p| p.parse::<u32>().ok())
+        let pid = name.strip_prefix("s3c-garage-").and_then(|rest| rest.split('-').next());
+        if let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok())
             && !Path::new(&format!("/proc/{pid}")).exists()
         {
             let _ = std::fs::remove_dir_all(entry.path());
@@ -60,12 +64,18 @@ impl Garage {
     /// Starts Garage in a fresh directory and configures it. Panics with instructions when the
     /// binary is missing: a missing server is a failure, never a skip.
     pub fn start() -> Garage {
+        Self::start_named("shared")
+    }
+
+    /// Starts a Garage of one test's own (in a directory named after `name`), for tests that stop
+    /// and restart the server.
+    pub fn start_named(name: &str) -> Garage {
         let binary = garage_binary().unwrap_or_else(|| {
             panic!("Garage {GARAGE_VERSION} is not installed: run scripts/install-garage.sh (or set GARAGE_BIN, or S3_TEST_ENDPOINT for another server)")
         });
         let base = std::env::temp_dir();
         sweep_stale(&base);
-        let dir = base.join(format!("s3c-garage-{}", std::process::id()));
+        let dir = base.join(format!("s3c-garage-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("cannot create the Garage directory");
         let (s3_port, rpc_port, admin_port) = (free_port(), free_port(), free_port());
@@ -91,10 +101,40 @@ api_bind_addr = "127.0.0.1:{admin_port}"
             secret = "d2c0f6b1a8e94c3f7a5b6c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b",
         );
         std::fs::write(&config, toml).expect("cannot write garage.toml");
-        spawn_server(&binary, &config, &dir.join("server.log"));
-        let garage = Garage { endpoint: format!("http://127.0.0.1:{s3_port}"), config, binary };
+        let log = dir.join("server.log");
+        let pid = spawn_server(&binary, &config, &log).into();
+        let garage = Garage { endpoint: format!("http://127.0.0.1:{s3_port}"), config, binary, log, pid };
         garage.configure();
         garage
+    }
+
+    /// Kills the server (SIGKILL, as a crash would) and waits until its port refuses connections.
+    pub fn stop(&self) {
+        let pid = self.pid.load(std::sync::atomic::Ordering::SeqCst) as libc::pid_t;
+        // SAFETY: kill only sends a signal to the server process this helper started.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(self.address()).is_ok() {
+            assert!(Instant::now() < deadline, "Garage did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Starts the server again on the same data and ports, and waits until its S3 API answers.
+    pub fn restart(&self) {
+        let pid = spawn_server(&self.binary, &self.config, &self.log);
+        self.pid.store(pid, std::sync::atomic::Ordering::SeqCst);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while std::net::TcpStream::connect(self.address()).is_err() {
+            assert!(Instant::now() < deadline, "Garage did not restart");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn address(&self) -> &str {
+        self.endpoint.trim_start_matches("http://")
     }
 
     fn cli(&self, args: &[&str]) -> Result<String, String> {
@@ -137,7 +177,7 @@ api_bind_addr = "127.0.0.1:{admin_port}"
             self.cli(step).unwrap_or_else(|e| panic!("{e}"));
         }
         // The S3 API answers once the layout is live.
-        while std::net::TcpStream::connect(self.endpoint.trim_start_matches("http://")).is_err() {
+        while std::net::TcpStream::connect(self.address()).is_err() {
             assert!(Instant::now() < deadline, "Garage's S3 API did not come up");
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -145,12 +185,12 @@ api_bind_addr = "127.0.0.1:{admin_port}"
 }
 
 /// Starts the server from a thread that lives as long as the process; the child gets SIGKILL
-/// when that thread (so the process) ends.
-fn spawn_server(binary: &Path, config: &Path, log: &Path) {
+/// when that thread (so the process) ends. Returns the server's process id.
+fn spawn_server(binary: &Path, config: &Path, log: &Path) -> u32 {
     let (binary, config, log) = (binary.to_path_buf(), config.to_path_buf(), log.to_path_buf());
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let log = std::fs::File::create(&log).expect("cannot create the Garage log");
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("cannot open the Garage log");
         let mut command = Command::new(&binary);
         command
             .arg("-c")
@@ -168,8 +208,8 @@ fn spawn_server(binary: &Path, config: &Path, log: &Path) {
             });
         }
         let mut child = command.spawn().expect("cannot start garage");
-        let _ = ready_tx.send(());
+        let _ = ready_tx.send(child.id());
         let _ = child.wait();
     });
-    ready_rx.recv().expect("the Garage thread died");
+    ready_rx.recv().expect("the Garage thread died")
 }

@@ -1,7 +1,9 @@
 //! Large objects against the real server: multipart round trips with each checksum mode,
 //! interrupted uploads that leave nothing behind, and downloads that resume.
 
+use connector_host::ErrorKind;
 use s3_test_support::files::{sha256_file, write_random_file};
+use s3_test_support::garage::Garage;
 use s3_test_support::loopback::{CutRule, CuttingProxy};
 use s3_test_support::{Session, target};
 use serde_json::{Value, json};
@@ -85,13 +87,54 @@ async fn an_interrupted_upload_is_aborted_and_reported_as_retryable() {
         json!({"bucket": bucket, "key": "cut.bin", "file": "big.bin", "multipart_threshold": 0, "part_size": 8 * MIB});
     let error = s.call_with("put_object_file", &via_proxy, input, &s.policy).await.unwrap_err();
     assert!(error.retryable, "{error:?}");
-    assert_eq!(error.kind, connector_host::ErrorKind::Unavailable, "{error:?}");
+    assert_eq!(error.kind, ErrorKind::Unavailable, "{error:?}");
     assert!(error.message.contains("aborted"), "{}", error.message);
     assert!(proxy.cuts.load(std::sync::atomic::Ordering::SeqCst) >= 3, "each attempt at the part was cut");
     assert_eq!(uploads_in_progress(&s, &bucket).await, Vec::<Value>::new(), "no multipart upload may remain");
     let missing = s.call("head_object", json!({"bucket": bucket, "key": "cut.bin"})).await.unwrap_err();
-    assert_eq!(missing.kind, connector_host::ErrorKind::NotFound);
+    assert_eq!(missing.kind, ErrorKind::NotFound);
     s.remove_bucket(&bucket).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_whose_server_stops_is_aborted_once_the_server_is_back() {
+    // Stopping the server needs a server of this test's own: a private Garage (also when the
+    // suite targets another server, since that one cannot be stopped from here).
+    let garage = std::sync::Arc::new(tokio::task::spawn_blocking(|| Garage::start_named("stopped")).await.unwrap());
+    let mut session = Session::new();
+    session.auth["endpoint"] = json!(garage.endpoint);
+    session.auth["region"] = json!(s3_test_support::garage::REGION);
+    session.auth["access_key_id"] = json!(s3_test_support::garage::ACCESS_KEY_ID);
+    session.auth["secret_access_key"] = json!(s3_test_support::garage::SECRET_ACCESS_KEY);
+    let s = std::sync::Arc::new(session);
+    let bucket = s.bucket("stopped").await;
+    write_random_file(&s.files.join("big.bin"), 120 * MIB, 9);
+    let upload = {
+        let (s, bucket) = (s.clone(), bucket.clone());
+        tokio::spawn(async move {
+            let input = json!({"bucket": bucket, "key": "crash.bin", "file": "big.bin", "multipart_threshold": 0, "part_size": 5 * MIB});
+            s.call("put_object_file", input).await
+        })
+    };
+    // Stop the server as soon as the upload is under way.
+    while uploads_in_progress(&s, &bucket).await.is_empty() {
+        assert!(!upload.is_finished(), "the upload ended before the server could be stopped");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let stopper = garage.clone();
+    tokio::task::spawn_blocking(move || stopper.stop()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let starter = garage.clone();
+    tokio::task::spawn_blocking(move || starter.restart()).await.unwrap();
+    let error = upload.await.unwrap().unwrap_err();
+    assert!(error.retryable, "{error:?}");
+    assert!(matches!(error.kind, ErrorKind::Unavailable | ErrorKind::Timeout), "{error:?}");
+    assert!(error.message.contains("aborted"), "{}", error.message);
+    assert_eq!(uploads_in_progress(&s, &bucket).await, Vec::<Value>::new(), "no multipart upload may remain");
+    let missing = s.call("head_object", json!({"bucket": bucket, "key": "crash.bin"})).await.unwrap_err();
+    assert_eq!(missing.kind, ErrorKind::NotFound);
+    s.remove_bucket(&bucket).await;
+    tokio::task::spawn_blocking(move || garage.stop()).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -52,18 +52,18 @@ pub fn send(request: &HttpRequest<'_>, sink: &ResponseSink) -> Result<HttpRespon
     drop(source);
     let (mut result, incoming) = wait_for_answer(future, &request.url)?;
     let success = result.is_success();
+    // A HEAD answer has no body whatever its Content-Length says: nothing to wait for.
+    let expected = if request.method == "HEAD" { Some(0) } else { expected_length(&result) };
     match sink {
         ResponseSink::Discard => {}
         ResponseSink::File { name, overwrite, resume_key, restart } if success => {
             let start = range_start(&result);
             let target =
                 FileTarget { name, overwrite: *overwrite, resume_key: resume_key.as_deref(), restart: *restart, start };
-            result.file_size = Some(body_to_file(incoming, &target, expected_length(&result))?);
+            result.file_size = Some(body_to_file(incoming, &target, expected)?);
         }
-        ResponseSink::Memory { limit } if success => {
-            result.body = read_body(incoming, *limit, expected_length(&result))?
-        }
-        _ => result.body = read_body(incoming, 1024 * 1024, expected_length(&result))?,
+        ResponseSink::Memory { limit } if success => result.body = read_body(incoming, *limit, expected)?,
+        _ => result.body = read_body(incoming, 1024 * 1024, expected)?,
     }
     // A failure to send the request body only matters when the server did not answer with an error.
     match finished {
@@ -255,6 +255,9 @@ fn expected_length(response: &HttpResponse) -> Option<u64> {
 /// Reads the body into memory; stops as soon as `expected` bytes (the Content-Length) are in,
 /// without waiting for the end-of-stream signal.
 fn read_body(incoming: IncomingBody, limit: u64, expected: Option<u64>) -> Result<Vec<u8>> {
+    if expected == Some(0) {
+        return Ok(Vec::new());
+    }
     let stream = incoming.stream().map_err(|()| ConnectorError::internal("the response stream was already taken"))?;
     let mut body = Vec::new();
     while expected.is_none_or(|length| (body.len() as u64) < length) {
@@ -316,7 +319,13 @@ fn body_to_file(incoming: IncomingBody, target: &FileTarget<'_>, expected: Optio
     }
     let output = writer.contents().map_err(files::error)?;
     let input = incoming.stream().map_err(|()| ConnectorError::internal("the response stream was already taken"))?;
-    let written = match pump(&output, &input, u64::MAX) {
+    let pumped = pump(&output, &input, u64::MAX);
+    if pumped.is_err() {
+        // Writes overlap reads: let the ones already queued land, so a resumable download keeps
+        // every byte that arrived and no write is still in flight when the next attempt starts.
+        let _ = output.blocking_flush();
+    }
+    let written = match pumped {
         Ok(written) => written,
         Err(StreamError::Closed) => return Err(files::stream_error("writing the file", StreamError::Closed)),
         Err(e) => return Err(receive_error(e)),

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 /// Put Object Acl.
 pub const PUT_OBJECT_ACL: Operation = Operation {
     id: "put_object_acl",
+    input_fields: &["acl", "bucket", "grants", "key", "version_id"],
     title: "Put Object Acl",
     description: "Sets an object's access control list: a canned ACL, or explicit grants to canonical users, groups (AllUsers, AuthenticatedUsers, LogDelivery) or e-mail addresses. Stores without ACLs (e.g. Garage) answer `unsupported`.",
     input_schema: || {

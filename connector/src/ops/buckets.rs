@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 /// List Buckets.
 pub const LIST_BUCKETS: Operation = Operation {
     id: "list_buckets",
+    input_fields: &[],
     title: "List Buckets",
     description: "Lists the buckets the credentials own, with their creation dates.",
     input_schema: || object("List Buckets input", &[], json!({})),
@@ -59,6 +60,7 @@ fn bucket_only_schema(title: &str) -> Value {
 /// Get Bucket Location.
 pub const GET_BUCKET_LOCATION: Operation = Operation {
     id: "get_bucket_location",
+    input_fields: &["bucket"],
     title: "Get Bucket Location",
     description: "Returns the region a bucket lives in.",
     input_schema: || bucket_only_schema("Get Bucket Location input"),
@@ -99,6 +101,7 @@ struct CreateBucketInput {
 /// Create Bucket.
 pub const CREATE_BUCKET: Operation = Operation {
     id: "create_bucket",
+    input_fields: &["acl", "bucket", "region"],
     title: "Create Bucket",
     description: "Creates a bucket, in `region` if given, else in the connection's region.",
     input_schema: || {
@@ -143,6 +146,7 @@ fn create_bucket(client: &mut Client<'_>, input: Value) -> Result<Value> {
 /// Delete Bucket.
 pub const DELETE_BUCKET: Operation = Operation {
     id: "delete_bucket",
+    input_fields: &["bucket"],
     title: "Delete Bucket",
     description: "Deletes an empty bucket.",
     input_schema: || bucket_only_schema("Delete Bucket input"),

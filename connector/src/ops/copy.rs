@@ -15,6 +15,24 @@ use serde_json::{Value, json};
 /// Copy Object.
 pub const COPY_OBJECT: Operation = Operation {
     id: "copy_object",
+    input_fields: &[
+        "acl",
+        "bucket",
+        "cache_control",
+        "content_disposition",
+        "content_encoding",
+        "content_type",
+        "key",
+        "kms_key_id",
+        "metadata",
+        "metadata_directive",
+        "server_side_encryption",
+        "source_bucket",
+        "source_key",
+        "source_version_id",
+        "storage_class",
+        "tags",
+    ],
     title: "Copy Object",
     description: "Copies an object (up to 5 GiB) within or between buckets. metadata_directive COPY keeps the source's metadata; REPLACE sets the metadata and headers given here.",
     input_schema: || {

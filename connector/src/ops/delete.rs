@@ -18,6 +18,7 @@ const MAX_BATCH: usize = 1000;
 /// Delete Object.
 pub const DELETE_OBJECT: Operation = Operation {
     id: "delete_object",
+    input_fields: &["bucket", "key", "version_id"],
     title: "Delete Object",
     description: "Deletes an object, or one version of it. Deleting a missing key succeeds (S3 semantics).",
     input_schema: || {
@@ -72,6 +73,7 @@ fn delete_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
 /// Delete Multiple Objects.
 pub const DELETE_OBJECTS: Operation = Operation {
     id: "delete_objects",
+    input_fields: &["bucket", "objects", "quiet"],
     title: "Delete Multiple Objects",
     description: "Deletes up to 1000 objects in one request and reports, per key, whether it was deleted or why not.",
     input_schema: || {

@@ -17,6 +17,16 @@ const DEFAULT_MAX_ITEMS: u64 = 100_000;
 /// List Bucket Objects.
 pub const LIST_OBJECTS: Operation = Operation {
     id: "list_objects",
+    input_fields: &[
+        "bucket",
+        "continuation_token",
+        "delimiter",
+        "fetch_all",
+        "max_items",
+        "max_keys",
+        "prefix",
+        "start_after",
+    ],
     title: "List Bucket Objects",
     description: "Lists objects in a bucket, optionally under a prefix; with a delimiter, keys below the next delimiter are grouped into folders (common prefixes). Pages with continuation tokens, or fetches all pages.",
     input_schema: || {

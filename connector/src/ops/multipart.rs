@@ -10,6 +10,7 @@ use crate::request::{Body, S3Request};
 use crate::xml::{self, CompletedPart};
 use base64::Engine;
 use md5::{Digest as _, Md5};
+use std::time::Duration;
 
 /// The smallest part S3 accepts (all but the last).
 pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
@@ -194,6 +195,11 @@ fn composite(mode: ChecksumMode, digests: &[Vec<u8>]) -> Option<String> {
     Some(format!("{value}-{}", digests.len()))
 }
 
+/// Rounds of abort attempts (each one retried by [`Client::send`] as well), 1, 2 and 4 s apart:
+/// an abort is idempotent and worth waiting for, since a server that crashed is often back
+/// within seconds, and an upload left behind costs storage until someone aborts it.
+const ABORT_ROUNDS: u32 = 4;
+
 /// Aborts the upload after `error`; the returned error says if the abort failed too.
 fn abort(
     client: &mut Client<'_>,
@@ -203,7 +209,17 @@ fn abort(
     mut error: ConnectorError,
 ) -> ConnectorError {
     let request = S3Request::new("DELETE").bucket(bucket).key(key).query("uploadId", upload_id);
-    match client.send(&request) {
+    let mut round = 0;
+    let outcome = loop {
+        match client.send(&request) {
+            Err(abort_error) if abort_error.retryable && round + 1 < ABORT_ROUNDS => {
+                client.transport().sleep(Duration::from_secs(1 << round));
+                round += 1;
+            }
+            outcome => break outcome,
+        }
+    };
+    match outcome {
         Ok(_) => error.message.push_str("; the multipart upload was aborted, no parts remain"),
         Err(abort_error) if abort_error.kind == ErrorKind::NotFound => {}
         Err(abort_error) => error.message.push_str(&format!(

@@ -14,6 +14,7 @@ use std::time::Duration;
 /// Get Object Signed Url.
 pub const GET_OBJECT_SIGNED_URL: Operation = Operation {
     id: "get_object_signed_url",
+    input_fields: &["bucket", "content_type", "expires_in", "key", "method", "range", "version_id"],
     title: "Get Object Signed Url",
     description: "Creates a presigned URL that lets anyone holding it GET (or PUT) the object until it expires (1 second to 7 days). No request is sent unless the region must be discovered. A presigned PUT needs s3:PutObject.",
     input_schema: || {

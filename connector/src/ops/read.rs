@@ -36,6 +36,7 @@ impl ObjectRef {
 /// Head Object.
 pub const HEAD_OBJECT: Operation = Operation {
     id: "head_object",
+    input_fields: &["bucket", "key", "version_id"],
     title: "Head Object",
     description: "Returns an object's size, ETag, content type, last modified, storage class, version and user metadata without its body.",
     input_schema: || {
@@ -80,6 +81,18 @@ struct GetInput {
 /// Get Object.
 pub const GET_OBJECT: Operation = Operation {
     id: "get_object",
+    input_fields: &[
+        "bucket",
+        "csv",
+        "file",
+        "format",
+        "key",
+        "max_bytes",
+        "overwrite",
+        "range",
+        "resume",
+        "version_id",
+    ],
     title: "Get Object",
     description: "Downloads an object (or a byte range of it): inline as text, parsed JSON, CSV rows or base64, or streamed into a host file. Metadata comes alongside.",
     input_schema: || {

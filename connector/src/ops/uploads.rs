@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 /// List Multipart Uploads.
 pub const LIST_MULTIPART_UPLOADS: Operation = Operation {
     id: "list_multipart_uploads",
+    input_fields: &["bucket", "prefix"],
     title: "List Multipart Uploads",
     description: "Lists multipart uploads that were started and neither completed nor aborted (they cost storage until aborted).",
     input_schema: || {
@@ -75,6 +76,7 @@ fn list_multipart_uploads(client: &mut Client<'_>, input: Value) -> Result<Value
 /// Abort Multipart Upload.
 pub const ABORT_MULTIPART_UPLOAD: Operation = Operation {
     id: "abort_multipart_upload",
+    input_fields: &["bucket", "key", "upload_id"],
     title: "Abort Multipart Upload",
     description: "Aborts a multipart upload and frees its parts.",
     input_schema: || {

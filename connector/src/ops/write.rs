@@ -45,6 +45,21 @@ const FILE_PERMISSIONS: &[Permission] = &[Permission {
 /// Put Object Text.
 pub const PUT_OBJECT_TEXT: Operation = Operation {
     id: "put_object_text",
+    input_fields: &[
+        "acl",
+        "bucket",
+        "cache_control",
+        "content",
+        "content_disposition",
+        "content_encoding",
+        "content_type",
+        "key",
+        "kms_key_id",
+        "metadata",
+        "server_side_encryption",
+        "storage_class",
+        "tags",
+    ],
     title: "Put Object Text",
     description: "Uploads text as an object, with content type, metadata, caching and disposition headers, canned ACL, server-side encryption, storage class and tags.",
     input_schema: || {
@@ -60,6 +75,24 @@ pub const PUT_OBJECT_TEXT: Operation = Operation {
 /// Put Object File.
 pub const PUT_OBJECT_FILE: Operation = Operation {
     id: "put_object_file",
+    input_fields: &[
+        "acl",
+        "bucket",
+        "cache_control",
+        "content_disposition",
+        "content_encoding",
+        "content_type",
+        "file",
+        "key",
+        "kms_key_id",
+        "metadata",
+        "multipart_threshold",
+        "part_size",
+        "server_side_encryption",
+        "storage_class",
+        "tags",
+        "url",
+    ],
     title: "Put Object File",
     description: "Uploads a file from the host file store or from a URL the host allows (e.g. a platform's file URL or a presigned GET), streamed (never held whole in memory), with the same options as Put Object Text; above the multipart threshold in parts, each with a checksum, aborting the upload on any failure. Verifies the stored size. The content type is the URL's, or guessed from the name, when not given.",
     input_schema: || {
