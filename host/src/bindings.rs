@@ -6,7 +6,11 @@ mod generated {
     wasmtime::component::bindgen!({
         path: "../wit",
         world: "workflow:connector/http-connector",
-        imports: { "workflow:connector/file-store.digest": async | trappable, default: trappable },
+        imports: {
+            "workflow:connector/file-store.digest": async | trappable,
+            "workflow:connector/file-store.[method]file-writer.fill": async | trappable,
+            default: trappable,
+        },
         exports: { default: async },
         require_store_data_send: true,
         with: {

@@ -3,7 +3,7 @@
 //! interrupted download never leaves a partial file under the real name.
 
 use crate::bindings::DigestAlgorithm;
-use crate::bindings::file_store::{FileError, FileStat, Host, HostFileWriter};
+use crate::bindings::file_store::{FileError, FileStat, FillEnd, Host, HostFileWriter};
 use crate::file_read_stream::FileReadStream;
 use crate::state::HostState;
 use std::path::{Component, Path, PathBuf};
@@ -248,6 +248,21 @@ impl HostFileWriter for HostState {
         let stream = AsyncWriteStream::new(WRITE_BUDGET, file);
         let resource = self.table.push_child(Box::new(stream) as DynOutputStream, &writer)?;
         Ok(Ok(resource))
+    }
+
+    async fn fill(
+        &mut self,
+        writer: Resource<FileWriter>,
+        source: Resource<DynInputStream>,
+        limit: u64,
+    ) -> wasmtime::Result<Result<FillEnd, FileError>> {
+        let source = self.table.delete(source)?;
+        let Some(file) = self.table.get_mut(&writer)?.file.take() else {
+            return Ok(Err(FileError::Io("contents() or fill() was already called for this file".into())));
+        };
+        let (file, end) = crate::file_fill::fill(file, source, limit).await;
+        self.table.get_mut(&writer)?.file = file;
+        Ok(end)
     }
 
     fn commit(&mut self, writer: Resource<FileWriter>) -> wasmtime::Result<Result<u64, FileError>> {

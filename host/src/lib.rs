@@ -8,6 +8,7 @@ pub mod clock;
 mod digest;
 pub mod egress;
 pub mod error;
+mod file_fill;
 mod file_read_stream;
 pub mod file_store;
 pub mod iam;

@@ -6,7 +6,7 @@ use super::wasi::http::types::{
     Scheme,
 };
 use super::wasi::io::streams::{InputStream, OutputStream, StreamError};
-use super::workflow::connector::file_store;
+use super::workflow::connector::file_store::{self, FillEnd};
 use super::{files, source};
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::request::Body;
@@ -317,22 +317,17 @@ fn body_to_file(incoming: IncomingBody, target: &FileTarget<'_>, expected: Optio
     } else if target.restart {
         writer.truncate().map_err(files::error)?;
     }
-    let output = writer.contents().map_err(files::error)?;
     let input = incoming.stream().map_err(|()| ConnectorError::internal("the response stream was already taken"))?;
-    let pumped = pump(&output, &input, u64::MAX);
-    if pumped.is_err() {
-        // Writes overlap reads: let the ones already queued land, so a resumable download keeps
-        // every byte that arrived and no write is still in flight when the next attempt starts.
-        let _ = output.blocking_flush();
-    }
-    let written = match pumped {
-        Ok(written) => written,
-        Err(StreamError::Closed) => return Err(files::stream_error("writing the file", StreamError::Closed)),
-        Err(e) => return Err(receive_error(e)),
+    // The host copies the body to the file itself: no guest call per network frame.
+    let written = match writer.fill(input, expected.unwrap_or(u64::MAX)).map_err(files::error)? {
+        FillEnd::Done(written) => written,
+        FillEnd::SourceFailed(failure) => {
+            return Err(ConnectorError::new(
+                ErrorKind::Unavailable,
+                format!("reading the response failed after {} bytes: {}", failure.copied, failure.reason),
+            ));
+        }
     };
-    output.blocking_flush().map_err(|e| files::stream_error("writing the file", e))?;
-    drop(output);
-    drop(input);
     drop(incoming);
     if let Some(expected) = expected
         && expected != written

@@ -1,0 +1,86 @@
+//! `file-writer.fill`: a stream (a download's body) copied into a host file without the guest,
+//! reading the next bytes while the last batch is written on a blocking thread.
+
+use crate::bindings::file_store::{FileError, FillEnd, FillFailure};
+use std::fs::File;
+use std::io::Write;
+use tokio::task::JoinHandle;
+use wasmtime_wasi::p2::{DynInputStream, StreamError};
+
+/// Bytes gathered before each write to disk.
+const BATCH: usize = 2 * 1024 * 1024;
+
+/// A write to disk in flight; it hands the file back when done.
+type PendingWrite = JoinHandle<(File, std::io::Result<()>)>;
+
+/// Copies `source` into `file` until the source ends or `limit` bytes are in. Returns the file
+/// (to commit or keep) and how the copy ended; every byte read is written before returning.
+pub async fn fill(file: File, mut source: DynInputStream, limit: u64) -> (Option<File>, Result<FillEnd, FileError>) {
+    let mut idle = Some(file);
+    let mut pending: Option<PendingWrite> = None;
+    let mut batch: Vec<u8> = Vec::with_capacity(BATCH);
+    let mut copied: u64 = 0;
+    let mut failure = None;
+    loop {
+        let wanted = (BATCH - batch.len()).min((limit - copied - batch.len() as u64).min(BATCH as u64) as usize);
+        let ended = if wanted == 0 {
+            true
+        } else {
+            match source.blocking_read(wanted).await {
+                Ok(bytes) => {
+                    batch.extend_from_slice(&bytes);
+                    false
+                }
+                Err(StreamError::Closed) => true,
+                Err(StreamError::LastOperationFailed(e)) => {
+                    failure = Some(format!("{e:#}"));
+                    true
+                }
+                Err(StreamError::Trap(e)) => {
+                    failure = Some(format!("{e:#}"));
+                    true
+                }
+            }
+        };
+        if batch.len() >= BATCH || (ended && !batch.is_empty()) {
+            let file = match finish(&mut idle, pending.take()).await {
+                Ok(file) => file,
+                Err(e) => return (idle, Err(e)),
+            };
+            let data = std::mem::replace(&mut batch, Vec::with_capacity(if ended { 0 } else { BATCH }));
+            copied += data.len() as u64;
+            pending = Some(tokio::task::spawn_blocking(move || {
+                let mut file = file;
+                let written = file.write_all(&data);
+                (file, written)
+            }));
+        }
+        if ended {
+            break;
+        }
+    }
+    match finish(&mut idle, pending.take()).await {
+        Ok(file) => idle = Some(file),
+        Err(e) => return (idle, Err(e)),
+    }
+    let end = match failure {
+        Some(reason) => FillEnd::SourceFailed(FillFailure { copied, reason }),
+        None => FillEnd::Done(copied),
+    };
+    (idle, Ok(end))
+}
+
+/// Waits for the write in flight (if any) and returns the file, ready for the next one.
+async fn finish(idle: &mut Option<File>, pending: Option<PendingWrite>) -> Result<File, FileError> {
+    match pending {
+        Some(write) => match write.await {
+            Ok((file, Ok(()))) => Ok(file),
+            Ok((file, Err(e))) => {
+                *idle = Some(file);
+                Err(FileError::Io(format!("writing the file: {e}")))
+            }
+            Err(e) => Err(FileError::Io(format!("the file writer stopped: {e}"))),
+        },
+        None => idle.take().ok_or_else(|| FileError::Io("the file is gone".into())),
+    }
+}
