@@ -20,6 +20,18 @@ pub async fn run(case: &str) -> Value {
     let mut guest_peak = 0usize;
     let started;
     let bytes = match case {
+        "put-connector-from-url" => {
+            let runtime = connector::runtime(&bench.work_dir.join("cache"));
+            let policy = connector::policy(&bench.work_dir);
+            let input = json!({"bucket": bench.bucket, "key": SHARED_KEY, "expires_in": 3600});
+            let (signed, _) =
+                connector::call(&runtime, &bench, &policy, &bench.auth(), "get_object_signed_url", input).await;
+            started = Instant::now();
+            let input = json!({"bucket": bench.bucket, "key": key, "url": signed["url"]});
+            let (_, peak) = connector::call(&runtime, &bench, &policy, &bench.auth(), "put_object_file", input).await;
+            guest_peak = peak;
+            size
+        }
         c if c.starts_with("put-connector") => {
             let checksum = c.strip_prefix("put-connector-").unwrap_or("crc32c");
             let runtime = connector::runtime(&bench.work_dir.join("cache"));
