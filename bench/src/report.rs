@@ -410,7 +410,7 @@ fn render(
     }
     let _ = writeln!(
         out,
-        "\n`put-connector` uses the default `crc32c` checksum (`x-amz-checksum-crc32c` per part, computed natively by the host); `-md5` (Content-MD5) and `-none` are the other options; `-from-url` copies a presigned GET of the 1 GiB object into a new key (download and upload at once, 16 MiB ranged parts, CRC32C computed in the guest as the bytes pass and sent as an `aws-chunked` trailer). Uploads above 64 MiB go in 16 MiB parts. Every download ends durable on disk (fsync) inside the timed region, as the connector's file store commits it, and starts with freed page-cache memory (see the analysis).\n"
+        "\n`put-connector` uses the default `crc32c` checksum (`x-amz-checksum-crc32c` per part, computed natively by the host); `-md5` (Content-MD5) and `-none` are the other options; `-from-url` copies a presigned GET of the 1 GiB object into a new key (download and upload at once, 64 MiB ranged parts, CRC32C computed in the guest as the bytes pass and sent as an `aws-chunked` trailer). Uploads above 64 MiB go in 64 MiB parts. Every download ends durable on disk (fsync) inside the timed region, as the connector's file store commits it, and starts with freed page-cache memory (see the analysis).\n"
     );
 
     let _ = writeln!(out, "## Small objects: latency over {} operations each (µs)\n", options.ops);

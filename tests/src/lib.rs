@@ -146,6 +146,12 @@ impl Session {
         }
     }
 
+    /// The multipart uploads in progress in `bucket`.
+    pub async fn uploads_in_progress(&self, bucket: &str) -> Vec<Value> {
+        let listing = self.ok("list_multipart_uploads", json!({"bucket": bucket})).await;
+        listing["uploads"].as_array().cloned().unwrap_or_default()
+    }
+
     /// Creates a fresh bucket for one test.
     pub async fn bucket(&self, prefix: &str) -> String {
         let bucket = unique_bucket(prefix);

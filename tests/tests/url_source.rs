@@ -16,10 +16,6 @@ async fn presigned_get(s: &Session, bucket: &str, key: &str) -> String {
     signed["url"].as_str().expect("a URL").to_string()
 }
 
-async fn uploads_in_progress(s: &Session, bucket: &str) -> Vec<Value> {
-    s.ok("list_multipart_uploads", json!({"bucket": bucket})).await["uploads"].as_array().cloned().unwrap_or_default()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_presigned_url_is_copied_byte_for_byte_in_every_checksum_mode() {
     let s = Session::new();
@@ -52,7 +48,7 @@ async fn a_presigned_url_is_copied_byte_for_byte_in_every_checksum_mode() {
     }
     let head = s.ok("head_object", json!({"bucket": bucket, "key": "crc32c/whole.bin"})).await;
     assert_eq!(head["content_type"], "application/x-test", "the source's content type is kept");
-    assert_eq!(uploads_in_progress(&s, &bucket).await, Vec::<Value>::new());
+    assert_eq!(s.uploads_in_progress(&bucket).await, Vec::<Value>::new());
     s.remove_bucket(&bucket).await;
 }
 

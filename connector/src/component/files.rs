@@ -1,6 +1,5 @@
 //! The host file store: sizes, hashes, and the typed errors for its failures.
 
-use super::wasi::io::streams::StreamError;
 use super::workflow::connector::file_store::{self, DigestAlgorithm, FileError};
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::transport::Digest;
@@ -20,15 +19,6 @@ pub fn error(error: FileError) -> ConnectorError {
         FileError::Io(m) => (ErrorKind::Internal, format!("host file I/O failed: {m}")),
     };
     ConnectorError { field: Some("/file".into()), ..ConnectorError::new(kind, message) }
-}
-
-/// A stream failure while reading or writing a host file.
-pub fn stream_error(what: &str, error: StreamError) -> ConnectorError {
-    let detail = match error {
-        StreamError::LastOperationFailed(e) => e.to_debug_string(),
-        StreamError::Closed => "the stream closed early".to_string(),
-    };
-    ConnectorError::internal(format!("{what}: {detail}"))
 }
 
 /// The size of host file `name`.
