@@ -2,6 +2,7 @@
 
 use crate::error::{ConnectorError, Result};
 use crate::input::parse_input;
+use crate::transport::Digest;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::fmt;
@@ -141,6 +142,44 @@ pub enum ChecksumMode {
     Sha256,
     /// No checksum header (the final size is still verified).
     None,
+}
+
+/// What a checksum mode sends with each upload: the digest, the header that carries it, and —
+/// for S3's flexible checksums (not MD5) — the names multipart uploads use for it. The one table
+/// of these names; uploads from files and from URLs, and the multipart checks, all read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChecksumSpec {
+    /// The digest algorithm.
+    pub digest: Digest,
+    /// The request header (or, for streamed bodies, the trailer) carrying it in base64.
+    pub header: &'static str,
+    /// `x-amz-checksum-algorithm` on CreateMultipartUpload and the CompleteMultipartUpload
+    /// element; `None` for MD5, which is checked through ETags instead.
+    pub flexible: Option<FlexibleNames>,
+}
+
+/// The names of a flexible checksum in multipart uploads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlexibleNames {
+    /// The `x-amz-checksum-algorithm` value (`CRC32C`, ...).
+    pub algorithm: &'static str,
+    /// The part and result element (`ChecksumCRC32C`, ...).
+    pub element: &'static str,
+}
+
+impl ChecksumMode {
+    /// What this mode sends; `None` for [`ChecksumMode::None`].
+    pub fn spec(self) -> Option<ChecksumSpec> {
+        let flexible = |algorithm, element| Some(FlexibleNames { algorithm, element });
+        let (digest, header, flexible) = match self {
+            ChecksumMode::None => return None,
+            ChecksumMode::Md5 => (Digest::Md5, "content-md5", None),
+            ChecksumMode::Crc32c => (Digest::Crc32c, "x-amz-checksum-crc32c", flexible("CRC32C", "ChecksumCRC32C")),
+            ChecksumMode::Crc32 => (Digest::Crc32, "x-amz-checksum-crc32", flexible("CRC32", "ChecksumCRC32")),
+            ChecksumMode::Sha256 => (Digest::Sha256, "x-amz-checksum-sha256", flexible("SHA256", "ChecksumSHA256")),
+        };
+        Some(ChecksumSpec { digest, header, flexible })
+    }
 }
 
 /// Whether request payloads are hashed into the signature.

@@ -1,7 +1,7 @@
 //! Sending S3 requests: signing, per-bucket region discovery, retries with jittered back-off, and
 //! turning error answers into typed errors.
 
-use crate::auth::{ChecksumMode, Connection, PayloadSigning, Region};
+use crate::auth::{Connection, PayloadSigning, Region};
 use crate::aws_chunked;
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::request::{Body, S3Request};
@@ -138,16 +138,10 @@ impl<'t> Client<'t> {
     /// checksum mode, with the raw digest (for verifying multipart results).
     pub fn file_checksum(&mut self, name: &str, offset: u64, size: u64) -> Result<Option<FileChecksum>> {
         use base64::Engine;
-        let (algorithm, header) = match self.conn.checksum {
-            ChecksumMode::None => return Ok(None),
-            ChecksumMode::Md5 => (Digest::Md5, "content-md5"),
-            ChecksumMode::Crc32c => (Digest::Crc32c, "x-amz-checksum-crc32c"),
-            ChecksumMode::Crc32 => (Digest::Crc32, "x-amz-checksum-crc32"),
-            ChecksumMode::Sha256 => (Digest::Sha256, "x-amz-checksum-sha256"),
-        };
-        let digest = self.transport.file_digest(name, offset, size, algorithm)?;
+        let Some(spec) = self.conn.checksum.spec() else { return Ok(None) };
+        let digest = self.transport.file_digest(name, offset, size, spec.digest)?;
         let value = base64::engine::general_purpose::STANDARD.encode(&digest);
-        Ok(Some(FileChecksum { header, value, digest }))
+        Ok(Some(FileChecksum { header: spec.header, value, digest }))
     }
 
     /// Presigns `request` for `expires_in`, discovering the bucket's region first when the region

@@ -1,15 +1,15 @@
 //! Multipart uploads of host files: the part plan, the upload with per-part checksums, the final
 //! verification, and the abort that runs whenever anything fails after the upload was created.
 
-use crate::auth::ChecksumMode;
+use crate::auth::{ChecksumMode, FlexibleNames};
 use crate::client::Client;
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::ops::headers::unquote;
 use crate::ops::upload_source::UploadSource;
 use crate::request::{Body, S3Request};
+use crate::stream_digest::StreamDigest;
 use crate::xml::{self, CompletedPart};
 use base64::Engine;
-use md5::{Digest as _, Md5};
 use std::time::Duration;
 
 /// The smallest part S3 accepts (all but the last).
@@ -91,8 +91,8 @@ pub fn upload(
     for (header, value) in headers {
         create = create.header(header, value.clone());
     }
-    if let Some((algorithm, _)) = checksum_names(client.conn.checksum) {
-        create = create.header("x-amz-checksum-algorithm", algorithm);
+    if let Some(names) = flexible_names(client.conn.checksum) {
+        create = create.header("x-amz-checksum-algorithm", names.algorithm);
     }
     let created = client.send(&create)?;
     let upload_id = xml::element_text(&created.body, "UploadId")
@@ -104,15 +104,9 @@ pub fn upload(
     }
 }
 
-/// The checksum algorithm named on `CreateMultipartUpload` in `mode`, and the
-/// `CompleteMultipartUpload` element that carries each part's checksum.
-fn checksum_names(mode: ChecksumMode) -> Option<(&'static str, &'static str)> {
-    match mode {
-        ChecksumMode::Crc32c => Some(("CRC32C", "ChecksumCRC32C")),
-        ChecksumMode::Crc32 => Some(("CRC32", "ChecksumCRC32")),
-        ChecksumMode::Sha256 => Some(("SHA256", "ChecksumSHA256")),
-        ChecksumMode::Md5 | ChecksumMode::None => None,
-    }
+/// The multipart names of `mode`'s checksum, when it is a flexible checksum.
+fn flexible_names(mode: ChecksumMode) -> Option<FlexibleNames> {
+    mode.spec().and_then(|spec| spec.flexible)
 }
 
 fn upload_parts(
@@ -141,9 +135,9 @@ fn upload_parts(
             .header("etag")
             .map(str::to_string)
             .ok_or_else(|| ConnectorError::internal(format!("UploadPart {number} answered without an ETag")))?;
-        let element = checksum_names(client.conn.checksum)
+        let element = flexible_names(client.conn.checksum)
             .zip(sent.digest.as_ref())
-            .map(|((_, element), digest)| (element, base64::engine::general_purpose::STANDARD.encode(digest)));
+            .map(|(names, digest)| (names.element, base64::engine::general_purpose::STANDARD.encode(digest)));
         part_digests.extend(sent.digest);
         parts.push(CompletedPart { number, etag, checksum: element });
     }
@@ -163,12 +157,10 @@ fn upload_parts(
 /// (`md5(md5_1 || ... || md5_n)-n`) in md5 mode, or the composite checksum
 /// (`base64(checksum(c_1 || ... || c_n))-n`) in the other modes, when S3 reports one.
 fn verify_completion(mode: ChecksumMode, digests: &[Vec<u8>], etag: &str, body: &[u8]) -> Result<()> {
-    let (reported, element) = match mode {
-        ChecksumMode::None => return Ok(()),
-        ChecksumMode::Md5 => (Some(etag.to_string()), "ETag"),
-        ChecksumMode::Crc32c => (xml::element_text(body, "ChecksumCRC32C"), "ChecksumCRC32C"),
-        ChecksumMode::Crc32 => (xml::element_text(body, "ChecksumCRC32"), "ChecksumCRC32"),
-        ChecksumMode::Sha256 => (xml::element_text(body, "ChecksumSHA256"), "ChecksumSHA256"),
+    let Some(spec) = mode.spec() else { return Ok(()) };
+    let (reported, element) = match spec.flexible {
+        Some(names) => (xml::element_text(body, names.element), names.element),
+        None => (Some(etag.to_string()), "ETag"),
     };
     let Some(reported) = reported.filter(|r| r.contains('-')) else { return Ok(()) };
     let Some(expected) = composite(mode, digests) else { return Ok(()) };
@@ -180,19 +172,16 @@ fn verify_completion(mode: ChecksumMode, digests: &[Vec<u8>], etag: &str, body: 
     Ok(())
 }
 
-/// The composite value S3 derives from the parts' digests.
+/// The composite value S3 derives from the parts' digests: the digest of their concatenation,
+/// hex for the MD5 ETag, base64 for flexible checksums, with `-<parts>` appended.
 fn composite(mode: ChecksumMode, digests: &[Vec<u8>]) -> Option<String> {
-    if digests.is_empty() {
-        return None;
-    }
-    let joined: Vec<u8> = digests.concat();
-    let encode = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
-    let value = match mode {
-        ChecksumMode::Md5 => hex::encode(Md5::digest(&joined)),
-        ChecksumMode::Crc32c => encode(&crc32c::crc32c(&joined).to_be_bytes()),
-        ChecksumMode::Crc32 => encode(&crc32fast::hash(&joined).to_be_bytes()),
-        ChecksumMode::Sha256 => encode(&sha2::Sha256::digest(&joined)),
-        ChecksumMode::None => return None,
+    let spec = mode.spec().filter(|_| !digests.is_empty())?;
+    let mut digest = StreamDigest::new(spec.digest);
+    digests.iter().for_each(|part| digest.update(part));
+    let raw = digest.finish();
+    let value = match spec.flexible {
+        Some(_) => base64::engine::general_purpose::STANDARD.encode(raw),
+        None => hex::encode(raw),
     };
     Some(format!("{value}-{}", digests.len()))
 }
@@ -235,6 +224,7 @@ fn abort(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use md5::{Digest as _, Md5};
 
     #[test]
     fn plans_stay_within_s3_limits() {

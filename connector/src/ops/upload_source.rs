@@ -10,7 +10,7 @@ use crate::auth::ChecksumMode;
 use crate::client::{Client, MAX_ATTEMPTS};
 use crate::error::{ConnectorError, Result};
 use crate::request::{Body, S3Request};
-use crate::transport::{Digest, HttpRequest, HttpResponse, ResponseSink};
+use crate::transport::{HttpRequest, HttpResponse, ResponseSink};
 use crate::url_source::{self, SourceFacts, StreamChecksum, UrlSource};
 
 /// The bytes of an upload.
@@ -131,16 +131,11 @@ impl UploadSource {
     }
 }
 
-/// How a streamed piece is checked in each checksum mode.
+/// How a streamed piece is checked in each checksum mode: flexible checksums travel as a
+/// trailer, MD5 is compared with the ETag afterwards.
 fn stream_checksum(mode: ChecksumMode) -> Option<StreamChecksum> {
-    let (algorithm, trailer) = match mode {
-        ChecksumMode::None => return None,
-        ChecksumMode::Md5 => (Digest::Md5, None),
-        ChecksumMode::Crc32c => (Digest::Crc32c, Some("x-amz-checksum-crc32c")),
-        ChecksumMode::Crc32 => (Digest::Crc32, Some("x-amz-checksum-crc32")),
-        ChecksumMode::Sha256 => (Digest::Sha256, Some("x-amz-checksum-sha256")),
-    };
-    Some(StreamChecksum { algorithm, trailer })
+    let spec = mode.spec()?;
+    Some(StreamChecksum { algorithm: spec.digest, trailer: spec.flexible.map(|_| spec.header) })
 }
 
 /// Compares S3's ETag for a piece with the MD5 of the bytes sent, when the ETag is an MD5 (it is
@@ -183,6 +178,7 @@ fn probe(client: &mut Client<'_>, url: &str) -> Result<SourceFacts> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::Digest;
 
     #[test]
     fn an_md5_etag_must_match_the_bytes_sent() {
