@@ -62,6 +62,15 @@ impl HttpResponse {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
+    /// `(first, last, total)` from a `Content-Range: bytes first-last/total` header (`total` is
+    /// `None` for `*`).
+    pub fn content_range(&self) -> Option<(u64, u64, Option<u64>)> {
+        let (range, total) = self.header("content-range")?.trim().strip_prefix("bytes ")?.split_once('/')?;
+        let (first, last) = range.split_once('-')?;
+        let total = if total == "*" { None } else { Some(total.parse().ok()?) };
+        Some((first.parse().ok()?, last.parse().ok()?, total))
+    }
+
     /// True for 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)

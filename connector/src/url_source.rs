@@ -93,8 +93,7 @@ impl UrlSource {
         let whole = answer.status == 200 && self.offset == 0 && length.is_none_or(|l| l == self.size);
         let piece = answer.status == 206
             && answer
-                .header("content-range")
-                .and_then(parse_content_range)
+                .content_range()
                 .is_some_and(|(start, end, _)| start == self.offset && end + 1 == self.offset + self.size);
         match answer.status {
             _ if whole || piece => Ok(()),
@@ -130,7 +129,7 @@ pub struct SourceFacts {
 pub fn facts(url: &str, answer: &HttpResponse) -> Result<SourceFacts> {
     let etag = answer.header("etag").filter(|e| !e.starts_with("W/")).map(str::to_string);
     let content_type = answer.header("content-type").map(str::to_string);
-    let total = answer.header("content-range").and_then(parse_content_range).map(|(_, _, total)| total);
+    let total = answer.content_range().map(|(_, _, total)| total);
     let (size, ranged) = match answer.status {
         206 => match total.flatten() {
             Some(total) => (total, true),
@@ -211,14 +210,6 @@ pub fn answer_error(url: &str, status: u16) -> ConnectorError {
         _ => (ErrorKind::InvalidInput, format!("{source} answered HTTP {status}; expected the file")),
     };
     ConnectorError { field: Some(FIELD.to_string()), http_status: Some(status), ..ConnectorError::new(kind, message) }
-}
-
-/// `(first, last, total)` from `bytes first-last/total` (`total` is `None` for `*`).
-fn parse_content_range(value: &str) -> Option<(u64, u64, Option<u64>)> {
-    let (range, total) = value.trim().strip_prefix("bytes ")?.split_once('/')?;
-    let (first, last) = range.split_once('-')?;
-    let total = if total == "*" { None } else { Some(total.parse().ok()?) };
-    Some((first.parse().ok()?, last.parse().ok()?, total))
 }
 
 #[cfg(test)]

@@ -292,10 +292,8 @@ struct FileTarget<'a> {
 
 /// The first byte a response body carries: the start of its `Content-Range`, or 0.
 fn range_start(response: &HttpResponse) -> u64 {
-    match (response.status, response.header("content-range")) {
-        (206, Some(range)) => {
-            range.trim_start_matches("bytes ").split('-').next().and_then(|s| s.trim().parse().ok()).unwrap_or(0)
-        }
+    match response.status {
+        206 => response.content_range().map_or(0, |(first, _, _)| first),
         _ => 0,
     }
 }
