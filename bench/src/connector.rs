@@ -12,7 +12,11 @@ pub fn runtime(cache: &Path) -> Runtime {
 
 /// A policy granting `files` as the file store.
 pub fn policy(files: &Path) -> Policy {
-    Policy { files: FileAccess { root: Some(files.to_path_buf()), writable: true }, ..Policy::default() }
+    Policy {
+        files: FileAccess { root: Some(files.to_path_buf()), writable: true },
+        allow_private_networks: true,
+        ..Policy::default()
+    }
 }
 
 /// Runs one operation; panics on any failure (a benchmark must not time errors).

@@ -7,8 +7,14 @@ mod generated {
         path: "../wit",
         world: "workflow:connector/http-connector",
         imports: {
+            // Everything that touches the disk is async: it runs on blocking threads.
+            "workflow:connector/file-store.stat": async | trappable,
+            "workflow:connector/file-store.open-read": async | trappable,
             "workflow:connector/file-store.digest": async | trappable,
+            "workflow:connector/file-store.create": async | trappable,
+            "workflow:connector/file-store.[method]file-writer.truncate": async | trappable,
             "workflow:connector/file-store.[method]file-writer.fill": async | trappable,
+            "workflow:connector/file-store.[method]file-writer.commit": async | trappable,
             default: trappable,
         },
         exports: { default: async },

@@ -1,5 +1,6 @@
 //! A response body wrapper that enforces the policy's size limit and the between-bytes timeout.
 
+use crate::budget::Held;
 use crate::progress::Transfer;
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
@@ -12,18 +13,28 @@ use wasmtime_wasi_http::Error;
 
 /// Wraps a body; fails with `HttpResponseBodySize` past `remaining` bytes and with
 /// `ConnectionReadTimeout` when no frame arrives within `between_bytes`.
-pub struct GuardedBody<B> {
+pub(crate) struct GuardedBody<B> {
     inner: B,
     remaining: u64,
     between_bytes: Duration,
     deadline: Pin<Box<Sleep>>,
     progress: Option<Arc<Transfer>>,
+    /// The request's place in the invocation's in-flight budget, given back when the body drops.
+    _in_flight: Held,
 }
 
 impl<B> GuardedBody<B> {
-    /// Guards `inner` with a byte limit and a between-bytes timeout, counting into `progress`.
-    pub fn new(inner: B, limit: u64, between_bytes: Duration, progress: Option<Arc<Transfer>>) -> Self {
-        Self { inner, remaining: limit, between_bytes, deadline: Box::pin(tokio::time::sleep(between_bytes)), progress }
+    /// Guards `inner` with a byte limit and a between-bytes timeout, counting into `progress`
+    /// and holding `in_flight` until the body is dropped.
+    pub(crate) fn new(
+        inner: B,
+        limit: u64,
+        between_bytes: Duration,
+        progress: Option<Arc<Transfer>>,
+        in_flight: Held,
+    ) -> Self {
+        let deadline = Box::pin(tokio::time::sleep(between_bytes));
+        Self { inner, remaining: limit, between_bytes, deadline, progress, _in_flight: in_flight }
     }
 }
 

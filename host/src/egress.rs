@@ -3,49 +3,25 @@
 //! mode requests are recorded and refused instead.
 
 use crate::body_guard::{CountedBody, GuardedBody};
+use crate::budget::Usage;
+use crate::net::{HttpClient, private_address_in};
 use crate::policy::OutboundRule;
+use crate::redact;
 use http_body_util::BodyExt;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
-type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
-
 /// Default timeouts when the guest gives none.
-const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 const DEFAULT_FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(600);
 const DEFAULT_BETWEEN_BYTES_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// The shared HTTP client: pooled connections, HTTP and HTTPS (webpki roots).
+/// The largest single write to a request body (wasmtime's default).
+const OUTGOING_BODY_CHUNK: usize = 1024 * 1024;
+
+/// A request the guest tried to send during a dry run. Its `Debug` output hides secrets.
 #[derive(Clone)]
-pub struct HttpClient {
-    client: Client<Connector, WasiBody>,
-}
-
-impl Default for HttpClient {
-    fn default() -> Self {
-        let mut http = HttpConnector::new();
-        http.enforce_http(false);
-        http.set_nodelay(true);
-        http.set_connect_timeout(Some(DEFAULT_CONNECT_TIMEOUT));
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_webpki_roots()
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(128)
-            .build(https);
-        Self { client }
-    }
-}
-
-/// A request the guest tried to send during a dry run.
-#[derive(Debug, Clone)]
 pub struct CapturedRequest {
     /// Method.
     pub method: String,
@@ -55,49 +31,89 @@ pub struct CapturedRequest {
     pub headers: Vec<(String, String)>,
 }
 
+impl fmt::Debug for CapturedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CapturedRequest")
+            .field("method", &self.method)
+            .field("url", &self.redacted_url())
+            .field("headers", &self.redacted_headers())
+            .finish()
+    }
+}
+
 impl CapturedRequest {
-    /// The URL with a session token in its query (a presigned source URL's) redacted.
+    /// The URL with credentials in its query (a presigned source URL's signature, a session
+    /// token) redacted.
     pub fn redacted_url(&self) -> String {
-        let Some((base, query)) = self.url.split_once('?') else { return self.url.clone() };
-        let pairs: Vec<String> = query
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((name, _)) if name.eq_ignore_ascii_case("x-amz-security-token") => format!("{name}=******"),
-                _ => pair.to_string(),
-            })
-            .collect();
-        format!("{base}?{}", pairs.join("&"))
+        redact::url(&self.url)
     }
 
-    /// Headers with the session token redacted; the signature (not a secret) is kept.
+    /// Headers with secrets (session token, bearer tokens, SSE-C keys) redacted; the SigV4
+    /// signature of the request itself is kept.
     pub fn redacted_headers(&self) -> Vec<(String, String)> {
-        self.headers
-            .iter()
-            .map(|(k, v)| {
-                let secret = k.eq_ignore_ascii_case("x-amz-security-token");
-                (k.clone(), if secret { "******".to_string() } else { v.clone() })
-            })
-            .collect()
+        self.headers.iter().map(|(k, v)| (k.clone(), redact::header_value(k, v).to_string())).collect()
     }
+}
+
+/// Requests an invocation tried that were refused or captured, bounded by its budget.
+#[derive(Debug)]
+pub(crate) struct Recorded<T> {
+    kept: Vec<T>,
+    dropped: u64,
+}
+
+impl<T> Default for Recorded<T> {
+    fn default() -> Self {
+        Self { kept: Vec::new(), dropped: 0 }
+    }
+}
+
+/// Appends to a shared record, keeping at most `limit` entries.
+pub(crate) fn record<T>(shared: &Mutex<Recorded<T>>, limit: usize, entry: T) {
+    let mut recorded = shared.lock().unwrap_or_else(|e| e.into_inner());
+    if recorded.kept.len() < limit {
+        recorded.kept.push(entry);
+    } else {
+        recorded.dropped += 1;
+    }
+}
+
+/// Takes the kept entries out of a shared record.
+pub(crate) fn take<T>(shared: &Mutex<Recorded<T>>) -> (Vec<T>, u64) {
+    let mut recorded = shared.lock().unwrap_or_else(|e| e.into_inner());
+    (std::mem::take(&mut recorded.kept), recorded.dropped)
 }
 
 /// The per-invocation hooks: policy plus the shared client.
 pub struct EgressHooks {
     pub(crate) client: HttpClient,
     pub(crate) rules: Vec<OutboundRule>,
-    pub(crate) max_response_bytes: u64,
-    pub(crate) capture: Option<Arc<Mutex<Vec<CapturedRequest>>>>,
-    pub(crate) denied: Arc<Mutex<Vec<String>>>,
+    pub(crate) allow_private: bool,
+    pub(crate) usage: Arc<Usage>,
+    pub(crate) capture: Option<Arc<Mutex<Recorded<CapturedRequest>>>>,
+    pub(crate) denied: Arc<Mutex<Recorded<String>>>,
     pub(crate) progress: Option<Arc<crate::progress::Transfer>>,
 }
 
 impl EgressHooks {
     fn allowed(&self, uri: &http::Uri) -> bool {
-        let scheme = uri.scheme_str().unwrap_or("https");
+        let Some(scheme) = uri.scheme_str() else { return false };
         let Some(host) = uri.host() else { return false };
         let port = uri.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
-        self.rules.iter().any(|rule| rule.allows(scheme, host, port))
+        let literal_ok =
+            self.allow_private || crate::address::literal(host).is_none_or(|ip| !crate::address::is_private(ip));
+        literal_ok && self.rules.iter().any(|rule| rule.allows(scheme, host, port))
     }
+
+    fn deny(&self, target: String) -> ResponseFuture {
+        record(&self.denied, self.usage.budgets().recorded_requests, target);
+        Box::new(async { Err(Error::HttpRequestDenied) })
+    }
+}
+
+/// `scheme://authority` of a request, as recorded for refusals.
+fn origin(uri: &http::Uri) -> String {
+    format!("{}://{}", uri.scheme_str().unwrap_or("?"), uri.authority().map(|a| a.as_str()).unwrap_or("?"))
 }
 
 type ResponseFuture = Box<
@@ -109,13 +125,15 @@ type ResponseFuture = Box<
         > + Send,
 >;
 
-/// Request-body chunks queued for hyper beyond the one being written (wasmtime's default is 1):
-/// a little slack so an upload does not stall whenever the guest is between two splices.
-const OUTGOING_BODY_BUFFER_CHUNKS: usize = 3;
-
 impl WasiHttpHooks for EgressHooks {
+    /// Request-body chunks queued for hyper beyond the one being written, from the budget: a
+    /// little slack so an upload does not stall whenever the guest is between two splices.
     fn p2_outgoing_body_buffer_chunks(&mut self) -> usize {
-        OUTGOING_BODY_BUFFER_CHUNKS
+        (self.usage.budgets().request_body_buffer / OUTGOING_BODY_CHUNK).saturating_sub(1).max(1)
+    }
+
+    fn p2_outgoing_body_chunk_size(&mut self) -> usize {
+        OUTGOING_BODY_CHUNK.min(self.usage.budgets().request_body_buffer.max(1))
     }
 
     fn send_request(
@@ -124,6 +142,10 @@ impl WasiHttpHooks for EgressHooks {
         options: Option<RequestOptions>,
         _fut: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
     ) -> ResponseFuture {
+        let in_flight = match self.usage.start_request() {
+            Ok(held) => held,
+            Err(_) => return self.deny(origin(request.uri())),
+        };
         if let Some(capture) = &self.capture {
             let headers = request
                 .headers()
@@ -132,21 +154,18 @@ impl WasiHttpHooks for EgressHooks {
                 .collect();
             let captured =
                 CapturedRequest { method: request.method().to_string(), url: request.uri().to_string(), headers };
-            capture.lock().unwrap_or_else(|e| e.into_inner()).push(captured);
+            record(capture, self.usage.budgets().recorded_requests, captured);
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }
         if !self.allowed(request.uri()) {
-            let target = format!(
-                "{}://{}",
-                request.uri().scheme_str().unwrap_or("?"),
-                request.uri().authority().map(|a| a.as_str()).unwrap_or("?")
-            );
-            self.denied.lock().unwrap_or_else(|e| e.into_inner()).push(target);
-            return Box::new(async { Err(Error::HttpRequestDenied) });
+            return self.deny(origin(request.uri()));
         }
-        let client = self.client.client.clone();
-        let limit = self.max_response_bytes;
+        let client = self.client.for_policy(self.allow_private).clone();
+        let limit = self.usage.budgets().response_bytes;
         let progress = self.progress.clone();
+        let denied = self.denied.clone();
+        let record_limit = self.usage.budgets().recorded_requests;
+        let target = origin(request.uri());
         let request = match &progress {
             Some(progress) => request.map(|body| CountedBody::new(body, progress.clone()).boxed_unsync()),
             None => request,
@@ -156,7 +175,13 @@ impl WasiHttpHooks for EgressHooks {
         Box::new(async move {
             let response = match tokio::time::timeout(first_byte, client.request(request)).await {
                 Err(_) => return Err(Error::HttpResponseTimeout),
-                Ok(Err(error)) => return Err(client_error(error)),
+                Ok(Err(error)) => {
+                    if private_address_in(&error).is_some() {
+                        record(&denied, record_limit, target);
+                        return Err(Error::HttpRequestDenied);
+                    }
+                    return Err(client_error(error));
+                }
                 Ok(Ok(response)) => response,
             };
             if let (Some(progress), Some(length)) = (&progress, response.headers().get(http::header::CONTENT_LENGTH)) {
@@ -164,7 +189,7 @@ impl WasiHttpHooks for EgressHooks {
             }
             let response = response.map(|body| {
                 let body = body.map_err(Error::Hyper);
-                GuardedBody::new(body, limit, between_bytes, progress).boxed_unsync()
+                GuardedBody::new(body, limit, between_bytes, progress, in_flight).boxed_unsync()
             });
             let done: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send> = Box::new(async { Ok(()) });
             Ok((response, done))
@@ -211,16 +236,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn captured_urls_hide_session_tokens_only() {
+    fn captured_requests_print_no_secrets() {
         let captured = CapturedRequest {
             method: "GET".into(),
-            url: "https://h/f?X-Amz-Credential=A%2F1&X-Amz-Security-Token=tok&X-Amz-Signature=abc".into(),
-            headers: vec![("x-amz-security-token".into(), "tok".into())],
+            url: "https://h/f?X-Amz-Credential=A%2F1&X-Amz-Security-Token=canary-token&X-Amz-Signature=canary-sig"
+                .into(),
+            headers: vec![
+                ("x-amz-security-token".into(), "canary-token".into()),
+                ("authorization".into(), "Bearer canary-bearer".into()),
+            ],
         };
         assert_eq!(
             captured.redacted_url(),
-            "https://h/f?X-Amz-Credential=A%2F1&X-Amz-Security-Token=******&X-Amz-Signature=abc"
+            "https://h/f?X-Amz-Credential=******&X-Amz-Security-Token=******&X-Amz-Signature=******"
         );
         assert_eq!(captured.redacted_headers()[0].1, "******");
+        let debug = format!("{captured:?}");
+        for secret in ["canary-token", "canary-sig", "canary-bearer"] {
+            assert!(!debug.contains(secret), "{secret} leaked: {debug}");
+        }
+    }
+
+    #[test]
+    fn records_keep_a_bounded_number_of_entries() {
+        let shared = Mutex::new(Recorded::default());
+        for i in 0..10 {
+            record(&shared, 3, i);
+        }
+        assert_eq!(take(&shared), (vec![0, 1, 2], 7));
     }
 }

@@ -21,6 +21,14 @@ pub enum HostError {
     /// The guest tried to grow its memory past the limit; its instance was discarded.
     #[error("the connector exceeded its memory limit of {0} bytes")]
     MemoryLimit(usize),
+    /// The invocation exceeded one of its [`crate::policy::Budgets`]; its instance was discarded.
+    #[error("{0}; the instance was discarded (raise the budget in the policy if this is expected)")]
+    Budget(crate::budget::BudgetExceeded),
+    /// The component imports an interface the host does not grant; it was not loaded.
+    #[error(
+        "the component imports {0}, which this host does not provide (allowed: wasi:http, wasi:io, wasi:clocks, wasi:random, wasi:cli std interfaces, workflow:connector/file-store)"
+    )]
+    ImportNotAllowed(String),
     /// The policy is invalid.
     #[error("invalid policy: {0}")]
     Policy(String),

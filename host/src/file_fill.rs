@@ -2,6 +2,7 @@
 //! reading the next bytes while the last batch is written on a blocking thread.
 
 use crate::bindings::file_store::{FileError, FillEnd, FillFailure};
+use crate::budget::Usage;
 use std::fs::File;
 use std::io::Write;
 use tokio::task::JoinHandle;
@@ -15,7 +16,13 @@ type PendingWrite = JoinHandle<(File, std::io::Result<()>)>;
 
 /// Copies `source` into `file` until the source ends or `limit` bytes are in. Returns the file
 /// (to commit or keep) and how the copy ended; every byte read is written before returning.
-pub async fn fill(file: File, mut source: DynInputStream, limit: u64) -> (Option<File>, Result<FillEnd, FileError>) {
+/// Every batch is charged to the invocation's file-store budget before it is written.
+pub(crate) async fn fill(
+    file: File,
+    mut source: DynInputStream,
+    limit: u64,
+    usage: &Usage,
+) -> (Option<File>, Result<FillEnd, FileError>) {
     let mut idle = Some(file);
     let mut pending: Option<PendingWrite> = None;
     let mut batch: Vec<u8> = Vec::with_capacity(BATCH);
@@ -48,6 +55,9 @@ pub async fn fill(file: File, mut source: DynInputStream, limit: u64) -> (Option
                 Err(e) => return (idle, Err(e)),
             };
             let data = std::mem::replace(&mut batch, Vec::with_capacity(if ended { 0 } else { BATCH }));
+            if let Err(exceeded) = usage.write_bytes(data.len() as u64) {
+                return (Some(file), Err(FileError::Denied(exceeded.to_string())));
+            }
             copied += data.len() as u64;
             pending = Some(tokio::task::spawn_blocking(move || {
                 let mut file = file;

@@ -1,11 +1,15 @@
-//! A host file as a `wasi:io` input stream that reads ahead in 1 MiB chunks on a blocking thread,
-//! so an upload moves a megabyte per guest call (wasmtime's generic reader moves 64 KiB) while
-//! the next chunks are already being read.
+//! A host file as a `wasi:io` input stream that reads ahead in 1 MiB chunks on blocking
+//! threads, so an upload moves a megabyte per guest call (wasmtime's generic reader moves 64 KiB)
+//! while the next chunk is already being read. No thread is held between reads: an open stream
+//! that the guest never reads costs no blocking thread.
 
+use crate::budget::Held;
 use bytes::Bytes;
+use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
-use tokio::sync::mpsc::{self, error::TryRecvError};
+use std::io::Read;
+use std::task::{Context, Poll, Waker};
+use tokio::task::JoinHandle;
 use wasmtime_wasi::p2::{InputStream, Pollable, StreamError, StreamResult};
 
 /// Bytes per read from disk.
@@ -13,48 +17,72 @@ const CHUNK: usize = 1024 * 1024;
 /// Chunks read ahead of the guest (bounds the host memory per open file).
 const READ_AHEAD: usize = 4;
 
+/// A read on a blocking thread; it hands the file back with the chunk.
+type PendingRead = JoinHandle<(File, std::io::Result<Bytes>)>;
+
 /// The input stream of [`crate::file_store`] files.
 pub struct FileReadStream {
-    /// Bytes received but not yet read by the guest.
-    pending: Bytes,
-    /// Chunks from the reader thread; closed at end of file.
-    receiver: mpsc::Receiver<std::io::Result<Bytes>>,
+    /// Chunks read but not yet taken by the guest.
+    ready: VecDeque<Bytes>,
+    /// The file, when no read is in flight.
+    file: Option<File>,
+    /// The read in flight.
+    reading: Option<PendingRead>,
     /// A read error waiting to be reported.
     failed: Option<std::io::Error>,
-    /// The reader thread finished (end of file).
+    /// The end of the file was reached.
     ended: bool,
+    /// The stream's place in the invocation's open-files budget.
+    _open: Held,
 }
 
 impl FileReadStream {
-    /// Streams `file` from byte `offset` to its end.
-    pub fn new(mut file: File, offset: u64) -> Self {
-        let (sender, receiver) = mpsc::channel(READ_AHEAD);
-        tokio::task::spawn_blocking(move || {
-            if let Err(error) = file.seek(SeekFrom::Start(offset)) {
-                let _ = sender.blocking_send(Err(error));
-                return;
-            }
-            loop {
-                let chunk = read_chunk(&mut file);
-                // A short chunk is the end of the file; an error ends the stream too.
-                let last = !matches!(&chunk, Ok(bytes) if bytes.len() == CHUNK);
-                if matches!(&chunk, Ok(bytes) if bytes.is_empty()) {
-                    return;
-                }
-                // A closed channel means the guest dropped the stream: stop reading.
-                if sender.blocking_send(chunk).is_err() || last {
-                    return;
-                }
-            }
-        });
-        Self { pending: Bytes::new(), receiver, failed: None, ended: false }
+    /// Streams `file` from its current position to its end.
+    pub(crate) fn new(file: File, open: Held) -> Self {
+        let mut stream =
+            Self { ready: VecDeque::new(), file: Some(file), reading: None, failed: None, ended: false, _open: open };
+        stream.read_ahead();
+        stream
     }
 
-    fn accept(&mut self, received: Option<std::io::Result<Bytes>>) {
-        match received {
-            Some(Ok(bytes)) => self.pending = bytes,
-            Some(Err(error)) => self.failed = Some(error),
-            None => self.ended = true,
+    /// Starts the next read if there is room ahead of the guest.
+    fn read_ahead(&mut self) {
+        if self.ended || self.failed.is_some() || self.ready.len() >= READ_AHEAD {
+            return;
+        }
+        if let Some(mut file) = self.file.take() {
+            self.reading = Some(tokio::task::spawn_blocking(move || {
+                let chunk = read_chunk(&mut file);
+                (file, chunk)
+            }));
+        }
+    }
+
+    fn accept(&mut self, finished: Result<(File, std::io::Result<Bytes>), tokio::task::JoinError>) {
+        match finished {
+            Ok((file, Ok(bytes))) => {
+                self.file = Some(file);
+                // A short chunk is the end of the file.
+                self.ended = bytes.len() < CHUNK;
+                if !bytes.is_empty() {
+                    self.ready.push_back(bytes);
+                }
+            }
+            Ok((file, Err(error))) => {
+                self.file = Some(file);
+                self.failed = Some(error);
+            }
+            Err(error) => self.failed = Some(std::io::Error::other(error)),
+        }
+        self.read_ahead();
+    }
+
+    /// Collects the read in flight if it has finished, without waiting.
+    fn collect_finished(&mut self) {
+        let Some(reading) = self.reading.as_mut() else { return };
+        if let Poll::Ready(finished) = std::pin::Pin::new(reading).poll(&mut Context::from_waker(Waker::noop())) {
+            self.reading = None;
+            self.accept(finished);
         }
     }
 }
@@ -78,30 +106,36 @@ fn read_chunk(file: &mut File) -> std::io::Result<Bytes> {
 #[async_trait::async_trait]
 impl InputStream for FileReadStream {
     fn read(&mut self, size: usize) -> StreamResult<Bytes> {
-        if self.pending.is_empty() && self.failed.is_none() && !self.ended {
-            match self.receiver.try_recv() {
-                Ok(received) => self.accept(Some(received)),
-                Err(TryRecvError::Disconnected) => self.accept(None),
-                Err(TryRecvError::Empty) => return Ok(Bytes::new()),
+        self.collect_finished();
+        if let Some(front) = self.ready.front_mut() {
+            let taken = front.split_to(size.min(front.len()));
+            if front.is_empty() {
+                self.ready.pop_front();
             }
+            self.read_ahead();
+            return Ok(taken);
         }
-        if !self.pending.is_empty() {
-            let length = size.min(self.pending.len());
-            return Ok(self.pending.split_to(length));
+        if let Some(error) = self.failed.take() {
+            return Err(StreamError::LastOperationFailed(error.into()));
         }
-        match self.failed.take() {
-            Some(error) => Err(StreamError::LastOperationFailed(error.into())),
-            None => Err(StreamError::Closed),
+        if self.ended {
+            return Err(StreamError::Closed);
         }
+        self.read_ahead();
+        Ok(Bytes::new())
     }
 }
 
 #[async_trait::async_trait]
 impl Pollable for FileReadStream {
     async fn ready(&mut self) {
-        if self.pending.is_empty() && self.failed.is_none() && !self.ended {
-            let received = self.receiver.recv().await;
-            self.accept(received);
+        if !self.ready.is_empty() || self.failed.is_some() || self.ended {
+            return;
+        }
+        self.read_ahead();
+        if let Some(reading) = self.reading.take() {
+            let finished = reading.await;
+            self.accept(finished);
         }
     }
 }
@@ -116,7 +150,10 @@ mod tests {
         let path = dir.path().join("f.bin");
         let data: Vec<u8> = (0..(3 * CHUNK + 12_345)).map(|i| (i % 251) as u8).collect();
         std::fs::write(&path, &data).unwrap();
-        let mut stream = FileReadStream::new(File::open(&path).unwrap(), 100);
+        let usage = crate::budget::Usage::new(crate::budget::Budgets::default());
+        let mut file = File::open(&path).unwrap();
+        std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(100)).unwrap();
+        let mut stream = FileReadStream::new(file, usage.open_file().unwrap());
         let mut got = Vec::new();
         loop {
             stream.ready().await;

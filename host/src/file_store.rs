@@ -1,12 +1,21 @@
-//! The `file-store` import: names resolve inside one granted directory, nothing else. Downloads
-//! are written to a temporary file beside the target and renamed on commit, so a failed or
-//! interrupted download never leaves a partial file under the real name.
+//! The `file-store` import: names resolve inside one granted directory, nothing else. Every call
+//! that touches the disk runs on a blocking thread, never on the async workers. Downloads are
+//! written to an in-progress file beside the target (mode 0600, never followed through a
+//! symlink) and renamed over it on commit after an fsync of the file, then of the directory, so
+//! a failed or interrupted download never leaves a partial file under the real name and a
+//! committed one survives a crash. Committed files are mode 0644 and new directories 0755;
+//! resumable partials are locked while written and collected after [`STALE_PARTIAL_AGE`].
 
 use crate::bindings::DigestAlgorithm;
 use crate::bindings::file_store::{FileError, FileStat, FillEnd, Host, HostFileWriter};
+use crate::budget::{BudgetedWriter, Held};
+use crate::file_name::{PARTIAL_SUFFIX, TEMP_SUFFIX, resolve};
 use crate::file_read_stream::FileReadStream;
 use crate::state::HostState;
-use std::path::{Component, Path, PathBuf};
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 use wasmtime::component::Resource;
 use wasmtime_wasi::p2::pipe::AsyncWriteStream;
 use wasmtime_wasi::p2::{DynInputStream, DynOutputStream};
@@ -16,18 +25,30 @@ const WRITE_BUDGET: usize = 1024 * 1024;
 /// Network frames (often 16–64 KiB) are gathered into writes of this size, so a download costs
 /// one blocking write per 2 MiB instead of one per frame.
 const WRITE_COALESCE: usize = 2 * 1024 * 1024;
+/// Mode of in-progress files: only the host's user reads a download before it is complete.
+const IN_PROGRESS_MODE: u32 = 0o600;
+/// Mode of committed files, as a download by `curl` or `aws s3 cp` under the usual umask.
+const COMMITTED_MODE: u32 = 0o644;
+/// Mode of directories the store creates.
+const DIRECTORY_MODE: u32 = 0o755;
+/// Partial downloads untouched this long are removed when another download starts beside them.
+pub const STALE_PARTIAL_AGE: Duration = Duration::from_secs(7 * 24 * 3600);
 
-/// A file being written: a temporary file beside the target, renamed to it on commit. A plain
-/// writer's temporary file is removed if it is dropped uncommitted; a resumable writer's is kept
-/// (under a name derived from its resume key) for the next attempt to continue.
+/// A file being written: an in-progress file beside the target, renamed to it on commit. A plain
+/// writer's file is removed if it is dropped uncommitted; a resumable writer's is kept (under a
+/// name derived from its resume key) for the next attempt to continue.
 pub struct FileWriter {
     temp: PathBuf,
     target: PathBuf,
+    name: String,
     overwrite: bool,
-    file: Option<std::fs::File>,
+    file: Option<File>,
+    /// Holds the partial's lock while this writer lives, whoever has the file itself.
+    _lock: Option<File>,
     existing: u64,
     resumable: bool,
     committed: bool,
+    _open: Held,
 }
 
 impl Drop for FileWriter {
@@ -44,50 +65,28 @@ fn partial_name(file_name: &str, resume_key: &str) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(resume_key.as_bytes());
     let short: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!(".{file_name}.{short}.partial")
+    format!(".{file_name}.{short}{PARTIAL_SUFFIX}")
 }
 
-/// Resolves a guest file name inside `root`: relative, no `..`, no symlink leading outside.
-pub fn resolve(root: &Path, name: &str) -> Result<PathBuf, FileError> {
-    let invalid = |why: &str| FileError::InvalidName(format!("{name:?} {why}"));
-    if name.is_empty() {
-        return Err(invalid("is empty"));
-    }
-    let relative = Path::new(name);
-    for component in relative.components() {
-        match component {
-            Component::Normal(_) | Component::CurDir => {}
-            Component::ParentDir => return Err(invalid("contains '..'")),
-            Component::RootDir | Component::Prefix(_) => {
-                return Err(invalid("is absolute; names are relative to the file store"));
-            }
-        }
-    }
-    let path = root.join(relative);
-    // Follow symlinks of whatever exists and make sure it is still inside the root.
-    let mut existing = path.as_path();
-    while !existing.exists() {
-        existing = match existing.parent() {
-            Some(parent) => parent,
-            None => break,
-        };
-    }
-    let real = existing.canonicalize().map_err(|e| FileError::Io(e.to_string()))?;
-    if !real.starts_with(root) {
-        return Err(FileError::Denied(format!("{name:?} leads outside the file store")));
-    }
-    Ok(path)
+/// Runs blocking file work off the async workers.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, FileError> + Send + 'static,
+) -> Result<T, FileError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| Err(FileError::Io(format!("the host's file task failed: {e}"))))
 }
 
 impl HostState {
-    /// The canonical file store root, resolved on first use so invocations that touch no file
-    /// pay nothing for it.
+    /// The canonical file store root (resolved per call, on a blocking thread).
     fn file_root(&self) -> Result<PathBuf, FileError> {
-        let root =
-            self.files.root.as_deref().ok_or_else(|| FileError::Denied("this host grants no file store".into()))?;
-        root.canonicalize()
-            .map_err(|e| FileError::Denied(format!("the host's file store {} is unusable: {e}", root.display())))
+        self.files.root.clone().ok_or_else(|| FileError::Denied("this host grants no file store".into()))
     }
+}
+
+fn canonical_root(root: &Path) -> Result<PathBuf, FileError> {
+    root.canonicalize()
+        .map_err(|e| FileError::Denied(format!("the host's file store {} is unusable: {e}", root.display())))
 }
 
 fn io_error(name: &str, error: std::io::Error) -> FileError {
@@ -99,39 +98,59 @@ fn io_error(name: &str, error: std::io::Error) -> FileError {
     }
 }
 
+/// Opens `path` for reading without blocking on whatever it is (a FIFO, a device), and refuses
+/// anything but a regular file.
+pub(crate) fn open_regular(path: &Path, name: &str) -> Result<File, FileError> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+        .map_err(|e| io_error(name, e))?;
+    if !file.metadata().map_err(|e| io_error(name, e))?.is_file() {
+        return Err(FileError::InvalidName(format!("{name:?} is not a regular file")));
+    }
+    Ok(file)
+}
+
 impl Host for HostState {
-    fn stat(&mut self, name: String) -> wasmtime::Result<Result<FileStat, FileError>> {
-        let result = (|| {
-            let path = resolve(&self.file_root()?, &name)?;
+    async fn stat(&mut self, name: String) -> wasmtime::Result<Result<FileStat, FileError>> {
+        let root = self.file_root();
+        Ok(blocking(move || {
+            let path = resolve(&canonical_root(&root?)?, &name)?;
             let meta = std::fs::metadata(&path).map_err(|e| io_error(&name, e))?;
             if !meta.is_file() {
                 return Err(FileError::InvalidName(format!("{name:?} is not a regular file")));
             }
             Ok(FileStat { size: meta.len() })
-        })();
-        Ok(result)
+        })
+        .await)
     }
 
-    fn open_read(
+    async fn open_read(
         &mut self,
         name: String,
         offset: u64,
     ) -> wasmtime::Result<Result<Resource<DynInputStream>, FileError>> {
-        let opened = (|| {
-            let path = resolve(&self.file_root()?, &name)?;
-            let file = std::fs::File::open(&path).map_err(|e| io_error(&name, e))?;
-            if !file.metadata().map_err(|e| io_error(&name, e))?.is_file() {
-                return Err(FileError::InvalidName(format!("{name:?} is not a regular file")));
-            }
-            Ok(file)
-        })();
-        let file = match opened {
-            Ok(file) => file,
-            Err(e) => return Ok(Err(e)),
+        let open = match self.usage.open_file() {
+            Ok(held) => held,
+            Err(exceeded) => return Ok(Err(FileError::Denied(exceeded.to_string()))),
         };
-        let stream = FileReadStream::new(file, offset);
-        let resource = self.table.push(Box::new(stream) as DynInputStream)?;
-        Ok(Ok(resource))
+        let root = self.file_root();
+        let opened = blocking(move || {
+            use std::io::{Seek, SeekFrom};
+            let path = resolve(&canonical_root(&root?)?, &name)?;
+            let mut file = open_regular(&path, &name)?;
+            file.seek(SeekFrom::Start(offset)).map_err(|e| io_error(&name, e))?;
+            Ok(file)
+        })
+        .await;
+        match opened {
+            Ok(file) => {
+                let stream = FileReadStream::new(file, open);
+                Ok(Ok(self.table.push(Box::new(stream) as DynInputStream)?))
+            }
+            Err(e) => Ok(Err(e)),
+        }
     }
 
     async fn digest(
@@ -141,64 +160,35 @@ impl Host for HostState {
         length: u64,
         algorithm: DigestAlgorithm,
     ) -> wasmtime::Result<Result<Vec<u8>, FileError>> {
-        let path = match self.file_root().and_then(|root| resolve(&root, &name)) {
-            Ok(path) => path,
-            Err(e) => return Ok(Err(e)),
-        };
-        let computed =
-            tokio::task::spawn_blocking(move || crate::digest::file_range(&path, offset, length, algorithm)).await?;
-        Ok(computed.map_err(|e| io_error(&name, e)))
+        let root = self.file_root();
+        let cancelled = self.cancelled.clone();
+        Ok(blocking(move || {
+            let path = resolve(&canonical_root(&root?)?, &name)?;
+            let file = open_regular(&path, &name)?;
+            crate::digest::file_range(file, offset, length, algorithm, &cancelled).map_err(|e| io_error(&name, e))
+        })
+        .await)
     }
 
-    fn create(
+    async fn create(
         &mut self,
         name: String,
         overwrite: bool,
         resume_key: Option<String>,
     ) -> wasmtime::Result<Result<Resource<FileWriter>, FileError>> {
-        let created = (|| {
-            if !self.files.writable {
-                return Err(FileError::Denied("this host grants the file store read-only".into()));
-            }
-            let target = resolve(&self.file_root()?, &name)?;
-            if !overwrite && target.exists() {
-                return Err(FileError::AlreadyExists(name.clone()));
-            }
-            let parent = target.parent().ok_or_else(|| FileError::InvalidName(name.clone()))?;
-            std::fs::create_dir_all(parent).map_err(|e| io_error(&name, e))?;
-            let file_name = target.file_name().and_then(|f| f.to_str()).unwrap_or("download");
-            let (temp, file) = match &resume_key {
-                Some(key) => {
-                    let temp = parent.join(partial_name(file_name, key));
-                    remove_other_partials(parent, file_name, &temp);
-                    let file = std::fs::OpenOptions::new()
-                        .append(true)
-                        .create(true)
-                        .open(&temp)
-                        .map_err(|e| io_error(&name, e))?;
-                    (temp, file)
-                }
-                None => {
-                    let temp = parent.join(format!(".{file_name}.{}.tmp", crate::unique::unique_suffix()));
-                    let file = std::fs::OpenOptions::new()
-                        .write(true)
-                        .create_new(true)
-                        .open(&temp)
-                        .map_err(|e| io_error(&name, e))?;
-                    (temp, file)
-                }
-            };
-            let existing = file.metadata().map_err(|e| io_error(&name, e))?.len();
-            Ok(FileWriter {
-                temp,
-                target,
-                overwrite,
-                file: Some(file),
-                existing,
-                resumable: resume_key.is_some(),
-                committed: false,
-            })
-        })();
+        if !self.files.writable {
+            return Ok(Err(FileError::Denied("this host grants the file store read-only".into())));
+        }
+        let open = match self.usage.open_file().and_then(|held| self.usage.create_file().map(|()| held)) {
+            Ok(held) => held,
+            Err(exceeded) => return Ok(Err(FileError::Denied(exceeded.to_string()))),
+        };
+        let root = self.file_root();
+        let created = blocking(move || {
+            let target = resolve(&canonical_root(&root?)?, &name)?;
+            start_writing(target, name, overwrite, resume_key.as_deref(), open)
+        })
+        .await;
         match created {
             Ok(writer) => Ok(Ok(self.table.push(writer)?)),
             Err(e) => Ok(Err(e)),
@@ -206,16 +196,100 @@ impl Host for HostState {
     }
 }
 
-/// Removes partial downloads of `file_name` other than `keep` (earlier versions of the object).
-fn remove_other_partials(dir: &Path, file_name: &str, keep: &Path) {
+/// Opens the in-progress file for `target` (blocking).
+fn start_writing(
+    target: PathBuf,
+    name: String,
+    overwrite: bool,
+    resume_key: Option<&str>,
+    open: Held,
+) -> Result<FileWriter, FileError> {
+    match std::fs::symlink_metadata(&target) {
+        Ok(meta) if meta.is_dir() => return Err(FileError::InvalidName(format!("{name:?} is a directory"))),
+        Ok(_) if !overwrite => return Err(FileError::AlreadyExists(name)),
+        _ => {}
+    }
+    let parent = target.parent().ok_or_else(|| FileError::InvalidName(name.clone()))?;
+    std::fs::DirBuilder::new().recursive(true).mode(DIRECTORY_MODE).create(parent).map_err(|e| io_error(&name, e))?;
+    let file_name = target.file_name().and_then(|f| f.to_str()).unwrap_or("download");
+    let mut options = OpenOptions::new();
+    options.write(true).mode(IN_PROGRESS_MODE).custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    let (temp, file, lock) = match resume_key {
+        Some(key) => {
+            let temp = parent.join(partial_name(file_name, key));
+            remove_stale_partials(parent, file_name, &temp);
+            // Appending: a resumed download continues after the bytes already there.
+            let file = options.append(true).create(true).open(&temp).map_err(|e| io_error(&name, e))?;
+            file.try_lock().map_err(|_| {
+                FileError::Denied(format!("{name:?} is being downloaded by another invocation; try again when it ends"))
+            })?;
+            if !file.metadata().map_err(|e| io_error(&name, e))?.is_file() {
+                return Err(FileError::InvalidName(format!("the partial download of {name:?} is not a regular file")));
+            }
+            let lock = file.try_clone().map_err(|e| io_error(&name, e))?;
+            (temp, file, Some(lock))
+        }
+        None => {
+            let temp = parent.join(format!(".{file_name}.{}{TEMP_SUFFIX}", crate::unique::unique_suffix()));
+            let file = options.create_new(true).open(&temp).map_err(|e| io_error(&name, e))?;
+            (temp, file, None)
+        }
+    };
+    let existing = file.metadata().map_err(|e| io_error(&name, e))?.len();
+    Ok(FileWriter {
+        temp,
+        target,
+        name,
+        overwrite,
+        file: Some(file),
+        _lock: lock,
+        existing,
+        resumable: resume_key.is_some(),
+        committed: false,
+        _open: open,
+    })
+}
+
+/// Removes partial downloads of `file_name` other than `keep` (earlier versions of the object),
+/// and any partial in `dir` untouched for [`STALE_PARTIAL_AGE`].
+fn remove_stale_partials(dir: &Path, file_name: &str, keep: &Path) {
     let prefix = format!(".{file_name}.");
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with(&prefix) && name.ends_with(".partial") && entry.path() != keep {
+        if !name.starts_with('.') || !name.ends_with(PARTIAL_SUFFIX) || entry.path() == keep {
+            continue;
+        }
+        let stale = entry
+            .metadata()
+            .ok()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE_PARTIAL_AGE);
+        if stale || name.starts_with(&prefix) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
+}
+
+/// Makes `writer`'s bytes durable and visible under its name (blocking). Returns the size.
+fn commit_file(temp: &Path, target: &Path, name: &str, overwrite: bool) -> Result<u64, FileError> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(temp)
+        .map_err(|e| io_error(name, e))?;
+    file.sync_all().map_err(|e| io_error(name, e))?;
+    let size = file.metadata().map_err(|e| io_error(name, e))?.len();
+    file.set_permissions(std::fs::Permissions::from_mode(COMMITTED_MODE)).map_err(|e| io_error(name, e))?;
+    if !overwrite && std::fs::symlink_metadata(target).is_ok() {
+        return Err(FileError::AlreadyExists(name.to_string()));
+    }
+    std::fs::rename(temp, target).map_err(|e| io_error(name, e))?;
+    if let Some(parent) = target.parent() {
+        File::open(parent).and_then(|dir| dir.sync_all()).map_err(|e| io_error(name, e))?;
+    }
+    Ok(size)
 }
 
 impl HostFileWriter for HostState {
@@ -223,15 +297,21 @@ impl HostFileWriter for HostState {
         Ok(self.table.get(&writer)?.existing)
     }
 
-    fn truncate(&mut self, writer: Resource<FileWriter>) -> wasmtime::Result<Result<(), FileError>> {
-        let writer = self.table.get_mut(&writer)?;
-        let name = writer.target.display().to_string();
-        let result = match &writer.file {
-            Some(file) => file.set_len(0).map_err(|e| io_error(&name, e)),
-            None => Err(FileError::Io("truncate() must come before contents()".into())),
+    async fn truncate(&mut self, writer: Resource<FileWriter>) -> wasmtime::Result<Result<(), FileError>> {
+        let entry = self.table.get_mut(&writer)?;
+        let Some(file) = entry.file.take() else {
+            return Ok(Err(FileError::Io("truncate() must come before contents()".into())));
         };
+        let name = entry.name.clone();
+        let (file, result) = tokio::task::spawn_blocking(move || {
+            let result = file.set_len(0).map_err(|e| io_error(&name, e));
+            (file, result)
+        })
+        .await?;
+        let entry = self.table.get_mut(&writer)?;
+        entry.file = Some(file);
         if result.is_ok() {
-            writer.existing = 0;
+            entry.existing = 0;
         }
         Ok(result)
     }
@@ -244,7 +324,8 @@ impl HostFileWriter for HostState {
         let Some(file) = file else {
             return Ok(Err(FileError::Io("contents() was already called for this file".into())));
         };
-        let file = tokio::io::BufWriter::with_capacity(WRITE_COALESCE, tokio::fs::File::from_std(file));
+        let file = BudgetedWriter::new(tokio::fs::File::from_std(file), self.usage.clone());
+        let file = tokio::io::BufWriter::with_capacity(WRITE_COALESCE, file);
         let stream = AsyncWriteStream::new(WRITE_BUDGET, file);
         let resource = self.table.push_child(Box::new(stream) as DynOutputStream, &writer)?;
         Ok(Ok(resource))
@@ -260,46 +341,29 @@ impl HostFileWriter for HostState {
         let Some(file) = self.table.get_mut(&writer)?.file.take() else {
             return Ok(Err(FileError::Io("contents() or fill() was already called for this file".into())));
         };
-        let (file, end) = crate::file_fill::fill(file, source, limit).await;
+        let (file, end) = crate::file_fill::fill(file, source, limit, &self.usage).await;
         self.table.get_mut(&writer)?.file = file;
         Ok(end)
     }
 
-    fn commit(&mut self, writer: Resource<FileWriter>) -> wasmtime::Result<Result<u64, FileError>> {
-        let writer = self.table.get_mut(&writer)?;
-        let name = writer.target.display().to_string();
-        let result = (|| {
-            let synced = std::fs::File::open(&writer.temp).and_then(|f| f.sync_all().map(|()| f));
-            let size = synced.and_then(|f| f.metadata()).map_err(|e| io_error(&name, e))?.len();
-            if !writer.overwrite && writer.target.exists() {
-                return Err(FileError::AlreadyExists(name.clone()));
-            }
-            std::fs::rename(&writer.temp, &writer.target).map_err(|e| io_error(&name, e))?;
-            writer.committed = true;
-            Ok(size)
-        })();
+    async fn commit(&mut self, writer: Resource<FileWriter>) -> wasmtime::Result<Result<u64, FileError>> {
+        let entry = self.table.get_mut(&writer)?;
+        // The writer's own handle (if the guest did not take it) is closed first: its bytes are
+        // all on disk once the write calls returned.
+        drop(entry.file.take());
+        let (temp, target, name, overwrite) =
+            (entry.temp.clone(), entry.target.clone(), entry.name.clone(), entry.overwrite);
+        let result = blocking(move || commit_file(&temp, &target, &name, overwrite)).await;
+        if result.is_ok() {
+            self.table.get_mut(&writer)?.committed = true;
+        }
         Ok(result)
     }
 
     fn drop(&mut self, writer: Resource<FileWriter>) -> wasmtime::Result<()> {
-        self.table.delete(writer)?;
+        let writer = self.table.delete(writer)?;
+        // Removing an uncommitted file touches the disk: do it off the async workers.
+        tokio::task::spawn_blocking(move || drop(writer));
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_stay_inside_the_root() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        assert!(resolve(&root, "a/b.txt").is_ok());
-        assert!(matches!(resolve(&root, "../x"), Err(FileError::InvalidName(_))));
-        assert!(matches!(resolve(&root, "/etc/passwd"), Err(FileError::InvalidName(_))));
-        assert!(matches!(resolve(&root, ""), Err(FileError::InvalidName(_))));
-        std::os::unix::fs::symlink("/etc", root.join("link")).unwrap();
-        assert!(matches!(resolve(&root, "link/passwd"), Err(FileError::Denied(_))));
     }
 }

@@ -2,24 +2,31 @@
 //! world: a library platforms embed (compile once, pre-instantiate, a fresh instance per call,
 //! egress policy, memory and time limits, a file store) and the `s3c` CLI built on it.
 
+pub mod address;
 pub mod bindings;
 mod body_guard;
+pub mod budget;
 pub mod clock;
 mod digest;
 pub mod egress;
 pub mod error;
 mod file_fill;
+pub mod file_name;
 mod file_read_stream;
 pub mod file_store;
 pub mod iam;
 mod limits;
+pub mod linker;
+pub mod net;
 pub mod policy;
 pub mod progress;
+pub mod redact;
 pub mod runtime;
 mod state;
 mod unique;
 
 pub use bindings::{ConnectorError, ConnectorInfo, ErrorKind};
+pub use budget::{Budget, BudgetExceeded};
 pub use error::HostError;
-pub use policy::{FileAccess, OutboundRule, Policy};
+pub use policy::{Budgets, FileAccess, OutboundRule, Policy};
 pub use runtime::{Invocation, Runtime, S3_CONNECTOR};

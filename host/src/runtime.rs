@@ -2,10 +2,12 @@
 //! artifact), pre-instantiate it, and run every invocation in a fresh instance under its policy.
 
 use crate::bindings::{ConnectorError, ConnectorInfo, HttpConnectorPre};
+use crate::budget::{Budget, BudgetExceeded, Usage};
 use crate::clock::PinnedClock;
-use crate::egress::{CapturedRequest, EgressHooks, HttpClient};
+use crate::egress::{CapturedRequest, EgressHooks, Recorded};
 use crate::error::HostError;
-use crate::limits::MeteredLimits;
+use crate::limits::GuestLimits;
+use crate::net::HttpClient;
 use crate::policy::{Policy, rules_for_endpoint};
 use crate::state::HostState;
 use sha2::{Digest, Sha256};
@@ -14,10 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{
-    Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimitsBuilder,
-};
+use wasmtime::component::{Component, ResourceTable, ResourceTableError};
+use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, UpdateDeadline};
 use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi_http::WasiHttpCtx;
 
@@ -90,14 +90,12 @@ impl RuntimeBuilder {
         let started = Instant::now();
         let (component, cache) = load_component(&engine, wasm, self.cache_dir.as_deref())?;
         let load_time = started.elapsed();
-        let mut linker: Linker<HostState> = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(HostError::Load)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker).map_err(HostError::Load)?;
-        crate::bindings::file_store::add_to_linker::<HostState, HasSelf<HostState>>(&mut linker, |s| s)
-            .map_err(HostError::Load)?;
+        let imports: Vec<String> =
+            component.component_type().imports(&engine).map(|(name, _)| name.to_string()).collect();
+        crate::linker::check_imports(imports.iter().map(String::as_str))?;
+        let linker = crate::linker::linker(&engine).map_err(HostError::Load)?;
         let instance_pre = linker.instantiate_pre(&component).map_err(HostError::Instantiate)?;
         let pre = HttpConnectorPre::new(instance_pre).map_err(HostError::Instantiate)?;
-        let imports = component.component_type().imports(&engine).map(|(name, _)| name.to_string()).collect();
         let stop = Arc::new(AtomicBool::new(false));
         spawn_epoch_ticker(engine.clone(), stop.clone());
         Ok(Runtime { engine, pre, client: HttpClient::default(), imports, stop_ticker: stop, cache, load_time })
@@ -121,15 +119,17 @@ impl Drop for Runtime {
     }
 }
 
-/// The outcome of one invocation.
+/// The outcome of one invocation. Its `Debug` output hides secrets (see [`CapturedRequest`]).
 #[derive(Debug)]
 pub struct Invocation {
     /// The guest's answer: JSON output text, or its typed error.
     pub result: Result<String, ConnectorError>,
-    /// Requests recorded in a dry run.
+    /// Requests recorded in a dry run (at most `Budgets::recorded_requests`).
     pub captured: Vec<CapturedRequest>,
-    /// Destinations the egress policy refused.
+    /// Destinations the egress policy refused (at most `Budgets::recorded_requests`).
     pub denied: Vec<String>,
+    /// Refused or captured requests beyond those kept.
+    pub unrecorded: u64,
     /// The guest's peak linear memory, in bytes.
     pub peak_memory: usize,
 }
@@ -162,13 +162,10 @@ impl Runtime {
     pub async fn describe(&self) -> Result<ConnectorInfo, HostError> {
         let policy = Policy { outbound: Some(Vec::new()), ..Policy::default() };
         let (mut store, _, _) = self.new_store(&policy, Vec::new());
-        let instance = self.pre.instantiate_async(&mut store).await.map_err(HostError::Instantiate)?;
+        let instance = self.pre.instantiate_async(&mut store).await.map_err(|e| classify_trap(e, &policy, true))?;
         let call = instance.workflow_connector_connector().call_describe(&mut store);
-        match tokio::time::timeout(policy.time_limit, call).await {
-            Ok(Ok(info)) => Ok(info),
-            Ok(Err(trap)) => Err(classify_trap(trap, &policy)),
-            Err(_) => Err(HostError::TimeLimit(policy.time_limit)),
-        }
+        let outcome = tokio::time::timeout(policy.time_limit, call).await;
+        finish(outcome, &store, &policy)
     }
 
     /// Runs `operation` with `auth` and `input` (JSON texts) in a fresh instance under `policy`.
@@ -189,16 +186,15 @@ impl Runtime {
             }
         };
         let (mut store, captured, denied) = self.new_store(policy, rules);
-        let instance = self.pre.instantiate_async(&mut store).await.map_err(HostError::Instantiate)?;
+        let instance = self.pre.instantiate_async(&mut store).await.map_err(|e| classify_trap(e, policy, true))?;
         let call = instance.workflow_connector_connector().call_invoke(&mut store, operation, auth, input);
-        let result = match tokio::time::timeout(policy.time_limit, call).await {
-            Ok(Ok(result)) => result,
-            Ok(Err(trap)) => return Err(classify_trap(trap, policy)),
-            Err(_) => return Err(HostError::TimeLimit(policy.time_limit)),
-        };
+        let outcome = tokio::time::timeout(policy.time_limit, call).await;
+        let result = finish(outcome, &store, policy)?;
         let peak_memory = store.data().limits.peak_memory();
         drop(store);
-        Ok(Invocation { result, captured: drain(&captured), denied: drain(&denied), peak_memory })
+        let (captured, captured_dropped) = crate::egress::take(&captured);
+        let (denied, denied_dropped) = crate::egress::take(&denied);
+        Ok(Invocation { result, captured, denied, unrecorded: captured_dropped + denied_dropped, peak_memory })
     }
 
     #[allow(clippy::type_complexity)]
@@ -206,54 +202,103 @@ impl Runtime {
         &self,
         policy: &Policy,
         rules: Vec<crate::policy::OutboundRule>,
-    ) -> (Store<HostState>, Arc<Mutex<Vec<CapturedRequest>>>, Arc<Mutex<Vec<String>>>) {
+    ) -> (Store<HostState>, Arc<Mutex<Recorded<CapturedRequest>>>, Arc<Mutex<Recorded<String>>>) {
         let mut wasi = WasiCtxBuilder::new();
         if let Some(time) = policy.pinned_time {
             wasi.wall_clock(PinnedClock::new(time));
         }
-        let captured = Arc::new(Mutex::new(Vec::new()));
-        let denied = Arc::new(Mutex::new(Vec::new()));
+        let usage = Usage::new(policy.budgets.clone());
+        let captured = Arc::new(Mutex::new(Recorded::default()));
+        let denied = Arc::new(Mutex::new(Recorded::default()));
         let hooks = EgressHooks {
             client: self.client.clone(),
             rules,
-            max_response_bytes: policy.max_response_bytes,
+            allow_private: policy.allow_private_networks,
+            usage: usage.clone(),
             capture: policy.dry_run.then(|| captured.clone()),
             denied: denied.clone(),
             progress: policy.progress.clone(),
         };
-        let files = policy.files.clone();
+        let mut http = WasiHttpCtx::new();
+        http.set_field_size_limit(policy.budgets.header_bytes);
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(policy.budgets.resources);
         let state = HostState {
             wasi: wasi.build(),
-            http: WasiHttpCtx::new(),
-            table: Default::default(),
+            http,
+            table,
             hooks,
-            files,
-            limits: MeteredLimits::new(
-                StoreLimitsBuilder::new().memory_size(policy.memory_limit).trap_on_grow_failure(true).build(),
-            ),
+            files: policy.files.clone(),
+            usage,
+            cancelled: Arc::new(AtomicBool::new(false)),
+            limits: GuestLimits::new(policy.memory_limit, &policy.budgets),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-        let ticks = (policy.time_limit.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
-        store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
+        // Every tick the guest yields to the executor, so a spinning guest cannot hold a worker
+        // thread; past its deadline, or once it exceeded a budget, it is stopped.
+        let deadline = Instant::now() + policy.time_limit;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |store| {
+            if let Some(exceeded) = store.data().usage.exceeded() {
+                return Err(exceeded.into());
+            }
+            if Instant::now() >= deadline {
+                return Err(TimeLimitReached.into());
+            }
+            Ok(UpdateDeadline::Yield(1))
+        });
         (store, captured, denied)
     }
 }
 
-fn drain<T>(shared: &Mutex<Vec<T>>) -> Vec<T> {
-    std::mem::take(&mut *shared.lock().unwrap_or_else(|e| e.into_inner()))
+/// The wall-clock limit passed while the guest was running.
+#[derive(Debug, thiserror::Error)]
+#[error("the invocation reached its time limit")]
+struct TimeLimitReached;
+
+/// The invocation's answer, or why the host stopped it: a budget it exceeded wins over the
+/// guest's own answer to the refusal.
+fn finish<T>(
+    outcome: Result<wasmtime::Result<T>, tokio::time::error::Elapsed>,
+    store: &Store<HostState>,
+    policy: &Policy,
+) -> Result<T, HostError> {
+    if let Some(exceeded) = store.data().usage.exceeded() {
+        return Err(budget_error(exceeded, policy));
+    }
+    match outcome {
+        Ok(Ok(answer)) => Ok(answer),
+        Ok(Err(trap)) => Err(classify_trap(trap, policy, false)),
+        Err(_) => Err(HostError::TimeLimit(policy.time_limit)),
+    }
 }
 
-fn classify_trap(error: wasmtime::Error, policy: &Policy) -> HostError {
-    let text = format!("{error:?}");
-    if text.contains("epoch deadline") || text.contains("interrupt") {
-        HostError::TimeLimit(policy.time_limit)
-    } else if text.contains("growing memory") || text.contains("memory limit") {
-        HostError::MemoryLimit(policy.memory_limit)
-    } else {
-        HostError::Trap(format!("{error:#}"))
+fn budget_error(exceeded: BudgetExceeded, policy: &Policy) -> HostError {
+    match exceeded.budget {
+        Budget::Memory => HostError::MemoryLimit(policy.memory_limit),
+        _ => HostError::Budget(exceeded),
     }
+}
+
+/// Why the guest stopped, from the error's own types: a budget, the time limit, or a trap.
+fn classify_trap(error: wasmtime::Error, policy: &Policy, instantiating: bool) -> HostError {
+    for cause in error.chain() {
+        if let Some(exceeded) = cause.downcast_ref::<BudgetExceeded>() {
+            return budget_error(*exceeded, policy);
+        }
+        if cause.is::<TimeLimitReached>() {
+            return HostError::TimeLimit(policy.time_limit);
+        }
+        if let Some(ResourceTableError::Full) = cause.downcast_ref::<ResourceTableError>() {
+            let limit = policy.budgets.resources as u64;
+            return HostError::Budget(BudgetExceeded { budget: Budget::Resources, limit });
+        }
+        if let Some(wasmtime::Trap::Interrupt) = cause.downcast_ref::<wasmtime::Trap>() {
+            return HostError::TimeLimit(policy.time_limit);
+        }
+    }
+    if instantiating { HostError::Instantiate(error) } else { HostError::Trap(format!("{error:#}")) }
 }
 
 fn spawn_epoch_ticker(engine: Engine, stop: Arc<AtomicBool>) {

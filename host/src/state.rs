@@ -1,9 +1,12 @@
 //! The per-invocation store data: WASI context (empty environment, no stdin, no preopens),
 //! wasi:http context with the egress hooks, the file store grant and the resource limits.
 
+use crate::budget::Usage;
 use crate::egress::EgressHooks;
-use crate::limits::MeteredLimits;
+use crate::limits::GuestLimits;
 use crate::policy::FileAccess;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
@@ -15,7 +18,18 @@ pub struct HostState {
     pub(crate) table: ResourceTable,
     pub(crate) hooks: EgressHooks,
     pub(crate) files: FileAccess,
-    pub(crate) limits: MeteredLimits,
+    /// What the invocation has spent of its budgets.
+    pub(crate) usage: Arc<Usage>,
+    /// Set when the invocation ends (its store is dropped): host work still running on a
+    /// blocking thread for it (hashing a file) checks it and stops.
+    pub(crate) cancelled: Arc<AtomicBool>,
+    pub(crate) limits: GuestLimits,
+}
+
+impl Drop for HostState {
+    fn drop(&mut self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
 }
 
 impl WasiView for HostState {

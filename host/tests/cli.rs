@@ -144,16 +144,23 @@ fn dry_run_with_pinned_clock_reproduces_the_documented_signatures() {
 
 #[test]
 fn a_source_url_is_fetched_first_and_its_token_is_redacted() {
-    let url = "https://files.example.com/r.csv?X-Amz-Security-Token=token-secret&X-Amz-Signature=abc";
+    let url = "https://files.example.com/r.csv?X-Amz-Security-Token=token-secret&X-Amz-Signature=signature-secret";
     let dry = s3c(&["put-object-file", "--bucket", "b", "--key", "k", "--url", url, "--dry-run"], DOC_KEYS);
     let printed = stdout(&dry);
     assert!(dry.status.success(), "{}", stderr(&dry));
     assert!(
-        printed.starts_with("GET https://files.example.com/r.csv?X-Amz-Security-Token=******&X-Amz-Signature=abc\n"),
+        printed.starts_with("GET https://files.example.com/r.csv?X-Amz-Security-Token=******&X-Amz-Signature=******\n"),
         "{printed}"
     );
     assert!(printed.contains("range: bytes=0-0"), "{printed}");
-    assert!(!printed.contains("token-secret"), "{printed}");
+    for secret in ["token-secret", "signature-secret"] {
+        assert!(!printed.contains(secret) && !stderr(&dry).contains(secret), "{secret}: {printed}");
+    }
+    let debug =
+        s3c(&["put-object-file", "--bucket", "b", "--key", "k", "--url", url, "--dry-run", "--debug"], DOC_KEYS);
+    for secret in ["token-secret", "signature-secret"] {
+        assert!(!stderr(&debug).contains(secret), "--debug leaked {secret}: {}", stderr(&debug));
+    }
 }
 
 #[test]

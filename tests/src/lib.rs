@@ -113,7 +113,12 @@ impl Session {
     pub fn new() -> Session {
         let files = std::env::temp_dir().join(format!("s3c-files-{}-{}", std::process::id(), unique_bucket("f")));
         std::fs::create_dir_all(&files).expect("file store dir");
-        let policy = Policy { files: FileAccess { root: Some(files.clone()), writable: true }, ..Policy::default() };
+        let policy = Policy {
+            files: FileAccess { root: Some(files.clone()), writable: true },
+            // The test server listens on loopback: the operator (this suite) allows it.
+            allow_private_networks: true,
+            ..Policy::default()
+        };
         Session { runtime: runtime(), auth: target().auth(), policy, files }
     }
 

@@ -7,6 +7,11 @@ use s3_test_support::{Session, runtime, target};
 use serde_json::json;
 use std::time::Duration;
 
+/// The policy of an operator whose S3 server runs on this machine's loopback.
+fn loopback_policy() -> Policy {
+    Policy { allow_private_networks: true, ..Policy::default() }
+}
+
 fn loopback_auth(endpoint: &str) -> serde_json::Value {
     json!({"access_key_id": "AKIDLOOPBACK", "secret_access_key": "loopback-secret-never-shown", "region": "us-east-1", "endpoint": endpoint})
 }
@@ -68,8 +73,14 @@ async fn egress_outside_the_policy_is_refused_and_the_server_never_sees_it() {
     assert!(!error.retryable);
     assert_eq!(invocation.denied, vec![server.endpoint.clone()]);
     assert_eq!(server.requests.load(std::sync::atomic::Ordering::SeqCst), 0);
-    // The default policy allows exactly the configured endpoint.
-    let allowed = runtime.invoke("list_buckets", &auth, "{}", &Policy::default()).await.unwrap();
+    // The library's default policy refuses a loopback endpoint: a tenant cannot point the host
+    // at its own network.
+    let refused = runtime.invoke("list_buckets", &auth, "{}", &Policy::default()).await.unwrap();
+    assert_eq!(refused.result.unwrap_err().kind, ErrorKind::Denied);
+    assert_eq!(refused.denied, vec![server.endpoint.clone()]);
+    assert_eq!(server.requests.load(std::sync::atomic::Ordering::SeqCst), 0);
+    // An operator who allows private networks gets exactly the configured endpoint.
+    let allowed = runtime.invoke("list_buckets", &auth, "{}", &loopback_policy()).await.unwrap();
     assert_eq!(allowed.result.unwrap(), r#"{"buckets":[],"owner":null}"#);
 }
 
@@ -88,19 +99,19 @@ async fn retries_throttling_with_backoff_then_gives_a_retryable_typed_error() {
     let server = ScriptedServer::start(vec![slow_down.clone(), slow_down.clone(), ok]).await;
     let runtime = runtime();
     let auth = loopback_auth(&server.endpoint).to_string();
-    let recovered = runtime.invoke("list_buckets", &auth, "{}", &Policy::default()).await.unwrap();
+    let recovered = runtime.invoke("list_buckets", &auth, "{}", &loopback_policy()).await.unwrap();
     assert!(recovered.result.unwrap().contains(r#""name":"b""#));
     assert_eq!(server.requests.load(std::sync::atomic::Ordering::SeqCst), 3);
 
     let always = ScriptedServer::start(vec![slow_down]).await;
     let auth = loopback_auth(&always.endpoint).to_string();
-    let error = runtime.invoke("list_buckets", &auth, "{}", &Policy::default()).await.unwrap().result.unwrap_err();
+    let error = runtime.invoke("list_buckets", &auth, "{}", &loopback_policy()).await.unwrap().result.unwrap_err();
     assert_eq!((error.kind, error.retryable, error.http_status), (ErrorKind::Throttled, true, Some(503)));
     assert_eq!(error.request_id.as_deref(), Some("LOOPBACK503"));
     assert_eq!(always.requests.load(std::sync::atomic::Ordering::SeqCst), 3, "three attempts in all");
 
     let refused = loopback_auth("http://127.0.0.1:9").to_string();
-    let policy = Policy { outbound: Some(vec!["http://127.0.0.1:9".parse().unwrap()]), ..Policy::default() };
+    let policy = Policy { outbound: Some(vec!["http://127.0.0.1:9".parse().unwrap()]), ..loopback_policy() };
     let error = runtime.invoke("list_buckets", &refused, "{}", &policy).await.unwrap().result.unwrap_err();
     assert_eq!((error.kind, error.retryable), (ErrorKind::Unavailable, true), "{error:?}");
 }
@@ -109,7 +120,7 @@ async fn retries_throttling_with_backoff_then_gives_a_retryable_typed_error() {
 async fn time_limit_stops_a_stalled_invocation_and_the_host_keeps_serving() {
     let stalled = black_hole().await;
     let runtime = runtime();
-    let policy = Policy { time_limit: Duration::from_secs(2), ..Policy::default() };
+    let policy = Policy { time_limit: Duration::from_secs(2), ..loopback_policy() };
     let started = std::time::Instant::now();
     let outcome = runtime.invoke("list_buckets", &loopback_auth(&stalled).to_string(), "{}", &policy).await;
     assert!(matches!(outcome, Err(HostError::TimeLimit(_))), "{outcome:?}");

@@ -211,7 +211,10 @@ async fn run_operation(
             return EXIT_CONFIG;
         }
     };
+    // The user chose the endpoint (and names any source URL): it may be on their own network.
+    let user_named_a_host = auth.get("endpoint").is_some_and(Value::is_string) || input.get("url").is_some();
     let mut policy = Policy {
+        allow_private_networks: user_named_a_host,
         time_limit: Duration::from_secs(*matches.get_one::<u64>("timeout").unwrap_or(&900)),
         memory_limit: matches.get_one::<usize>("memory-limit-mb").copied().unwrap_or(64) * 1024 * 1024,
         dry_run: matches.get_flag("dry-run"),
@@ -262,7 +265,8 @@ async fn run_operation(
     policy.files = FileAccess { root: Some(root.unwrap_or_else(|| PathBuf::from("."))), writable: true };
     if debug {
         eprintln!(
-            "debug: operation {operation}, input {input}, time limit {:?}, memory limit {} MiB",
+            "debug: operation {operation}, input {}, time limit {:?}, memory limit {} MiB",
+            output::terminal_safe(&redacted_input(&input).to_string()),
             policy.time_limit,
             policy.memory_limit >> 20
         );
@@ -285,14 +289,14 @@ async fn run_operation(
     if debug {
         eprintln!("debug: invocation took {:?}", started.elapsed());
         for denied in &invocation.denied {
-            eprintln!("debug: egress policy refused {denied}");
+            eprintln!("debug: egress policy refused {}", output::terminal_safe(denied));
         }
     }
     if policy.dry_run && !invocation.captured.is_empty() {
         for request in &invocation.captured {
-            println!("{} {}", request.method, request.redacted_url());
+            println!("{} {}", request.method, output::terminal_safe(&request.redacted_url()));
             for (k, v) in request.redacted_headers() {
-                println!("{k}: {v}");
+                println!("{k}: {}", output::terminal_safe(&v));
             }
             println!();
         }
@@ -305,6 +309,33 @@ async fn run_operation(
             0
         }
         Err(error) => report_error(&operation, &error),
+    }
+}
+
+/// The input as `--debug` prints it: URLs without their credentials, secret fields hidden.
+fn redacted_input(input: &Value) -> Value {
+    match input {
+        Value::String(text) if text.starts_with("http://") || text.starts_with("https://") => {
+            Value::String(connector_host::redact::url(text))
+        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, value)| {
+                    let lower = key.to_ascii_lowercase();
+                    let secret = ["secret", "token", "password", "customer_key", "authorization", "headers"]
+                        .iter()
+                        .any(|s| lower.contains(s));
+                    let shown = if secret {
+                        Value::String(connector_host::redact::REDACTED.into())
+                    } else {
+                        redacted_input(value)
+                    };
+                    (key.clone(), shown)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(redacted_input).collect()),
+        other => other.clone(),
     }
 }
 
@@ -324,7 +355,11 @@ fn transfer_direction(operation: &str, input: &Value, file_root: Option<&String>
 fn report_error(operation: &str, error: &ConnectorError) -> i32 {
     let kind = kind_name(error.kind);
     let code = error.service_code.clone().unwrap_or_else(|| kind.to_string());
-    eprintln!("An error occurred ({code}) when calling the {operation} operation: {}", error.message);
+    eprintln!(
+        "An error occurred ({}) when calling the {operation} operation: {}",
+        output::terminal_safe(&code),
+        output::terminal_safe(&error.message)
+    );
     let typed = serde_json::json!({
         "kind": kind,
         "message": error.message,
@@ -334,7 +369,7 @@ fn report_error(operation: &str, error: &ConnectorError) -> i32 {
         "retryable": error.retryable,
         "field": error.field,
     });
-    eprintln!("{typed}");
+    eprintln!("{}", output::json_safe(&typed.to_string()));
     match error.kind {
         ErrorKind::InvalidInput if error.http_status.is_none() => EXIT_USAGE,
         _ if error.http_status.is_some() => EXIT_SERVICE,

@@ -2,18 +2,53 @@
 
 use serde_json::Value;
 
-/// Renders `value` in `format`.
+/// Renders `value` in `format`. Strings a server chose (keys, messages) cannot drive the
+/// terminal: JSON escapes control characters itself, text and table escape them here.
 pub fn render(value: &Value, format: &str) -> String {
     match format {
         "text" => text(value),
         "table" => table(value),
-        _ => serde_json::to_string_pretty(value).unwrap_or_default(),
+        _ => json_safe(&serde_json::to_string_pretty(value).unwrap_or_default()),
     }
+}
+
+/// Whether `c` can steer a terminal: C0 and C1 controls, DEL, bidirectional overrides.
+fn steers_terminal(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// JSON text with the characters serde_json leaves raw (C1 controls, bidirectional
+/// overrides) written as `\uXXXX` escapes; they can only occur inside strings, so it stays
+/// the same JSON.
+pub fn json_safe(json: &str) -> String {
+    let mut safe = String::with_capacity(json.len());
+    for c in json.chars() {
+        if steers_terminal(c) && !matches!(c, '\n' | ' ') {
+            safe.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            safe.push(c);
+        }
+    }
+    safe
+}
+
+/// `text` with every control character (escape sequences, carriage returns, newlines, tabs,
+/// bidirectional overrides) shown as a `\u{..}` escape instead of reaching the terminal.
+pub fn terminal_safe(text: &str) -> String {
+    let mut safe = String::with_capacity(text.len());
+    for c in text.chars() {
+        if steers_terminal(c) {
+            safe.push_str(&c.escape_unicode().to_string());
+        } else {
+            safe.push(c);
+        }
+    }
+    safe
 }
 
 fn scalar(value: &Value) -> String {
     match value {
-        Value::String(s) => s.clone(),
+        Value::String(s) => terminal_safe(s),
         Value::Null => "None".into(),
         other => other.to_string(),
     }
@@ -27,11 +62,13 @@ fn text(value: &Value) -> String {
                 match item {
                     Value::Array(rows) => {
                         for row in rows {
-                            lines.push(format!("{}\t{}", key.to_uppercase(), row_text(row)));
+                            lines.push(format!("{}\t{}", terminal_safe(&key.to_uppercase()), row_text(row)));
                         }
                     }
-                    Value::Object(_) => lines.push(format!("{}\t{}", key.to_uppercase(), row_text(item))),
-                    other => lines.push(format!("{}\t{}", key.to_uppercase(), scalar(other))),
+                    Value::Object(_) => {
+                        lines.push(format!("{}\t{}", terminal_safe(&key.to_uppercase()), row_text(item)))
+                    }
+                    other => lines.push(format!("{}\t{}", terminal_safe(&key.to_uppercase()), scalar(other))),
                 }
             }
         }
@@ -60,6 +97,7 @@ fn table(value: &Value) -> String {
         match item {
             Value::Array(rows) if rows.iter().all(Value::is_object) && !rows.is_empty() => {
                 let columns: Vec<String> = rows[0].as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+                let headers: Vec<String> = columns.iter().map(|c| terminal_safe(c)).collect();
                 let cells: Vec<Vec<String>> =
                     rows.iter().map(|r| columns.iter().map(|c| scalar(&r[c])).collect()).collect();
                 let widths: Vec<usize> = columns
@@ -67,17 +105,18 @@ fn table(value: &Value) -> String {
                     .enumerate()
                     .map(|(i, c)| cells.iter().map(|r| r[i].chars().count()).chain([c.len()]).max().unwrap_or(0))
                     .collect();
-                out.push_str(&format!("{key}\n"));
+                out.push_str(&format!("{}\n", terminal_safe(key)));
                 let line = |row: &[String]| {
                     row.iter().zip(&widths).map(|(c, w)| format!("| {c:<w$} ")).collect::<String>() + "|\n"
                 };
-                out.push_str(&line(&columns));
+                out.push_str(&line(&headers));
                 for row in &cells {
                     out.push_str(&line(row));
                 }
             }
             other => out.push_str(&format!(
-                "{key}: {}\n",
+                "{}: {}\n",
+                terminal_safe(key),
                 if other.is_object() || other.is_array() { other.to_string() } else { scalar(other) }
             )),
         }
@@ -95,5 +134,22 @@ mod tests {
         assert_eq!(render(&v, "text"), "BUCKETS\td\ta\nOWNER\tNone");
         let t = render(&v, "table");
         assert!(t.contains("| creation_date | name |"), "{t}");
+    }
+
+    #[test]
+    fn server_strings_cannot_drive_the_terminal() {
+        let hostile = "evil\u{1b}]0;pwned\u{7}\u{1b}[2J\rkey\u{202e}";
+        let safe = terminal_safe(hostile);
+        assert!(!safe.chars().any(|c| c.is_control() || c == '\u{202e}'), "{safe:?}");
+        assert!(safe.starts_with("evil\\u{1b}]0;pwned"), "{safe}");
+        let v = serde_json::json!({"objects": [{"key": hostile}]});
+        for format in ["text", "table", "json"] {
+            let rendered = render(&v, format);
+            assert!(!rendered.contains('\u{1b}') && !rendered.contains('\r'), "{format}: {rendered:?}");
+            assert!(!rendered.contains('\u{202e}'), "{format}: {rendered:?}");
+        }
+        let c1 = render(&serde_json::json!({"key": "a\u{9b}31m"}), "json");
+        assert_eq!(serde_json::from_str::<Value>(&c1).unwrap()["key"], "a\u{9b}31m", "still the same JSON");
+        assert!(!c1.contains('\u{9b}'));
     }
 }

@@ -1,0 +1,175 @@
+//! The shared, pooled HTTP clients guests' requests go out on, and the connect-time address
+//! check: names are resolved, private addresses dropped from the answer (which also defeats DNS
+//! rebinding), and the connected peer is checked once more before a byte is sent. Invocations
+//! that may reach private networks use a separate client, so they never share a pooled
+//! connection with those that may not.
+
+use crate::address::is_private;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::dns::{GaiResolver, Name};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tower_service::Service;
+use wasmtime_wasi_http::WasiBody;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send>>;
+
+/// How long establishing a connection may take when the guest sets no timeout.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Idle pooled connections kept per host.
+const MAX_IDLE_PER_HOST: usize = 128;
+
+/// A destination refused because it is, or resolves to, a private address.
+#[derive(Debug, thiserror::Error)]
+#[error("{host} resolves to the private address {address}, which the policy does not allow")]
+pub struct PrivateAddress {
+    /// The host name (or literal) asked for.
+    pub host: String,
+    /// The refused address.
+    pub address: IpAddr,
+}
+
+/// Resolves with the system resolver, keeping only public addresses unless private ones are
+/// allowed.
+#[derive(Clone)]
+pub struct CheckedResolver {
+    system: GaiResolver,
+    allow_private: bool,
+}
+
+impl Service<Name> for CheckedResolver {
+    type Response = std::vec::IntoIter<SocketAddr>;
+    type Error = BoxError;
+    type Future = BoxFuture<Self::Response>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.system.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, name: Name) -> Self::Future {
+        let host = name.as_str().to_string();
+        let resolving = self.system.call(name);
+        let allow_private = self.allow_private;
+        Box::pin(async move {
+            let all: Vec<SocketAddr> = resolving.await?.collect();
+            let usable: Vec<SocketAddr> =
+                all.iter().copied().filter(|a| allow_private || !is_private(a.ip())).collect();
+            match (usable.is_empty(), all.first()) {
+                (true, Some(first)) => Err(Box::new(PrivateAddress { host, address: first.ip() }) as BoxError),
+                _ => Ok(usable.into_iter()),
+            }
+        })
+    }
+}
+
+/// Connects through [`CheckedResolver`], then checks the peer actually connected to (an
+/// address literal skips resolution).
+#[derive(Clone)]
+pub struct CheckedConnector {
+    inner: HttpConnector<CheckedResolver>,
+    allow_private: bool,
+}
+
+impl Service<http::Uri> for CheckedConnector {
+    type Response = TokioIo<TcpStream>;
+    type Error = BoxError;
+    type Future = BoxFuture<Self::Response>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, uri: http::Uri) -> Self::Future {
+        let host = uri.host().unwrap_or_default().to_string();
+        let connecting = self.inner.call(uri);
+        let allow_private = self.allow_private;
+        Box::pin(async move {
+            let stream = connecting.await?;
+            let peer = stream.inner().peer_addr()?;
+            if !allow_private && is_private(peer.ip()) {
+                return Err(Box::new(PrivateAddress { host, address: peer.ip() }) as BoxError);
+            }
+            Ok(stream)
+        })
+    }
+}
+
+type Pooled = Client<hyper_rustls::HttpsConnector<CheckedConnector>, WasiBody>;
+
+/// The shared clients: one that reaches public addresses only, one that may reach private ones.
+#[derive(Clone)]
+pub struct HttpClient {
+    public: Pooled,
+    private: Pooled,
+}
+
+impl Default for HttpClient {
+    fn default() -> Self {
+        Self { public: pooled(false), private: pooled(true) }
+    }
+}
+
+impl HttpClient {
+    /// The client for an invocation that may (or may not) reach private networks.
+    pub(crate) fn for_policy(&self, allow_private: bool) -> &Pooled {
+        if allow_private { &self.private } else { &self.public }
+    }
+}
+
+fn pooled(allow_private: bool) -> Pooled {
+    let mut http = HttpConnector::new_with_resolver(CheckedResolver { system: GaiResolver::new(), allow_private });
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(Some(CONNECT_TIMEOUT));
+    let checked = CheckedConnector { inner: http, allow_private };
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_webpki_roots()
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(checked);
+    Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(MAX_IDLE_PER_HOST)
+        .build(https)
+}
+
+/// The private address behind a failed request, if that is why it failed.
+pub(crate) fn private_address_in<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a PrivateAddress> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = next {
+        if let Some(found) = cause.downcast_ref::<PrivateAddress>() {
+            return Some(found);
+        }
+        next = cause.source();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn names_resolving_to_private_addresses_are_refused_unless_allowed() {
+        let mut strict = CheckedResolver { system: GaiResolver::new(), allow_private: false };
+        let name: Name = "localhost".parse().unwrap();
+        let error = strict.call(name.clone()).await.unwrap_err();
+        let refused = private_address_in(error.as_ref()).expect("a PrivateAddress error");
+        assert!(refused.address.is_loopback(), "{refused}");
+        // The numeric forms of 169.254.169.254 resolve to it and are refused the same way.
+        for numeric in ["2852039166", "0xa9fea9fe"] {
+            let error = strict.call(numeric.parse().unwrap()).await.unwrap_err();
+            let refused = private_address_in(error.as_ref()).expect("refused");
+            assert_eq!(refused.address.to_string(), "169.254.169.254");
+        }
+        let mut open = CheckedResolver { system: GaiResolver::new(), allow_private: true };
+        assert!(open.call(name).await.unwrap().all(|a| a.ip().is_loopback()));
+    }
+}

@@ -1,0 +1,82 @@
+//! Secrets out of everything the host prints or formats: credentials in URL queries (presigned
+//! source URLs, session tokens) and in headers. The SigV4 `Authorization` of an S3 request is
+//! kept (a signature over one request, shown by dry runs so it can be compared); any other
+//! `Authorization` (a bearer token) is not.
+
+/// Shown in place of a secret.
+pub const REDACTED: &str = "******";
+
+/// Query parameters whose values are credentials (compared case-insensitively, by substring).
+const SECRET_QUERY_NAMES: &[&str] = &["signature", "token", "credential", "secret", "password", "sig", "key"];
+
+/// Headers whose values are credentials.
+const SECRET_HEADERS: &[&str] = &[
+    "x-amz-security-token",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "x-amz-server-side-encryption-customer-key",
+    "x-amz-copy-source-server-side-encryption-customer-key",
+];
+
+/// `url` with the values of credential-like query parameters replaced by [`REDACTED`].
+pub fn url(url: &str) -> String {
+    let Some((base, rest)) = url.split_once('?') else { return url.to_string() };
+    let (query, fragment) = match rest.split_once('#') {
+        Some((query, fragment)) => (query, Some(fragment)),
+        None => (rest, None),
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if is_secret_query_name(name) => format!("{name}={REDACTED}"),
+            _ => pair.to_string(),
+        })
+        .collect();
+    let fragment = fragment.map(|f| format!("#{f}")).unwrap_or_default();
+    format!("{base}?{}{fragment}", pairs.join("&"))
+}
+
+fn is_secret_query_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    // X-Amz-Algorithm, -Date, -Expires and -SignedHeaders say how, not what: keep them readable.
+    name != "x-amz-signedheaders" && SECRET_QUERY_NAMES.iter().any(|secret| name.contains(secret))
+}
+
+/// A header's value as it may be printed.
+pub fn header_value<'a>(name: &str, value: &'a str) -> &'a str {
+    let name = name.to_ascii_lowercase();
+    let secret =
+        SECRET_HEADERS.contains(&name.as_str()) || (name == "authorization" && !value.starts_with("AWS4-HMAC-SHA256 "));
+    if secret { REDACTED } else { value }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presigned_queries_lose_their_credentials() {
+        let printed = url(
+            "https://h/f?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F1&X-Amz-Security-Token=tok&X-Amz-SignedHeaders=host&X-Amz-Signature=abc#frag",
+        );
+        assert_eq!(
+            printed,
+            "https://h/f?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=******&X-Amz-Security-Token=******&X-Amz-SignedHeaders=host&X-Amz-Signature=******#frag"
+        );
+        assert_eq!(
+            url("https://files.example.com/a?sig=s3cr3t&name=x"),
+            "https://files.example.com/a?sig=******&name=x"
+        );
+        assert_eq!(url("https://h/no-query"), "https://h/no-query");
+    }
+
+    #[test]
+    fn secret_headers_are_hidden_but_sigv4_is_shown() {
+        assert_eq!(header_value("X-Amz-Security-Token", "tok"), REDACTED);
+        assert_eq!(header_value("authorization", "Bearer abc"), REDACTED);
+        let sigv4 = "AWS4-HMAC-SHA256 Credential=AKID/20130524/us-east-1/s3/aws4_request, Signature=f0";
+        assert_eq!(header_value("Authorization", sigv4), sigv4);
+        assert_eq!(header_value("range", "bytes=0-9"), "bytes=0-9");
+    }
+}
