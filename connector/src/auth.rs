@@ -260,6 +260,16 @@ impl Connection {
     }
 }
 
+/// Whether a region named by a server (`x-amz-bucket-region`, `<Region>`) may be used: it goes
+/// into a host name (`s3.<region>.amazonaws.com`), so one DNS label of letters, digits and `-`.
+pub fn is_region_label(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 fn is_valid_region(name: &str) -> bool {
     !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }

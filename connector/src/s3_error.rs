@@ -43,12 +43,13 @@ pub fn reject_late_error(response: HttpResponse) -> Result<HttpResponse, Connect
 }
 
 /// The region S3 says the bucket is in, from `x-amz-bucket-region` or the error's `<Region>`.
+/// A hint that is not a plain region name (it would be put into a host name) is ignored.
 pub fn region_hint(response: &HttpResponse) -> Option<String> {
     response
         .header("x-amz-bucket-region")
         .map(str::to_string)
         .or_else(|| element_text(&response.body, "Region"))
-        .filter(|r| !r.is_empty())
+        .filter(|r| crate::auth::is_region_label(r))
 }
 
 fn kind_for(code: Option<&str>, message: Option<&str>, status: u16) -> ErrorKind {
@@ -201,5 +202,10 @@ mod tests {
         assert_eq!(region_hint(&r).as_deref(), Some("garage"));
         r.headers.push(("x-amz-bucket-region".into(), "eu-west-3".into()));
         assert_eq!(region_hint(&r).as_deref(), Some("eu-west-3"));
+        for hostile in ["evil.example.com/x", "eu-west-1.attacker.net", "a@b", "", "-x"] {
+            let mut r = HttpResponse { status: 301, ..Default::default() };
+            r.headers.push(("x-amz-bucket-region".into(), hostile.into()));
+            assert_eq!(region_hint(&r), None, "{hostile:?} must not become a host name");
+        }
     }
 }
