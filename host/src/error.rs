@@ -24,7 +24,7 @@ pub enum HostError {
     /// The invocation exceeded one of its [`crate::policy::Budgets`]; its instance was discarded.
     #[error("{0}; the instance was discarded (raise the budget in the policy if this is expected)")]
     Budget(crate::budget::BudgetExceeded),
-    /// The component imports an interface the host does not grant; it was not loaded.
+    /// The component imports interfaces the host does not grant (listed); it was not loaded.
     #[error(
         "the component imports {0}, which this host does not provide (allowed: wasi:http, wasi:io, wasi:clocks, wasi:random, wasi:cli std interfaces, workflow:connector/file-store)"
     )]

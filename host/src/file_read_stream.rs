@@ -14,8 +14,9 @@ use wasmtime_wasi::p2::{InputStream, Pollable, StreamError, StreamResult};
 
 /// Bytes per read from disk.
 const CHUNK: usize = 1024 * 1024;
-/// Chunks read ahead of the guest (bounds the host memory per open file).
-const READ_AHEAD: usize = 4;
+/// Chunks read ahead of the guest: the host memory per open file is at most this many chunks,
+/// and nothing is read before the guest first asks.
+const READ_AHEAD: usize = 2;
 
 /// A read on a blocking thread; it hands the file back with the chunk.
 type PendingRead = JoinHandle<(File, std::io::Result<Bytes>)>;
@@ -39,10 +40,7 @@ pub struct FileReadStream {
 impl FileReadStream {
     /// Streams `file` from its current position to its end.
     pub(crate) fn new(file: File, open: Held) -> Self {
-        let mut stream =
-            Self { ready: VecDeque::new(), file: Some(file), reading: None, failed: None, ended: false, _open: open };
-        stream.read_ahead();
-        stream
+        Self { ready: VecDeque::new(), file: Some(file), reading: None, failed: None, ended: false, _open: open }
     }
 
     /// Starts the next read if there is room ahead of the guest.

@@ -10,6 +10,7 @@ pub mod clock;
 mod digest;
 pub mod egress;
 pub mod error;
+mod fairness;
 mod file_fill;
 pub mod file_name;
 mod file_read_stream;

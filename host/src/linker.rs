@@ -38,15 +38,16 @@ pub const ALLOWED_IMPORTS: &[&str] = &[
     "workflow:connector/file-store",
 ];
 
-/// Refuses a component whose imports leave [`ALLOWED_IMPORTS`], naming the first such import.
+/// Refuses a component whose imports leave [`ALLOWED_IMPORTS`], naming every such import.
 pub fn check_imports<'a>(imports: impl IntoIterator<Item = &'a str>) -> Result<(), HostError> {
-    for import in imports {
-        let name = import.split('@').next().unwrap_or(import);
-        if !ALLOWED_IMPORTS.contains(&name) {
-            return Err(HostError::ImportNotAllowed(import.to_string()));
-        }
+    let refused: Vec<&str> = imports
+        .into_iter()
+        .filter(|import| !ALLOWED_IMPORTS.contains(&import.split('@').next().unwrap_or(import)))
+        .collect();
+    match refused.is_empty() {
+        true => Ok(()),
+        false => Err(HostError::ImportNotAllowed(refused.join(", "))),
     }
-    Ok(())
 }
 
 struct Io;

@@ -6,6 +6,7 @@ use crate::budget::{Budget, BudgetExceeded, Usage};
 use crate::clock::PinnedClock;
 use crate::egress::{CapturedRequest, EgressHooks, Recorded};
 use crate::error::HostError;
+use crate::fairness::{Fairness, GuestClock};
 use crate::limits::GuestLimits;
 use crate::net::HttpClient;
 use crate::policy::{Policy, rules_for_endpoint};
@@ -24,8 +25,10 @@ use wasmtime_wasi_http::WasiHttpCtx;
 /// Core instances a component instance may need (its module plus the adapter shims).
 const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
 
-/// How often the epoch advances; the granularity of CPU-time interruption.
-const EPOCH_TICK: Duration = Duration::from_millis(10);
+/// How often the epoch advances: the longest a guest runs before it yields its worker thread to
+/// other tasks, and the granularity of CPU-time interruption. Short enough that a spinning guest
+/// delays an honest invocation by a fraction of a millisecond per hand-off.
+const EPOCH_TICK: Duration = Duration::from_millis(1);
 
 /// The S3 connector component built with this host.
 pub static S3_CONNECTOR: &[u8] = include_bytes!(env!("S3_CONNECTOR_WASM_PATH"));
@@ -98,7 +101,17 @@ impl RuntimeBuilder {
         let pre = HttpConnectorPre::new(instance_pre).map_err(HostError::Instantiate)?;
         let stop = Arc::new(AtomicBool::new(false));
         spawn_epoch_ticker(engine.clone(), stop.clone());
-        Ok(Runtime { engine, pre, client: HttpClient::default(), imports, stop_ticker: stop, cache, load_time })
+        let fairness = Arc::new(Fairness::default());
+        Ok(Runtime {
+            engine,
+            pre,
+            client: HttpClient::default(),
+            imports,
+            stop_ticker: stop,
+            cache,
+            load_time,
+            fairness,
+        })
     }
 }
 
@@ -111,6 +124,7 @@ pub struct Runtime {
     stop_ticker: Arc<AtomicBool>,
     cache: CacheUse,
     load_time: Duration,
+    fairness: Arc<Fairness>,
 }
 
 impl Drop for Runtime {
@@ -231,6 +245,7 @@ impl Runtime {
             files: policy.files.clone(),
             usage,
             cancelled: Arc::new(AtomicBool::new(false)),
+            clock: GuestClock::new(self.fairness.clone(), EPOCH_TICK),
             limits: GuestLimits::new(policy.memory_limit, &policy.budgets),
         };
         let mut store = Store::new(&self.engine, state);
@@ -239,14 +254,15 @@ impl Runtime {
         // thread; past its deadline, or once it exceeded a budget, it is stopped.
         let deadline = Instant::now() + policy.time_limit;
         store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(move |store| {
+        store.epoch_deadline_callback(move |mut store| {
             if let Some(exceeded) = store.data().usage.exceeded() {
                 return Err(exceeded.into());
             }
             if Instant::now() >= deadline {
                 return Err(TimeLimitReached.into());
             }
-            Ok(UpdateDeadline::Yield(1))
+            // Behind the tasks that were waiting; CPU-heavy guests rest longer (`fairness`).
+            Ok(UpdateDeadline::YieldCustom(1, store.data_mut().clock.on_tick()))
         });
         (store, captured, denied)
     }

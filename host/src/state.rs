@@ -3,6 +3,7 @@
 
 use crate::budget::Usage;
 use crate::egress::EgressHooks;
+use crate::fairness::GuestClock;
 use crate::limits::GuestLimits;
 use crate::policy::FileAccess;
 use std::sync::Arc;
@@ -24,6 +25,8 @@ pub struct HostState {
     /// blocking thread for it (hashing a file) checks it and stops.
     pub(crate) cancelled: Arc<AtomicBool>,
     pub(crate) limits: GuestLimits,
+    /// The guest's CPU use so far, for fair scheduling.
+    pub(crate) clock: GuestClock,
 }
 
 impl Drop for HostState {

@@ -1,0 +1,42 @@
+//! Builds a workspace crate as a `wasm32-wasip2` component from a build script, with a nested
+//! cargo that uses its own target directory (the outer build holds the main one's lock) and none
+//! of the outer build's flags. Shared by the host's and the tests' build scripts.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Builds `package` (with `features`, and `config` as `--config` overrides) in release mode and
+/// returns the component's path.
+pub fn build_guest(workspace: &Path, package: &str, features: &[&str], config: &[&str]) -> PathBuf {
+    let target_dir =
+        std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| workspace.join("target")).join("guest");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(workspace)
+        .args(["build", "--release", "--locked", "-p", package, "--target", "wasm32-wasip2", "--target-dir"])
+        .arg(&target_dir);
+    if !features.is_empty() {
+        command.args(["--features", &features.join(",")]);
+    }
+    for setting in config {
+        command.args(["--config", setting]);
+    }
+    command
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_MAKEFLAGS");
+    for (key, _) in std::env::vars() {
+        if key.starts_with("CARGO_FEATURE_") || key.starts_with("CARGO_CFG_") || key.starts_with("CARGO_PROFILE_") {
+            command.env_remove(key);
+        }
+    }
+    let status = command.status().unwrap_or_else(|e| panic!("cannot run cargo to build {package}: {e}"));
+    assert!(
+        status.success(),
+        "building {package} for wasm32-wasip2 failed (errors above); if the target is missing, run `rustup target add wasm32-wasip2`"
+    );
+    target_dir.join("wasm32-wasip2/release").join(format!("{}.wasm", package.replace('-', "_")))
+}

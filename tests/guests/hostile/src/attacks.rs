@@ -1,0 +1,204 @@
+//! The attacks, one per operation. Each returns what it got away with (`Ok`) or how the host
+//! stopped it (`Err`, the host's answer as text); traps and limit hits end the instance instead.
+
+use crate::wasi::http::outgoing_handler;
+use crate::wasi::http::types::{Fields, FutureIncomingResponse, Method, OutgoingRequest, Scheme};
+use crate::workflow::connector::file_store;
+use serde_json::Value;
+
+/// Runs attack `operation` with its `input`.
+pub fn run(operation: &str, input: &Value) -> Result<String, String> {
+    let text = |name: &str| input[name].as_str().unwrap_or_default().to_string();
+    let number = |name: &str| input[name].as_u64().unwrap_or(0);
+    match operation {
+        "fetch" => fetch(&text("url"), input["headers"].as_array(), number("follow_redirects")),
+        "fetch_without_authority" => fetch_without_authority(),
+        "header_flood" => header_flood(number("count"), number("size") as usize),
+        "request_flood" => request_flood(&text("url"), number("count")),
+        "spin" => spin(),
+        "allocate" => allocate(number("mib")),
+        "create_file" => create_file(&text("name"), input["resume_key"].as_str()),
+        "read_file" => read_file(&text("name")),
+        "write_forever" => write_forever(&text("name")),
+        "open_flood" => open_flood(&text("name"), number("count")),
+        "trap" => trap(),
+        #[cfg(feature = "sockets")]
+        "socket" => {
+            std::net::TcpStream::connect(text("address")).map(|_| "connected".into()).map_err(|e| e.to_string())
+        }
+        other => Err(format!("no attack {other:?}")),
+    }
+}
+
+/// `scheme://authority/path?query` split into its parts.
+fn split_url(url: &str) -> Result<(Scheme, String, String), String> {
+    let (scheme, rest) = url.split_once("://").ok_or("no scheme")?;
+    let scheme = match scheme {
+        "http" => Scheme::Http,
+        "https" => Scheme::Https,
+        other => Scheme::Other(other.to_string()),
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(at) => (&rest[..at], &rest[at..]),
+        None => (rest, "/"),
+    };
+    Ok((scheme, authority.to_string(), path.to_string()))
+}
+
+/// Sends a GET; returns the status, the `location` and the start of the body.
+fn get(url: &str, headers: &[(String, String)]) -> Result<(u16, Option<String>, String), String> {
+    let fields = Fields::new();
+    for (name, value) in headers {
+        fields.append(name, value.as_bytes()).map_err(|e| format!("header {name} refused: {e:?}"))?;
+    }
+    let request = OutgoingRequest::new(fields);
+    let (scheme, authority, path) = split_url(url)?;
+    request.set_method(&Method::Get).map_err(|()| "method")?;
+    request.set_scheme(Some(&scheme)).map_err(|()| "scheme")?;
+    request.set_authority(Some(&authority)).map_err(|()| "authority")?;
+    request.set_path_with_query(Some(&path)).map_err(|()| "path")?;
+    let future = outgoing_handler::handle(request, None).map_err(|e| format!("{e:?}"))?;
+    answer(future)
+}
+
+fn answer(future: FutureIncomingResponse) -> Result<(u16, Option<String>, String), String> {
+    future.subscribe().block();
+    let response = future.get().ok_or("no answer")?.map_err(|()| "answer taken")?.map_err(|e| format!("{e:?}"))?;
+    let status = response.status();
+    let location = response.headers().get("location").first().map(|v| String::from_utf8_lossy(v).into_owned());
+    let body = response.consume().map_err(|()| "body")?;
+    let stream = body.stream().map_err(|()| "stream")?;
+    let mut read = Vec::new();
+    while read.len() < 64 * 1024 {
+        match stream.blocking_read(64 * 1024) {
+            Ok(bytes) => read.extend(bytes),
+            Err(_) => break,
+        }
+    }
+    Ok((status, location, String::from_utf8_lossy(&read).into_owned()))
+}
+
+/// Fetches `url` (following up to `follow` redirects as a browser would) and returns the body:
+/// the exfiltration and metadata-service attacks.
+fn fetch(url: &str, headers: Option<&Vec<Value>>, follow: u64) -> Result<String, String> {
+    let headers: Vec<(String, String)> = headers
+        .into_iter()
+        .flatten()
+        .filter_map(|pair| Some((pair[0].as_str()?.to_string(), pair[1].as_str()?.to_string())))
+        .collect();
+    let mut url = url.to_string();
+    for _ in 0..=follow {
+        let (status, location, body) = get(&url, &headers)?;
+        match location {
+            Some(next) if (300..400).contains(&status) => url = next,
+            _ => return Ok(format!("{status} {body}")),
+        }
+    }
+    Err("too many redirects".into())
+}
+
+/// A request with no authority at all: the host must not pick one for it.
+fn fetch_without_authority() -> Result<String, String> {
+    let request = OutgoingRequest::new(Fields::new());
+    request.set_scheme(Some(&Scheme::Http)).map_err(|()| "scheme")?;
+    request.set_path_with_query(Some("/latest/meta-data/")).map_err(|()| "path")?;
+    let future = outgoing_handler::handle(request, None).map_err(|e| format!("{e:?}"))?;
+    answer(future).map(|(status, _, body)| format!("{status} {body}"))
+}
+
+/// Creates `count` header sets of `size` bytes each and keeps them all.
+fn header_flood(count: u64, size: usize) -> Result<String, String> {
+    let value = vec![b'a'; size];
+    let mut kept = Vec::new();
+    let mut refused = 0;
+    for _ in 0..count {
+        let fields = Fields::new();
+        if fields.set("x-padding", std::slice::from_ref(&value)).is_err() {
+            refused += 1;
+        }
+        kept.push(fields);
+    }
+    Ok(format!("kept {} header sets ({refused} values refused)", kept.len()))
+}
+
+/// Opens `count` requests to `url` and never reads an answer.
+fn request_flood(url: &str, count: u64) -> Result<String, String> {
+    let (scheme, authority, path) = split_url(url)?;
+    let mut pending = Vec::new();
+    let mut refused = 0;
+    for _ in 0..count {
+        let request = OutgoingRequest::new(Fields::new());
+        request.set_scheme(Some(&scheme)).map_err(|()| "scheme")?;
+        request.set_authority(Some(&authority)).map_err(|()| "authority")?;
+        request.set_path_with_query(Some(&path)).map_err(|()| "path")?;
+        match outgoing_handler::handle(request, None) {
+            Ok(future) => pending.push(future),
+            Err(_) => refused += 1,
+        }
+    }
+    Ok(format!("{} requests open ({refused} refused)", pending.len()))
+}
+
+fn spin() -> Result<String, String> {
+    let mut counter: u64 = 0;
+    loop {
+        counter = std::hint::black_box(counter.wrapping_add(1));
+    }
+}
+
+/// Allocates (and touches) `mib` MiB, one MiB at a time.
+fn allocate(mib: u64) -> Result<String, String> {
+    let mut blocks = Vec::new();
+    for i in 0..mib {
+        blocks.push(vec![i as u8; 1024 * 1024]);
+    }
+    Ok(format!("allocated {} MiB", blocks.len()))
+}
+
+fn create_file(name: &str, resume_key: Option<&str>) -> Result<String, String> {
+    let writer = file_store::create(name, true, resume_key).map_err(|e| format!("{e:?}"))?;
+    let contents = writer.contents().map_err(|e| format!("{e:?}"))?;
+    contents.blocking_write_and_flush(b"hostile").map_err(|e| format!("{e:?}"))?;
+    drop(contents);
+    writer.commit().map(|size| format!("committed {size} bytes")).map_err(|e| format!("{e:?}"))
+}
+
+fn read_file(name: &str) -> Result<String, String> {
+    let stream = file_store::open_read(name, 0).map_err(|e| format!("{e:?}"))?;
+    let mut read = 0;
+    loop {
+        match stream.blocking_read(1024 * 1024) {
+            Ok(bytes) => read += bytes.len(),
+            Err(_) => return Ok(format!("read {read} bytes")),
+        }
+    }
+}
+
+/// Writes to one file until the host stops it.
+fn write_forever(name: &str) -> Result<String, String> {
+    let writer = file_store::create(name, true, None).map_err(|e| format!("{e:?}"))?;
+    let contents = writer.contents().map_err(|e| format!("{e:?}"))?;
+    let block = vec![b'x'; 1024 * 1024];
+    let mut written: u64 = 0;
+    loop {
+        for piece in block.chunks(4096) {
+            if let Err(e) = contents.blocking_write_and_flush(piece) {
+                return Err(format!("stopped after {written} bytes: {e:?}"));
+            }
+            written += piece.len() as u64;
+        }
+    }
+}
+
+/// Opens `name` `count` times and keeps every stream.
+fn open_flood(name: &str, count: u64) -> Result<String, String> {
+    let mut streams = Vec::new();
+    for _ in 0..count {
+        streams.push(file_store::open_read(name, 0).map_err(|e| format!("after {} opens: {e:?}", streams.len()))?);
+    }
+    Ok(format!("{} streams open", streams.len()))
+}
+
+fn trap() -> Result<String, String> {
+    std::process::abort()
+}

