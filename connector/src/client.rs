@@ -18,7 +18,7 @@ const BASE_BACKOFF: Duration = Duration::from_millis(200);
 /// The longest single back-off.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// The in-memory limit for responses that are parsed (listings, error documents).
-pub const DOCUMENT_LIMIT: u64 = 64 * 1024 * 1024;
+pub const DOCUMENT_LIMIT: u64 = 16 * 1024 * 1024;
 
 /// A checksum of a file range: the header to send and the raw digest.
 #[derive(Debug, Clone)]

@@ -28,6 +28,7 @@ pub(crate) async fn fill(
     let mut batch: Vec<u8> = Vec::with_capacity(BATCH);
     let mut copied: u64 = 0;
     let mut failure = None;
+    let mut too_large = false;
     loop {
         let wanted = (BATCH - batch.len()).min((limit - copied - batch.len() as u64).min(BATCH as u64) as usize);
         let ended = if wanted == 0 {
@@ -40,6 +41,10 @@ pub(crate) async fn fill(
                 }
                 Err(StreamError::Closed) => true,
                 Err(StreamError::LastOperationFailed(e)) => {
+                    too_large |= matches!(
+                        e.downcast_ref::<wasmtime_wasi_http::Error>(),
+                        Some(wasmtime_wasi_http::Error::HttpResponseBodySize(_))
+                    );
                     failure = Some(format!("{e:#}"));
                     true
                 }
@@ -74,6 +79,7 @@ pub(crate) async fn fill(
         Err(e) => return (idle, Err(e)),
     }
     let end = match failure {
+        Some(_) if too_large => FillEnd::TooLarge(copied),
         Some(reason) => FillEnd::SourceFailed(FillFailure { copied, reason }),
         None => FillEnd::Done(copied),
     };

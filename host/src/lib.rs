@@ -7,6 +7,7 @@ pub mod bindings;
 mod body_guard;
 pub mod budget;
 pub mod clock;
+mod compiled_cache;
 mod digest;
 pub mod egress;
 pub mod error;

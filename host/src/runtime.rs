@@ -4,6 +4,7 @@
 use crate::bindings::{ConnectorError, ConnectorInfo, HttpConnectorPre};
 use crate::budget::{Budget, BudgetExceeded, Usage};
 use crate::clock::PinnedClock;
+use crate::compiled_cache::{CacheUse, load_component};
 use crate::egress::{CapturedRequest, EgressHooks, Recorded};
 use crate::error::HostError;
 use crate::fairness::{Fairness, GuestClock};
@@ -11,13 +12,11 @@ use crate::limits::GuestLimits;
 use crate::net::HttpClient;
 use crate::policy::{Policy, rules_for_endpoint};
 use crate::state::HostState;
-use sha2::{Digest, Sha256};
-use std::hash::{Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use wasmtime::component::{Component, ResourceTable, ResourceTableError};
+use wasmtime::component::{ResourceTable, ResourceTableError};
 use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, UpdateDeadline};
 use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi_http::WasiHttpCtx;
@@ -327,60 +326,4 @@ fn spawn_epoch_ticker(engine: Engine, stop: Arc<AtomicBool>) {
             }
         })
         .expect("cannot start the epoch thread");
-}
-
-/// How the compiled-component cache served this load.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum CacheUse {
-    /// No cache directory configured.
-    Off,
-    /// Loaded from the cache.
-    Hit,
-    /// Compiled; the warning says why the artifact could not be stored, if it could not.
-    Miss(Option<String>),
-}
-
-/// Compiles `wasm`, or loads the compiled artifact from `cache_dir` when it matches both the
-/// component bytes and this engine's configuration.
-fn load_component(engine: &Engine, wasm: &[u8], cache_dir: Option<&Path>) -> Result<(Component, CacheUse), HostError> {
-    let Some(dir) = cache_dir else {
-        return Ok((Component::new(engine, wasm).map_err(HostError::Load)?, CacheUse::Off));
-    };
-    let mut engine_hash = std::collections::hash_map::DefaultHasher::new();
-    engine.precompile_compatibility_hash().hash(&mut engine_hash);
-    let key = format!("{}-{:016x}", hex(&Sha256::digest(wasm)), engine_hash.finish());
-    let path = dir.join(format!("{key}.cwasm"));
-    // Read into memory rather than mapping the file, so a cache file replaced or truncated
-    // while hosts run can never fault their code pages.
-    if let Ok(bytes) = std::fs::read(&path) {
-        // SAFETY: the file was written by `Component::serialize` of this engine configuration
-        // (the key includes its compatibility hash) into a directory the operator controls;
-        // wasmtime checks the header and rejects artifacts of other versions or settings.
-        if let Ok(component) = unsafe { Component::deserialize(engine, &bytes) } {
-            return Ok((component, CacheUse::Hit));
-        }
-    }
-    let component = Component::new(engine, wasm).map_err(HostError::Load)?;
-    // The cache is an optimisation: failing to write it must not stop the host.
-    let warning = store_artifact(&component, dir, &key, &path)
-        .err()
-        .map(|e| format!("cannot write the compiled-component cache in {}: {e}", dir.display()));
-    Ok((component, CacheUse::Miss(warning)))
-}
-
-/// Writes the compiled artifact under a unique temporary name, then renames it into place, so
-/// concurrent writers and readers only ever see whole files.
-fn store_artifact(component: &Component, dir: &Path, key: &str, path: &Path) -> Result<(), String> {
-    let bytes = component.serialize().map_err(|e| e.to_string())?;
-    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    let temp = dir.join(format!("{key}.{}.tmp", crate::unique::unique_suffix()));
-    std::fs::write(&temp, bytes).map_err(|e| e.to_string())?;
-    std::fs::rename(&temp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        e.to_string()
-    })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

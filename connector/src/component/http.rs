@@ -319,6 +319,14 @@ fn body_to_file(incoming: IncomingBody, target: &FileTarget<'_>, expected: Optio
     // The host copies the body to the file itself: no guest call per network frame.
     let written = match writer.fill(input, expected.unwrap_or(u64::MAX)).map_err(files::error)? {
         FillEnd::Done(written) => written,
+        FillEnd::TooLarge(copied) => {
+            return Err(ConnectorError::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "the response exceeds the host's response size limit (stopped after {copied} bytes); {name:?} was not written"
+                ),
+            ));
+        }
         FillEnd::SourceFailed(failure) => {
             return Err(ConnectorError::new(
                 ErrorKind::Unavailable,
