@@ -6,6 +6,7 @@ mod connector;
 mod native;
 mod report;
 mod sdk;
+mod soak;
 mod stats;
 mod target;
 mod workers;
@@ -29,6 +30,21 @@ fn main() {
     }
     if args.get(1).map(String::as_str) == Some("overhead") {
         runtime.block_on(report::overhead_only());
+        return;
+    }
+    if args.get(1).map(String::as_str) == Some("soak") {
+        let (mut invocations, mut concurrency) = (100_000, 64);
+        let mut out = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/SOAK.md"));
+        let mut rest = args.iter().skip(2);
+        while let Some(arg) = rest.next() {
+            match arg.as_str() {
+                "--invocations" => invocations = rest.next().and_then(|v| v.parse().ok()).expect("--invocations N"),
+                "--concurrency" => concurrency = rest.next().and_then(|v| v.parse().ok()).expect("--concurrency N"),
+                "--out" => out = PathBuf::from(rest.next().expect("--out FILE")),
+                other => panic!("unknown argument {other}; use soak --invocations N --concurrency N --out FILE"),
+            }
+        }
+        runtime.block_on(soak::run(invocations, concurrency, &out));
         return;
     }
     let mut options = report::Options::default();

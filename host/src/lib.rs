@@ -20,6 +20,7 @@ pub mod iam;
 mod limits;
 pub mod linker;
 pub mod net;
+pub mod outbound_rule;
 pub mod policy;
 pub mod progress;
 pub mod redact;

@@ -31,20 +31,25 @@ pub fn run() -> i32 {
     runtime.block_on(main_async())
 }
 
-fn cache_dir(matches: Option<&ArgMatches>) -> Option<PathBuf> {
-    matches
-        .and_then(|m| m.get_one::<String>("cache-dir").map(PathBuf::from))
+/// `--cache-dir DIR` wherever it stands on the command line (it is needed before the full
+/// command exists: the subcommands are built from the component's manifest), then the defaults.
+fn cache_dir(args: &[String]) -> Option<PathBuf> {
+    let named = args.iter().enumerate().find_map(|(i, arg)| match arg.strip_prefix("--cache-dir") {
+        Some("") => args.get(i + 1).cloned(),
+        Some(value) => value.strip_prefix('=').map(str::to_string),
+        None => None,
+    });
+    named
+        .map(PathBuf::from)
         .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|d| PathBuf::from(d).join("s3c")))
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/s3c")))
 }
 
 async fn main_async() -> i32 {
     let args: Vec<String> = std::env::args().collect();
-    // The cache dir is needed before the full command exists (it is built from the manifest).
-    let early = commands::global_args(clap::Command::new("s3c").ignore_errors(true)).try_get_matches_from(&args).ok();
     let started = std::time::Instant::now();
     let mut builder = Runtime::builder();
-    if let Some(dir) = cache_dir(early.as_ref()) {
+    if let Some(dir) = cache_dir(&args) {
         builder = builder.with_cache_dir(dir);
     }
     let runtime = match builder.build(S3_CONNECTOR) {

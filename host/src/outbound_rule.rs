@@ -1,0 +1,288 @@
+//! Outbound rules: which `scheme://host:port` a request may go to. Pure parsing and matching,
+//! no I/O (fuzzed by `fuzz/fuzz_targets/outbound_rule.rs`, which includes this file).
+
+use std::fmt;
+use std::str::FromStr;
+
+/// One allowed destination, `scheme://host:port`, in the spirit of Spin's
+/// `allowed_outbound_hosts`. In rules the operator writes, `*` matches any scheme or port; a host
+/// label `*` matches exactly one DNS label, a leading `*.` one or more (`*.s3.*.amazonaws.com`),
+/// and a host of `*` any host. Rules derived from a tenant's endpoint or a source URL are exact
+/// origins ([`OutboundRule::exact_origin`]): a `*` there is an error, never a pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundRule {
+    scheme: Option<Scheme>,
+    host: HostPattern,
+    port: Option<u16>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scheme {
+    Http,
+    Https,
+}
+
+impl Scheme {
+    fn name(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        }
+    }
+
+    fn default_port(self) -> u16 {
+        match self {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        }
+    }
+}
+
+/// A host pattern: labels (`None` = `*`, one label), optionally after one or more labels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum HostPattern {
+    Any,
+    Labels { leading_any: bool, labels: Vec<Option<String>> },
+}
+
+impl HostPattern {
+    fn matches(&self, host: &str) -> bool {
+        let Self::Labels { leading_any, labels } = self else { return true };
+        let host = host.to_ascii_lowercase();
+        let parts: Vec<&str> = host.split('.').collect();
+        let enough = if *leading_any { parts.len() > labels.len() } else { parts.len() == labels.len() };
+        enough
+            && !parts.iter().any(|p| p.is_empty())
+            && parts[parts.len() - labels.len()..]
+                .iter()
+                .zip(labels)
+                .all(|(part, label)| label.as_deref().is_none_or(|l| l == *part))
+    }
+}
+
+impl fmt::Display for HostPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self::Labels { leading_any, labels } = self else { return f.write_str("*") };
+        let labels: Vec<&str> = labels.iter().map(|l| l.as_deref().unwrap_or("*")).collect();
+        write!(f, "{}{}", if *leading_any { "*." } else { "" }, labels.join("."))
+    }
+}
+
+/// A rule that does not parse.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid outbound rule {rule:?}: {why} (expected scheme://host:port, e.g. \"https://*.example.com:443\")")]
+pub struct RuleError {
+    rule: String,
+    why: &'static str,
+}
+
+/// `scheme://host[:port]` split into its parts; a trailing path, query or fragment is ignored.
+fn split_origin(text: &str) -> Result<(&str, &str, Option<&str>), &'static str> {
+    let (scheme, rest) = text.split_once("://").ok_or("no scheme")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return Err("user information (`user@`) is not allowed");
+    }
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) if !port.contains(']') => (host, Some(port)),
+        _ => (authority, None),
+    };
+    if host.is_empty() {
+        return Err("no host");
+    }
+    Ok((scheme, host, port))
+}
+
+impl FromStr for OutboundRule {
+    type Err = RuleError;
+
+    fn from_str(rule: &str) -> Result<Self, RuleError> {
+        let fail = |why| RuleError { rule: rule.to_string(), why };
+        let (scheme, host, port) = split_origin(rule).map_err(fail)?;
+        let scheme = match scheme {
+            "*" => None,
+            "http" => Some(Scheme::Http),
+            "https" => Some(Scheme::Https),
+            _ => return Err(fail("the scheme must be http, https or *")),
+        };
+        let port = match (port, scheme) {
+            (Some("*"), _) => None,
+            (Some(p), _) => Some(p.parse().map_err(|_| fail("bad port"))?),
+            (None, Some(scheme)) => Some(scheme.default_port()),
+            (None, None) => return Err(fail("a port is required with scheme *")),
+        };
+        let host = host.to_ascii_lowercase();
+        let host = if host == "*" {
+            HostPattern::Any
+        } else {
+            let (leading_any, rest) = match host.strip_prefix("*.") {
+                Some(rest) => (true, rest),
+                None => (false, host.as_str()),
+            };
+            let mut labels = Vec::new();
+            for label in rest.split('.') {
+                match label {
+                    "*" => labels.push(None),
+                    "" => return Err(fail("empty host label")),
+                    l if l.contains(['*', '/', '\\', ' ']) => return Err(fail("bad host")),
+                    l => labels.push(Some(l.to_string())),
+                }
+            }
+            HostPattern::Labels { leading_any, labels }
+        };
+        Ok(OutboundRule { scheme, host, port })
+    }
+}
+
+impl OutboundRule {
+    /// The rule that allows exactly the origin (scheme, host, port) of `url`: a tenant's
+    /// endpoint or a source URL. Wildcards are refused, not interpreted.
+    pub fn exact_origin(url: &str) -> Result<Self, RuleError> {
+        let fail = |why| RuleError { rule: url.to_string(), why };
+        let (scheme, host, _) = split_origin(url.trim()).map_err(fail)?;
+        if url.contains('*') {
+            return Err(fail("an endpoint or URL names one origin; `*` is not allowed in it"));
+        }
+        if !matches!(scheme, "http" | "https") {
+            return Err(fail("the scheme must be http or https"));
+        }
+        if host.split('.').any(str::is_empty) {
+            return Err(fail("empty host label"));
+        }
+        url.trim().parse()
+    }
+
+    /// Whether a request to `scheme://host:port` matches.
+    pub fn allows(&self, scheme: &str, host: &str, port: u16) -> bool {
+        self.scheme.is_none_or(|s| s.name() == scheme) && self.host.matches(host) && self.port.is_none_or(|p| p == port)
+    }
+}
+
+impl fmt::Display for OutboundRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let scheme = self.scheme.map_or("*", Scheme::name);
+        let port = self.port.map(|p| p.to_string()).unwrap_or_else(|| "*".into());
+        write!(f, "{scheme}://{}:{port}", self.host)
+    }
+}
+
+/// Amazon S3's own host names, and nothing else of AWS: path-style and virtual-hosted, global
+/// and regional, dual-stack and Transfer Acceleration, in the `aws` and `aws-cn` partitions.
+pub const AWS_S3_RULES: &[&str] = &[
+    "https://s3.amazonaws.com:443",
+    "https://*.s3.amazonaws.com:443",
+    "https://s3.*.amazonaws.com:443",
+    "https://*.s3.*.amazonaws.com:443",
+    "https://s3.dualstack.*.amazonaws.com:443",
+    "https://*.s3.dualstack.*.amazonaws.com:443",
+    "https://s3-accelerate.amazonaws.com:443",
+    "https://*.s3-accelerate.amazonaws.com:443",
+    "https://s3-accelerate.dualstack.amazonaws.com:443",
+    "https://*.s3-accelerate.dualstack.amazonaws.com:443",
+    "https://s3.*.amazonaws.com.cn:443",
+    "https://*.s3.*.amazonaws.com.cn:443",
+];
+
+/// The outbound rules for an S3 endpoint: exactly the endpoint's origin for a custom one, or
+/// Amazon S3's host names ([`AWS_S3_RULES`]) when `endpoint` is `None`.
+pub fn rules_for_endpoint(endpoint: Option<&str>) -> Result<Vec<OutboundRule>, RuleError> {
+    match endpoint.map(str::trim).filter(|e| !e.is_empty()) {
+        None => AWS_S3_RULES.iter().map(|rule| rule.parse()).collect(),
+        Some(endpoint) => Ok(vec![OutboundRule::exact_origin(endpoint)?]),
+    }
+}
+
+/// The rule that allows exactly the origin of `url`, e.g. a source URL the user named on the
+/// command line.
+pub fn rule_for_url(url: &str) -> Result<OutboundRule, RuleError> {
+    OutboundRule::exact_origin(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_match_scheme_host_and_port() {
+        let rule: OutboundRule = "http://127.0.0.1:3900".parse().unwrap();
+        assert!(rule.allows("http", "127.0.0.1", 3900));
+        assert!(!rule.allows("http", "127.0.0.1", 3901));
+        assert!(!rule.allows("https", "127.0.0.1", 3900));
+        let aws: OutboundRule = "https://*.amazonaws.com".parse().unwrap();
+        assert!(aws.allows("https", "bucket.s3.eu-west-1.amazonaws.com", 443));
+        assert!(!aws.allows("https", "amazonaws.com.evil.org", 443));
+        assert!(!aws.allows("https", "evilamazonaws.com", 443));
+        assert!(!aws.allows("https", "amazonaws.com", 443));
+        let any: OutboundRule = "*://*:*".parse().unwrap();
+        assert!(any.allows("http", "x", 1));
+        assert!("ftp://x".parse::<OutboundRule>().is_err());
+        assert!("*://x".parse::<OutboundRule>().is_err());
+        assert!("https://a..b".parse::<OutboundRule>().is_err());
+        assert_eq!(aws.to_string(), "https://*.amazonaws.com:443");
+        let ipv6: OutboundRule = "http://[::1]:9000".parse().unwrap();
+        assert!(ipv6.allows("http", "[::1]", 9000));
+    }
+
+    #[test]
+    fn a_middle_star_is_one_label() {
+        let regional: OutboundRule = "https://*.s3.*.amazonaws.com".parse().unwrap();
+        assert!(regional.allows("https", "bucket.s3.eu-west-1.amazonaws.com", 443));
+        assert!(!regional.allows("https", "bucket.s3.evil.example.amazonaws.com", 443));
+        assert!(!regional.allows("https", "s3.eu-west-1.amazonaws.com", 443));
+        assert_eq!(regional.to_string(), "https://*.s3.*.amazonaws.com:443");
+    }
+
+    #[test]
+    fn a_url_allows_its_origin_only() {
+        let rule = rule_for_url("https://files.example.com/a/b.csv?X-Amz-Signature=s").unwrap();
+        assert!(rule.allows("https", "files.example.com", 443));
+        assert!(!rule.allows("https", "other.example.com", 443));
+        assert!(!rule.allows("https", "a.files.example.com", 443));
+        assert!(rule_for_url("http://127.0.0.1:8080/x").unwrap().allows("http", "127.0.0.1", 8080));
+        assert!(rule_for_url("no-scheme").is_err());
+        assert!(rule_for_url("https://user:pw@files.example.com/").is_err());
+    }
+
+    #[test]
+    fn endpoints_are_exact_origins_never_patterns() {
+        let rules = rules_for_endpoint(Some("http://127.0.0.1:3900")).unwrap();
+        assert_eq!(rules.len(), 1);
+        assert!(rules[0].allows("http", "127.0.0.1", 3900));
+        let rules = rules_for_endpoint(Some("https://minio.local:9000/")).unwrap();
+        assert_eq!(rules.len(), 1);
+        assert!(rules[0].allows("https", "minio.local", 9000));
+        assert!(!rules[0].allows("https", "bucket.minio.local", 9000));
+        for hostile in ["*://*:*", "https://*.com", "http://*:80", "https://*", "ftp://x"] {
+            assert!(rules_for_endpoint(Some(hostile)).is_err(), "{hostile} must be refused");
+        }
+    }
+
+    #[test]
+    fn the_aws_default_allows_s3_and_nothing_else_of_aws() {
+        let rules = rules_for_endpoint(None).unwrap();
+        let allowed = |host: &str| rules.iter().any(|r| r.allows("https", host, 443));
+        for host in [
+            "s3.amazonaws.com",
+            "bucket.s3.amazonaws.com",
+            "s3.eu-west-1.amazonaws.com",
+            "bucket.s3.eu-west-1.amazonaws.com",
+            "bucket.s3.dualstack.us-east-2.amazonaws.com",
+            "bucket.s3-accelerate.amazonaws.com",
+            "bucket.s3-accelerate.dualstack.amazonaws.com",
+            "bucket.s3.cn-north-1.amazonaws.com.cn",
+        ] {
+            assert!(allowed(host), "{host} is S3");
+        }
+        for host in [
+            "abc123.execute-api.us-east-1.amazonaws.com",
+            "xyz.appsync-api.eu-west-1.amazonaws.com",
+            "vpce-1.s3.us-east-1.vpce.amazonaws.com",
+            "sts.amazonaws.com",
+            "s3.amazonaws.com.evil.org",
+            "ec2.internal.amazonaws.com",
+        ] {
+            assert!(!allowed(host), "{host} is not S3");
+        }
+        assert!(!rules.iter().any(|r| r.allows("http", "s3.amazonaws.com", 80)));
+    }
+}
