@@ -63,12 +63,15 @@ impl HttpResponse {
     }
 
     /// `(first, last, total)` from a `Content-Range: bytes first-last/total` header (`total` is
-    /// `None` for `*`).
+    /// `None` for `*`). A range that contradicts itself (`first > last`, `last >= total`) is no
+    /// range: `None`, as for a missing header.
     pub fn content_range(&self) -> Option<(u64, u64, Option<u64>)> {
         let (range, total) = self.header("content-range")?.trim().strip_prefix("bytes ")?.split_once('/')?;
         let (first, last) = range.split_once('-')?;
         let total = if total == "*" { None } else { Some(total.parse().ok()?) };
-        Some((first.parse().ok()?, last.parse().ok()?, total))
+        let (first, last): (u64, u64) = (first.parse().ok()?, last.parse().ok()?);
+        let consistent = first <= last && total.is_none_or(|total| last < total);
+        consistent.then_some((first, last, total))
     }
 
     /// True for 2xx.
@@ -107,4 +110,24 @@ pub enum Digest {
     Crc32c,
     /// CRC32.
     Crc32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(value: &str) -> Option<(u64, u64, Option<u64>)> {
+        HttpResponse { status: 206, headers: vec![("content-range".into(), value.into())], ..Default::default() }
+            .content_range()
+    }
+
+    #[test]
+    fn content_ranges_parse_only_when_consistent() {
+        assert_eq!(range("bytes 0-9/100"), Some((0, 9, Some(100))));
+        assert_eq!(range("bytes 5-5/*"), Some((5, 5, None)));
+        // Found by fuzzing: a server's contradictory range is no range at all.
+        for bad in ["bytes 0-9/00", "bytes 9-0/100", "bytes 0-100/100", "bytes -1-5/9", "bytes 0-9", "items 0-9/10"] {
+            assert_eq!(range(bad), None, "{bad}");
+        }
+    }
 }

@@ -1,0 +1,28 @@
+//! The host's outbound rules: any text parses to a rule or a typed error; a parsed rule prints
+//! as text that parses back to the same rule; an exact origin never matches a host it does not
+//! name, whatever the text.
+
+#![no_main]
+
+#[path = "../../host/src/outbound_rule.rs"]
+#[allow(dead_code)]
+mod outbound_rule;
+
+use libfuzzer_sys::fuzz_target;
+use outbound_rule::OutboundRule;
+
+fuzz_target!(|input: (&str, &str, u16)| {
+    let (text, host, port) = input;
+    if let Ok(rule) = text.parse::<OutboundRule>() {
+        let printed = rule.to_string();
+        let again: OutboundRule = printed.parse().unwrap_or_else(|e| panic!("{printed:?} does not parse back: {e}"));
+        assert_eq!(again, rule, "{text:?} -> {printed:?}");
+        let _ = rule.allows("https", host, port);
+    }
+    if let Ok(exact) = OutboundRule::exact_origin(text) {
+        assert!(!text.contains('*'));
+        if exact.allows("https", host, port) || exact.allows("http", host, port) {
+            assert!(text.to_ascii_lowercase().contains(&host.to_ascii_lowercase()), "{text:?} allowed {host:?}");
+        }
+    }
+});
