@@ -90,6 +90,51 @@ mod tests {
         assert!(!limits.memory_growing(0, 10, Some(5)).unwrap(), "past its own maximum, the grow just fails");
     }
 
+    /// Instantiates a core module under the limits, the way the runtime does for a component.
+    fn instantiate(
+        wat: &str,
+        memory_limit: usize,
+        budgets: &Budgets,
+    ) -> (wasmtime::Store<GuestLimits>, wasmtime::Result<wasmtime::Instance>) {
+        let engine = wasmtime::Engine::default();
+        let module = wasmtime::Module::new(&engine, wat::parse_str(wat).unwrap()).unwrap();
+        let mut store = wasmtime::Store::new(&engine, GuestLimits::new(memory_limit, budgets));
+        store.limiter(|limits| limits);
+        let instance = wasmtime::Instance::new(&mut store, &module, &[]);
+        (store, instance)
+    }
+
+    fn budget(error: &wasmtime::Error) -> Option<Budget> {
+        error.chain().find_map(|cause| cause.downcast_ref::<BudgetExceeded>()).map(|e| e.budget)
+    }
+
+    #[test]
+    fn several_memories_cannot_pass_the_cap_together() {
+        // Three memories of 25 MiB each: any two fit in 64 MiB, all three do not.
+        let wat = "(module (memory 400) (memory 400) (memory 400))";
+        let (_, outcome) = instantiate(wat, 64 << 20, &Budgets::default());
+        assert_eq!(budget(&outcome.unwrap_err()), Some(Budget::Memory));
+        // Growing a second memory past the sum traps the same way.
+        let wat = r#"(module (memory 400) (memory $b 400)
+            (func (export "grow") (result i32) (memory.grow $b (i32.const 300))))"#;
+        let (mut store, instance) = instantiate(wat, 64 << 20, &Budgets::default());
+        let grow = instance.unwrap().get_typed_func::<(), i32>(&mut store, "grow").unwrap();
+        assert_eq!(budget(&grow.call(&mut store, ()).unwrap_err()), Some(Budget::Memory));
+        assert!(store.data().peak_memory() <= 64 << 20);
+        // More memories than the budget's count fail to instantiate.
+        let wat = "(module (memory 1) (memory 1) (memory 1) (memory 1) (memory 1))";
+        assert!(instantiate(wat, 64 << 20, &Budgets::default()).1.is_err());
+    }
+
+    #[test]
+    fn a_growing_table_stops_at_its_budget() {
+        let wat = r#"(module (table $t 1 funcref)
+            (func (export "grow") (result i32) (table.grow $t (ref.null func) (i32.const 1000000))))"#;
+        let (mut store, instance) = instantiate(wat, 64 << 20, &Budgets::default());
+        let grow = instance.unwrap().get_typed_func::<(), i32>(&mut store, "grow").unwrap();
+        assert_eq!(budget(&grow.call(&mut store, ()).unwrap_err()), Some(Budget::TableElements));
+    }
+
     #[test]
     fn tables_are_capped_per_table() {
         let mut limits = GuestLimits::new(100, &Budgets { table_elements: 10, ..Budgets::default() });
