@@ -74,6 +74,32 @@ impl HttpResponse {
         consistent.then_some((first, last, total))
     }
 
+    /// The body's length, and the full-object checksum S3 states for it, when this answer to a
+    /// download says them: a 200's `Content-Length` and `x-amz-checksum-*` (a composite `…-N`
+    /// value is not a checksum of the bytes and is skipped), or a 206's range length.
+    pub fn stated_content(&self) -> Option<(u64, Option<StatedDigest>)> {
+        use base64::Engine as _;
+        match self.status {
+            200 => {
+                let size = self.header("content-length")?.trim().parse().ok()?;
+                let digest = [
+                    ("x-amz-checksum-sha256", Digest::Sha256),
+                    ("x-amz-checksum-crc32c", Digest::Crc32c),
+                    ("x-amz-checksum-crc32", Digest::Crc32),
+                ]
+                .into_iter()
+                .find_map(|(name, algorithm)| {
+                    let value = self.header(name)?.trim();
+                    let raw = base64::engine::general_purpose::STANDARD.decode(value).ok()?;
+                    (!value.contains('-')).then_some((algorithm, raw))
+                });
+                Some((size, digest))
+            }
+            206 => self.content_range().map(|(first, last, _)| (last - first + 1, None)),
+            _ => None,
+        }
+    }
+
     /// True for 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
@@ -99,6 +125,9 @@ pub trait Transport {
     fn file_digest(&mut self, name: &str, offset: u64, size: u64, algorithm: Digest) -> Result<Vec<u8>>;
 }
 
+/// A digest a server states for a whole object: the algorithm and the raw bytes.
+pub type StatedDigest = (Digest, Vec<u8>);
+
 /// Digest algorithms the host computes over file ranges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Digest {
@@ -119,6 +148,22 @@ mod tests {
     fn range(value: &str) -> Option<(u64, u64, Option<u64>)> {
         HttpResponse { status: 206, headers: vec![("content-range".into(), value.into())], ..Default::default() }
             .content_range()
+    }
+
+    #[test]
+    fn stated_content_is_the_body_length_and_its_full_object_checksum() {
+        let answer = |status, headers: &[(&str, &str)]| HttpResponse {
+            status,
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            ..Default::default()
+        };
+        let crc = answer(200, &[("content-length", "9"), ("x-amz-checksum-crc32c", "4waSgw==")]);
+        assert_eq!(crc.stated_content(), Some((9, Some((Digest::Crc32c, vec![0xe3, 0x06, 0x92, 0x83])))));
+        let composite = answer(200, &[("content-length", "9"), ("x-amz-checksum-crc32c", "4waSgw==-3")]);
+        assert_eq!(composite.stated_content(), Some((9, None)));
+        assert_eq!(answer(206, &[("content-range", "bytes 5-8/9")]).stated_content(), Some((4, None)));
+        assert_eq!(answer(206, &[("content-range", "bytes 5-8/*")]).stated_content(), Some((4, None)));
+        assert_eq!(answer(200, &[]).stated_content(), None);
     }
 
     #[test]

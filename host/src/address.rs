@@ -46,12 +46,15 @@ fn is_private_v6(ip: Ipv6Addr) -> bool {
 }
 
 /// The IPv4 address carried inside an IPv6 one: IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible
-/// (`::a.b.c.d`), NAT64 (`64:ff9b::a.b.c.d`) and 6to4 (`2002:aabb:ccdd::`).
+/// (`::a.b.c.d`), SIIT (`::ffff:0:a.b.c.d`), NAT64 (`64:ff9b::a.b.c.d`, `64:ff9b:1::/48`) and
+/// 6to4 (`2002:aabb:ccdd::`).
 fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
     let s = ip.segments();
     let tail = Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
     match s {
         [0, 0, 0, 0, 0, 0xffff, _, _] => Some(tail),
+        [0, 0, 0, 0, 0xffff, 0, _, _] => Some(tail), // SIIT, ::ffff:0:a.b.c.d
+        [0x64, 0xff9b, 1, _, _, _, _, _] => Some(tail), // local-use NAT64, 64:ff9b:1::/48
         [0, 0, 0, 0, 0, 0, _, _] if !ip.is_unspecified() && !ip.is_loopback() => Some(tail),
         [0x64, 0xff9b, 0, 0, 0, 0, _, _] => Some(tail),
         [0x2002, hi, lo, ..] => Some(Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8)),
@@ -101,6 +104,8 @@ mod tests {
             "[::ffff:a9fe:a9fe]",
             "[::169.254.169.254]",
             "[64:ff9b::a9fe:a9fe]",
+            "[64:ff9b:1::a9fe:a9fe]",
+            "[::ffff:0:a9fe:a9fe]",
             "[2002:a9fe:a9fe::1]",
             "[2001:db8::1]",
         ] {

@@ -129,6 +129,8 @@ pub(crate) struct Usage {
     bytes_written: AtomicU64,
     files_created: AtomicU64,
     exceeded: OnceLock<BudgetExceeded>,
+    /// Wakes the invocation's runner when a budget is exceeded.
+    signal: tokio::sync::Notify,
 }
 
 impl Usage {
@@ -141,6 +143,7 @@ impl Usage {
             bytes_written: AtomicU64::new(0),
             files_created: AtomicU64::new(0),
             exceeded: OnceLock::new(),
+            signal: tokio::sync::Notify::new(),
         })
     }
 
@@ -153,10 +156,19 @@ impl Usage {
         self.exceeded.get().copied()
     }
 
+    /// Completes once a budget has been exceeded.
+    pub(crate) async fn exceeded_signal(&self) {
+        if self.exceeded.get().is_none() {
+            self.signal.notified().await;
+        }
+    }
+
     /// Records that `budget` ran out and returns the error for the refused call.
     pub(crate) fn exceed(&self, budget: Budget, limit: u64) -> BudgetExceeded {
         let error = BudgetExceeded { budget, limit };
-        let _ = self.exceeded.set(error);
+        if self.exceeded.set(error).is_ok() {
+            self.signal.notify_one();
+        }
         error
     }
 

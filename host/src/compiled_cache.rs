@@ -1,6 +1,7 @@
 //! The on-disk cache of compiled components. Loading compiled code is trusting it, so the cache
 //! only reads files it could have written itself: regular files (no symlink followed), owned by
-//! this user, writable by nobody else, in a directory it creates private (0700). Files are
+//! this user, with no permission for anyone else (0600; the file store commits 0644), in a
+//! directory it creates private (0700). Keep the cache directory outside every file-store root. Files are
 //! written under a unique name (0600, never through a symlink) and renamed into place, so
 //! concurrent hosts only ever see whole files. Anything else is ignored and recompiled.
 
@@ -86,7 +87,7 @@ fn read_trusted(path: &Path) -> Result<Option<Vec<u8>>, String> {
     Ok(Some(bytes))
 }
 
-/// A regular file owned by this user that no one else may write.
+/// A regular file owned by this user that no one else may read or write.
 fn check_trusted(file: &File) -> Result<(), String> {
     let meta = file.metadata().map_err(|e| e.to_string())?;
     // SAFETY: `geteuid` has no preconditions and cannot fail.
@@ -97,8 +98,9 @@ fn check_trusted(file: &File) -> Result<(), String> {
     if meta.uid() != me {
         return Err(format!("owned by uid {}, not this user ({me})", meta.uid()));
     }
-    if meta.mode() & 0o022 != 0 {
-        return Err(format!("writable by others (mode {:o})", meta.mode() & 0o777));
+    // Artifacts are written 0600; anything more open (a download is 0644) was not written here.
+    if meta.mode() & 0o077 != 0 {
+        return Err(format!("not private (mode {:o})", meta.mode() & 0o777));
     }
     Ok(())
 }
@@ -143,7 +145,9 @@ mod tests {
         let shared = dir.path().join("shared.cwasm");
         std::fs::write(&shared, b"planted").unwrap();
         std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o666)).unwrap();
-        assert!(read_trusted(&shared).unwrap_err().contains("writable by others"));
+        assert!(read_trusted(&shared).unwrap_err().contains("not private"));
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(read_trusted(&shared).unwrap_err().contains("not private"), "a committed download is 0644");
 
         let link = dir.path().join("link.cwasm");
         std::os::unix::fs::symlink(&good, &link).unwrap();

@@ -19,6 +19,8 @@ const DEFAULT_BETWEEN_BYTES_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The largest single write to a request body (wasmtime's default).
 const OUTGOING_BODY_CHUNK: usize = 1024 * 1024;
+/// The buffer of a body created while many others wait unsent.
+const SMALL_BODY_CHUNK: usize = 16 * 1024;
 
 /// A request the guest tried to send during a dry run. Its `Debug` output hides secrets.
 #[derive(Clone)]
@@ -93,10 +95,19 @@ pub struct EgressHooks {
     pub(crate) capture: Option<Arc<Mutex<Recorded<CapturedRequest>>>>,
     pub(crate) denied: Arc<Mutex<Recorded<String>>>,
     pub(crate) progress: Option<Arc<crate::progress::Transfer>>,
+    /// Request bodies created and requests sent, to tell bodies that wait unsent.
+    pub(crate) bodies_created: u64,
+    pub(crate) bodies_sent: u64,
+    /// Whether the body being created gets the small buffer.
+    pub(crate) small_body: bool,
 }
 
 impl EgressHooks {
     fn allowed(&self, uri: &http::Uri) -> bool {
+        // User information would make a separate pooled connection per name: never sent.
+        if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+            return false;
+        }
         let Some(scheme) = uri.scheme_str() else { return false };
         let Some(host) = uri.host() else { return false };
         let port = uri.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
@@ -111,9 +122,10 @@ impl EgressHooks {
     }
 }
 
-/// `scheme://authority` of a request, as recorded for refusals.
+/// `scheme://host:port` of a request (never its user information), as recorded for refusals.
 fn origin(uri: &http::Uri) -> String {
-    format!("{}://{}", uri.scheme_str().unwrap_or("?"), uri.authority().map(|a| a.as_str()).unwrap_or("?"))
+    let port = uri.port().map(|p| format!(":{p}")).unwrap_or_default();
+    format!("{}://{}{port}", uri.scheme_str().unwrap_or("?"), uri.host().unwrap_or("?"))
 }
 
 type ResponseFuture = Box<
@@ -128,12 +140,25 @@ type ResponseFuture = Box<
 impl WasiHttpHooks for EgressHooks {
     /// Request-body chunks queued for hyper beyond the one being written, from the budget: a
     /// little slack so an upload does not stall whenever the guest is between two splices.
+    /// Called as each request body is created (before its chunk size). A body gets the full
+    /// buffer only while no more than `requests_in_flight` bodies wait unsent; bodies beyond
+    /// that (a guest filling bodies it never sends) get [`SMALL_BODY_CHUNK`], so buffered body
+    /// bytes stay within in-flight × buffer + resources × small chunk.
     fn p2_outgoing_body_buffer_chunks(&mut self) -> usize {
-        (self.usage.budgets().request_body_buffer / OUTGOING_BODY_CHUNK).saturating_sub(1).max(1)
+        self.bodies_created += 1;
+        let waiting = self.bodies_created.saturating_sub(self.bodies_sent);
+        self.small_body = waiting > self.usage.budgets().requests_in_flight;
+        match self.small_body {
+            true => 1,
+            false => (self.usage.budgets().request_body_buffer / OUTGOING_BODY_CHUNK).saturating_sub(1).max(1),
+        }
     }
 
     fn p2_outgoing_body_chunk_size(&mut self) -> usize {
-        OUTGOING_BODY_CHUNK.min(self.usage.budgets().request_body_buffer.max(1))
+        match self.small_body {
+            true => SMALL_BODY_CHUNK,
+            false => OUTGOING_BODY_CHUNK.min(self.usage.budgets().request_body_buffer.max(1)),
+        }
     }
 
     fn send_request(
@@ -142,6 +167,10 @@ impl WasiHttpHooks for EgressHooks {
         options: Option<RequestOptions>,
         _fut: Box<dyn Future<Output = wasmtime_wasi_http::Result<()>> + Send>,
     ) -> ResponseFuture {
+        // Only a request that carries a created body settles one (a bodiless one is already ended).
+        if !http_body::Body::is_end_stream(request.body()) {
+            self.bodies_sent = (self.bodies_sent + 1).min(self.bodies_created);
+        }
         let in_flight = match self.usage.start_request() {
             Ok(held) => held,
             Err(_) => return self.deny(origin(request.uri())),

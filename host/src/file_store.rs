@@ -7,7 +7,7 @@
 //! resumable partials are locked while written and collected after [`STALE_PARTIAL_AGE`].
 
 use crate::bindings::DigestAlgorithm;
-use crate::bindings::file_store::{FileError, FileStat, FillEnd, Host, HostFileWriter};
+use crate::bindings::file_store::{ExpectedContent, FileError, FileStat, FillEnd, Host, HostFileWriter};
 use crate::budget::{BudgetedWriter, Held};
 use crate::file_name::{PARTIAL_SUFFIX, TEMP_SUFFIX, resolve};
 use crate::file_read_stream::FileReadStream;
@@ -250,14 +250,14 @@ fn start_writing(
     })
 }
 
-/// Removes partial downloads of `file_name` other than `keep` (earlier versions of the object),
-/// and any partial in `dir` untouched for [`STALE_PARTIAL_AGE`].
+/// Removes partial downloads of exactly `file_name` other than `keep` (earlier versions of the
+/// object), and any partial in `dir` untouched for [`STALE_PARTIAL_AGE`] — never one that a
+/// running download holds locked.
 fn remove_stale_partials(dir: &Path, file_name: &str, keep: &Path) {
-    let prefix = format!(".{file_name}.");
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.starts_with('.') || !name.ends_with(PARTIAL_SUFFIX) || entry.path() == keep {
+        if !name.ends_with(PARTIAL_SUFFIX) || entry.path() == keep {
             continue;
         }
         let stale = entry
@@ -266,14 +266,43 @@ fn remove_stale_partials(dir: &Path, file_name: &str, keep: &Path) {
             .and_then(|m| m.modified().ok())
             .and_then(|t| t.elapsed().ok())
             .is_some_and(|age| age > STALE_PARTIAL_AGE);
-        if stale || name.starts_with(&prefix) {
+        if !stale && !is_partial_of(&name, file_name) {
+            continue;
+        }
+        let unlocked = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+            .open(entry.path())
+            .is_ok_and(|file| file.try_lock().is_ok());
+        if unlocked {
             let _ = std::fs::remove_file(entry.path());
         }
     }
 }
 
-/// Makes `writer`'s bytes durable and visible under its name (blocking). Returns the size.
-fn commit_file(temp: &Path, target: &Path, name: &str, overwrite: bool) -> Result<u64, FileError> {
+/// Whether `name` is `.FILE.<16 hex>.partial` for exactly `file_name`.
+fn is_partial_of(name: &str, file_name: &str) -> bool {
+    let Some(hash) = name.strip_prefix('.').and_then(|n| n.strip_prefix(file_name)).and_then(|n| n.strip_prefix('.'))
+    else {
+        return false;
+    };
+    hash.strip_suffix(PARTIAL_SUFFIX).is_some_and(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// What a commit must check and do.
+struct Commit {
+    temp: PathBuf,
+    target: PathBuf,
+    name: String,
+    overwrite: bool,
+    expected: Option<ExpectedContent>,
+}
+
+/// Makes the in-progress file durable and, if it holds what was expected, visible under its
+/// name (blocking). Returns the size. A file that does not match is removed, never renamed.
+fn commit_file(commit: &Commit, cancelled: &std::sync::atomic::AtomicBool) -> Result<u64, FileError> {
+    let Commit { temp, target, name, overwrite, expected } = commit;
+    let (name, overwrite) = (name.as_str(), *overwrite);
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
@@ -281,15 +310,43 @@ fn commit_file(temp: &Path, target: &Path, name: &str, overwrite: bool) -> Resul
         .map_err(|e| io_error(name, e))?;
     file.sync_all().map_err(|e| io_error(name, e))?;
     let size = file.metadata().map_err(|e| io_error(name, e))?.len();
-    file.set_permissions(std::fs::Permissions::from_mode(COMMITTED_MODE)).map_err(|e| io_error(name, e))?;
-    if !overwrite && std::fs::symlink_metadata(target).is_ok() {
-        return Err(FileError::AlreadyExists(name.to_string()));
+    if let Some(expected) = expected
+        && let Err(why) = check_content(&file, size, expected, cancelled)
+    {
+        let _ = std::fs::remove_file(temp);
+        return Err(FileError::Mismatch(why));
     }
-    std::fs::rename(temp, target).map_err(|e| io_error(name, e))?;
+    file.set_permissions(std::fs::Permissions::from_mode(COMMITTED_MODE)).map_err(|e| io_error(name, e))?;
+    if overwrite {
+        std::fs::rename(temp, target).map_err(|e| io_error(name, e))?;
+    } else {
+        // A hard link fails if the name exists, atomically: nothing created meanwhile is replaced.
+        std::fs::hard_link(temp, target).map_err(|e| io_error(name, e))?;
+        std::fs::remove_file(temp).map_err(|e| io_error(name, e))?;
+    }
     if let Some(parent) = target.parent() {
         File::open(parent).and_then(|dir| dir.sync_all()).map_err(|e| io_error(name, e))?;
     }
     Ok(size)
+}
+
+/// Whether `file` (of `size` bytes) holds `expected`; the reason if it does not.
+fn check_content(
+    file: &File,
+    size: u64,
+    expected: &ExpectedContent,
+    cancelled: &std::sync::atomic::AtomicBool,
+) -> Result<(), String> {
+    if size != expected.size {
+        return Err(format!("{size} bytes where {} were expected", expected.size));
+    }
+    let Some(digest) = &expected.digest else { return Ok(()) };
+    let reader = file.try_clone().map_err(|e| e.to_string())?;
+    let actual = crate::digest::file_range(reader, 0, size, digest.algorithm, cancelled).map_err(|e| e.to_string())?;
+    if actual != digest.value {
+        return Err(format!("its {:?} checksum differs from the one stated", digest.algorithm));
+    }
+    Ok(())
 }
 
 impl HostFileWriter for HostState {
@@ -346,14 +403,29 @@ impl HostFileWriter for HostState {
         Ok(end)
     }
 
-    async fn commit(&mut self, writer: Resource<FileWriter>) -> wasmtime::Result<Result<u64, FileError>> {
+    async fn commit(
+        &mut self,
+        writer: Resource<FileWriter>,
+        expected: Option<ExpectedContent>,
+    ) -> wasmtime::Result<Result<u64, FileError>> {
+        // Bytes written after the check would be visible unchecked: the contents stream must be
+        // gone (flushed and dropped) before the commit.
+        if self.table.iter_children(&writer)?.next().is_some() {
+            return Ok(Err(FileError::Io("flush and drop the contents stream before commit()".into())));
+        }
         let entry = self.table.get_mut(&writer)?;
         // The writer's own handle (if the guest did not take it) is closed first: its bytes are
         // all on disk once the write calls returned.
         drop(entry.file.take());
-        let (temp, target, name, overwrite) =
-            (entry.temp.clone(), entry.target.clone(), entry.name.clone(), entry.overwrite);
-        let result = blocking(move || commit_file(&temp, &target, &name, overwrite)).await;
+        let commit = Commit {
+            temp: entry.temp.clone(),
+            target: entry.target.clone(),
+            name: entry.name.clone(),
+            overwrite: entry.overwrite,
+            expected,
+        };
+        let cancelled = self.cancelled.clone();
+        let result = blocking(move || commit_file(&commit, &cancelled)).await;
         if result.is_ok() {
             self.table.get_mut(&writer)?.committed = true;
         }
@@ -361,9 +433,22 @@ impl HostFileWriter for HostState {
     }
 
     fn drop(&mut self, writer: Resource<FileWriter>) -> wasmtime::Result<()> {
-        let writer = self.table.delete(writer)?;
-        // Removing an uncommitted file touches the disk: do it off the async workers.
-        tokio::task::spawn_blocking(move || drop(writer));
+        // An uncommitted plain file is removed right here (one unlink), so that no trace of a
+        // failed download outlives the call that ended it.
+        self.table.delete(writer)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partials_belong_to_exactly_one_name() {
+        let partial = partial_name("a", "etag");
+        assert!(is_partial_of(&partial, "a"));
+        assert!(!is_partial_of(&partial_name("a.b", "etag"), "a"), "a's cleanup must not take a.b's partial");
+        assert!(!is_partial_of(".a.nothex0000000000.partial", "a"));
     }
 }

@@ -7,14 +7,15 @@
 use crate::address::is_private;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::connect::dns::{GaiResolver, Name};
+use hyper_util::client::legacy::connect::dns::Name;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
 use tower_service::Service;
 use wasmtime_wasi_http::WasiBody;
 
@@ -36,11 +37,16 @@ pub struct PrivateAddress {
     pub address: IpAddr,
 }
 
-/// Resolves with the system resolver, keeping only public addresses unless private ones are
-/// allowed.
+/// Name lookups running at once in the whole process. Each holds a blocking thread until the
+/// system resolver answers (a lookup cannot be cancelled), so without a cap a tenant whose
+/// endpoint never answers DNS could hold every blocking thread the host has.
+const MAX_LOOKUPS: usize = 32;
+static LOOKUPS: Semaphore = Semaphore::const_new(MAX_LOOKUPS);
+
+/// Resolves with the system resolver (at most [`MAX_LOOKUPS`] at once), keeping only public
+/// addresses unless private ones are allowed.
 #[derive(Clone)]
 pub struct CheckedResolver {
-    system: GaiResolver,
     allow_private: bool,
 }
 
@@ -49,16 +55,23 @@ impl Service<Name> for CheckedResolver {
     type Error = BoxError;
     type Future = BoxFuture<Self::Response>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.system.poll_ready(cx).map_err(Into::into)
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, name: Name) -> Self::Future {
         let host = name.as_str().to_string();
-        let resolving = self.system.call(name);
         let allow_private = self.allow_private;
         Box::pin(async move {
-            let all: Vec<SocketAddr> = resolving.await?.collect();
+            let permit = LOOKUPS.acquire().await?;
+            let lookup = host.clone();
+            // The permit goes with the blocking lookup: it is returned when the lookup ends, even
+            // if the request that asked for it is long gone.
+            let all: Vec<SocketAddr> = tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                (lookup.as_str(), 0).to_socket_addrs().map(Iterator::collect)
+            })
+            .await??;
             let usable: Vec<SocketAddr> =
                 all.iter().copied().filter(|a| allow_private || !is_private(a.ip())).collect();
             match (usable.is_empty(), all.first()) {
@@ -124,7 +137,7 @@ impl HttpClient {
 }
 
 fn pooled(allow_private: bool) -> Pooled {
-    let mut http = HttpConnector::new_with_resolver(CheckedResolver { system: GaiResolver::new(), allow_private });
+    let mut http = HttpConnector::new_with_resolver(CheckedResolver { allow_private });
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_connect_timeout(Some(CONNECT_TIMEOUT));
@@ -158,7 +171,7 @@ mod tests {
 
     #[tokio::test]
     async fn names_resolving_to_private_addresses_are_refused_unless_allowed() {
-        let mut strict = CheckedResolver { system: GaiResolver::new(), allow_private: false };
+        let mut strict = CheckedResolver { allow_private: false };
         let name: Name = "localhost".parse().unwrap();
         let error = strict.call(name.clone()).await.unwrap_err();
         let refused = private_address_in(error.as_ref()).expect("a PrivateAddress error");
@@ -169,7 +182,7 @@ mod tests {
             let refused = private_address_in(error.as_ref()).expect("refused");
             assert_eq!(refused.address.to_string(), "169.254.169.254");
         }
-        let mut open = CheckedResolver { system: GaiResolver::new(), allow_private: true };
+        let mut open = CheckedResolver { allow_private: true };
         assert!(open.call(name).await.unwrap().all(|a| a.ip().is_loopback()));
     }
 }

@@ -76,6 +76,15 @@ pub struct RuleError {
     why: &'static str,
 }
 
+/// `scheme://authority` of `text` without user information, path, query or fragment: what an
+/// error may show of a URL.
+fn shown_origin(text: &str) -> String {
+    let Some((scheme, rest)) = text.trim().split_once("://") else { return "(no scheme)".into() };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    format!("{scheme}://{authority}")
+}
+
 /// `scheme://host[:port]` split into its parts; a trailing path, query or fragment is ignored.
 fn split_origin(text: &str) -> Result<(&str, &str, Option<&str>), &'static str> {
     let (scheme, rest) = text.split_once("://").ok_or("no scheme")?;
@@ -138,9 +147,10 @@ impl OutboundRule {
     /// The rule that allows exactly the origin (scheme, host, port) of `url`: a tenant's
     /// endpoint or a source URL. Wildcards are refused, not interpreted.
     pub fn exact_origin(url: &str) -> Result<Self, RuleError> {
-        let fail = |why| RuleError { rule: url.to_string(), why };
-        let (scheme, host, _) = split_origin(url.trim()).map_err(fail)?;
-        if url.contains('*') {
+        // A URL's path and query may carry credentials (a presigned source): errors show the origin.
+        let fail = |why| RuleError { rule: shown_origin(url), why };
+        let (scheme, host, port) = split_origin(url.trim()).map_err(fail)?;
+        if host.contains('*') || port.is_some_and(|p| p.contains('*')) || scheme.contains('*') {
             return Err(fail("an endpoint or URL names one origin; `*` is not allowed in it"));
         }
         if !matches!(scheme, "http" | "https") {
@@ -149,7 +159,11 @@ impl OutboundRule {
         if host.split('.').any(str::is_empty) {
             return Err(fail("empty host label"));
         }
-        url.trim().parse()
+        let origin = match port {
+            Some(port) => format!("{scheme}://{host}:{port}"),
+            None => format!("{scheme}://{host}"),
+        };
+        origin.parse().map_err(|_| fail("not a valid origin"))
     }
 
     /// Whether a request to `scheme://host:port` matches.
@@ -240,7 +254,13 @@ mod tests {
         assert!(!rule.allows("https", "a.files.example.com", 443));
         assert!(rule_for_url("http://127.0.0.1:8080/x").unwrap().allows("http", "127.0.0.1", 8080));
         assert!(rule_for_url("no-scheme").is_err());
-        assert!(rule_for_url("https://user:pw@files.example.com/").is_err());
+        let error = rule_for_url("https://user:pw-secret@files.example.com/").unwrap_err().to_string();
+        assert!(!error.contains("pw-secret"), "{error}");
+        // A `*` in a presigned URL's key or query is not a wildcard, and never printed.
+        let presigned = "https://files.example.com/a*b.csv?X-Amz-Signature=sig-secret";
+        assert!(rule_for_url(presigned).unwrap().allows("https", "files.example.com", 443));
+        let error = rule_for_url("https://*.example.com/x?X-Amz-Signature=sig-secret").unwrap_err().to_string();
+        assert!(error.contains("not allowed") && !error.contains("sig-secret"), "{error}");
     }
 
     #[test]

@@ -19,8 +19,10 @@ const SECRET_HEADERS: &[&str] = &[
     "x-amz-copy-source-server-side-encryption-customer-key",
 ];
 
-/// `url` with the values of credential-like query parameters replaced by [`REDACTED`].
+/// `url` with user information and the values of credential-like query parameters replaced by
+/// [`REDACTED`].
 pub fn url(url: &str) -> String {
+    let url = &without_userinfo(url);
     let Some((base, rest)) = url.split_once('?') else { return url.to_string() };
     let (query, fragment) = match rest.split_once('#') {
         Some((query, fragment)) => (query, Some(fragment)),
@@ -35,6 +37,16 @@ pub fn url(url: &str) -> String {
         .collect();
     let fragment = fragment.map(|f| format!("#{f}")).unwrap_or_default();
     format!("{base}?{}{fragment}", pairs.join("&"))
+}
+
+/// `scheme://user:password@host/...` as `scheme://******@host/...`.
+fn without_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}://{REDACTED}@{host}{}", &rest[authority_end..]),
+        None => url.to_string(),
+    }
 }
 
 fn is_secret_query_name(name: &str) -> bool {
@@ -69,6 +81,7 @@ mod tests {
             "https://files.example.com/a?sig=******&name=x"
         );
         assert_eq!(url("https://h/no-query"), "https://h/no-query");
+        assert_eq!(url("https://user:pw@h/a?b=1"), "https://******@h/a?b=1");
     }
 
     #[test]

@@ -29,6 +29,9 @@ const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
 /// delays an honest invocation by a fraction of a millisecond per hand-off.
 const EPOCH_TICK: Duration = Duration::from_millis(1);
 
+/// Most bytes one `get-random-bytes` call may ask for (wasmtime's default is 64 MiB).
+const MAX_RANDOM_BYTES: u64 = 4096;
+
 /// The S3 connector component built with this host.
 pub static S3_CONNECTOR: &[u8] = include_bytes!(env!("S3_CONNECTOR_WASM_PATH"));
 
@@ -175,10 +178,14 @@ impl Runtime {
     pub async fn describe(&self) -> Result<ConnectorInfo, HostError> {
         let policy = Policy { outbound: Some(Vec::new()), ..Policy::default() };
         let (mut store, _, _) = self.new_store(&policy, Vec::new());
-        let instance = self.pre.instantiate_async(&mut store).await.map_err(|e| classify_trap(e, &policy, true))?;
-        let call = instance.workflow_connector_connector().call_describe(&mut store);
-        let outcome = tokio::time::timeout(policy.time_limit, call).await;
-        finish(outcome, &store, &policy)
+        let usage = store.data().usage.clone();
+        let pre = &self.pre;
+        let call = async {
+            let instance = pre.instantiate_async(&mut store).await.map_err(|e| (e, true))?;
+            instance.workflow_connector_connector().call_describe(&mut store).await.map_err(|e| (e, false))
+        };
+        let outcome = bounded(call, policy.time_limit, &usage).await;
+        finish(outcome, &usage, &policy)
     }
 
     /// Runs `operation` with `auth` and `input` (JSON texts) in a fresh instance under `policy`.
@@ -199,10 +206,16 @@ impl Runtime {
             }
         };
         let (mut store, captured, denied) = self.new_store(policy, rules);
-        let instance = self.pre.instantiate_async(&mut store).await.map_err(|e| classify_trap(e, policy, true))?;
-        let call = instance.workflow_connector_connector().call_invoke(&mut store, operation, auth, input);
-        let outcome = tokio::time::timeout(policy.time_limit, call).await;
-        let result = finish(outcome, &store, policy)?;
+        let usage = store.data().usage.clone();
+        let pre = &self.pre;
+        // Instantiation runs guest code too (start functions): it is inside the same limits.
+        let call = async {
+            let instance = pre.instantiate_async(&mut store).await.map_err(|e| (e, true))?;
+            let connector = instance.workflow_connector_connector();
+            connector.call_invoke(&mut store, operation, auth, input).await.map_err(|e| (e, false))
+        };
+        let outcome = bounded(call, policy.time_limit, &usage).await;
+        let result = finish(outcome, &usage, policy)?;
         let peak_memory = store.data().limits.peak_memory();
         drop(store);
         let (captured, captured_dropped) = crate::egress::take(&captured);
@@ -217,6 +230,8 @@ impl Runtime {
         rules: Vec<crate::policy::OutboundRule>,
     ) -> (Store<HostState>, Arc<Mutex<Recorded<CapturedRequest>>>, Arc<Mutex<Recorded<String>>>) {
         let mut wasi = WasiCtxBuilder::new();
+        // Random bytes are made on the calling worker: a small cap keeps each call short.
+        wasi.max_random_size(MAX_RANDOM_BYTES);
         if let Some(time) = policy.pinned_time {
             wasi.wall_clock(PinnedClock::new(time));
         }
@@ -231,6 +246,9 @@ impl Runtime {
             capture: policy.dry_run.then(|| captured.clone()),
             denied: denied.clone(),
             progress: policy.progress.clone(),
+            bodies_created: 0,
+            bodies_sent: 0,
+            small_body: false,
         };
         let mut http = WasiHttpCtx::new();
         http.set_field_size_limit(policy.budgets.header_bytes);
@@ -272,20 +290,40 @@ impl Runtime {
 #[error("the invocation reached its time limit")]
 struct TimeLimitReached;
 
+/// How an instantiation and call ended: its answer, a failure (and whether it came while
+/// instantiating), or the host stopping it.
+enum Outcome<T> {
+    Answered(Result<T, (wasmtime::Error, bool)>),
+    TimedOut,
+    OverBudget,
+}
+
+/// Runs `call` until it ends, its time limit passes, or it exceeds a budget — even while it
+/// waits in a host call, where no epoch tick would stop it.
+async fn bounded<T>(
+    call: impl Future<Output = Result<T, (wasmtime::Error, bool)>>,
+    limit: Duration,
+    usage: &Usage,
+) -> Outcome<T> {
+    tokio::select! {
+        outcome = tokio::time::timeout(limit, call) => match outcome {
+            Ok(answer) => Outcome::Answered(answer),
+            Err(_) => Outcome::TimedOut,
+        },
+        () = usage.exceeded_signal() => Outcome::OverBudget,
+    }
+}
+
 /// The invocation's answer, or why the host stopped it: a budget it exceeded wins over the
 /// guest's own answer to the refusal.
-fn finish<T>(
-    outcome: Result<wasmtime::Result<T>, tokio::time::error::Elapsed>,
-    store: &Store<HostState>,
-    policy: &Policy,
-) -> Result<T, HostError> {
-    if let Some(exceeded) = store.data().usage.exceeded() {
+fn finish<T>(outcome: Outcome<T>, usage: &Usage, policy: &Policy) -> Result<T, HostError> {
+    if let Some(exceeded) = usage.exceeded() {
         return Err(budget_error(exceeded, policy));
     }
     match outcome {
-        Ok(Ok(answer)) => Ok(answer),
-        Ok(Err(trap)) => Err(classify_trap(trap, policy, false)),
-        Err(_) => Err(HostError::TimeLimit(policy.time_limit)),
+        Outcome::Answered(Ok(answer)) => Ok(answer),
+        Outcome::Answered(Err((trap, instantiating))) => Err(classify_trap(trap, policy, instantiating)),
+        Outcome::TimedOut | Outcome::OverBudget => Err(HostError::TimeLimit(policy.time_limit)),
     }
 }
 

@@ -173,8 +173,16 @@ api_bind_addr = "127.0.0.1:{admin_port}"
             &["key", "import", "--yes", "-n", "s3c-tests", ACCESS_KEY_ID, SECRET_ACCESS_KEY],
             &["key", "allow", "--create-bucket", ACCESS_KEY_ID],
         ];
+        // The node answers its status before its RPC listener is up: a step refused meanwhile
+        // is tried again until the deadline.
         for step in steps {
-            self.cli(step).unwrap_or_else(|e| panic!("{e}"));
+            loop {
+                match self.cli(step) {
+                    Ok(_) => break,
+                    Err(e) if Instant::now() > deadline => panic!("{e}"),
+                    Err(_) => std::thread::sleep(Duration::from_millis(200)),
+                }
+            }
         }
         // The S3 API answers once the layout is live.
         while std::net::TcpStream::connect(self.address()).is_err() {

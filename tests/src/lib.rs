@@ -4,6 +4,7 @@
 pub mod files;
 pub mod garage;
 pub mod loopback;
+pub mod process;
 pub mod soak;
 
 use connector_host::{ConnectorError, FileAccess, Policy, Runtime, S3_CONNECTOR};

@@ -2,6 +2,7 @@
 //! real server, watching errors, the host's RSS and its open descriptors. A short run is a test
 //! (`tests/tests/soak.rs`); the long one is `s3-bench soak` (figures in `bench/SOAK.md`).
 
+use crate::process::{open_fds, rss_kib};
 use connector_host::{Policy, Runtime};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -41,21 +42,6 @@ impl SoakReport {
     pub fn rss_growth(&self) -> f64 {
         self.rss_end_kib as f64 / self.rss_warm_kib.max(1) as f64 - 1.0
     }
-}
-
-/// The process's resident set, in KiB.
-pub fn rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
-}
-
-/// The process's open descriptors.
-pub fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
 }
 
 /// The `index`-th invocation of the mix: head, 4 KiB get, small put, one-page listing.

@@ -6,6 +6,7 @@
 
 use connector_host::{Budget, Budgets, FileAccess, HostError, Invocation, Policy, Runtime};
 use s3_test_support::loopback::ScriptedServer;
+use s3_test_support::process::{open_fds, rss_kib};
 use serde_json::{Value, json};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -23,23 +24,6 @@ const SAMPLES: usize = 60;
 const NOISE: Duration = Duration::from_millis(1);
 
 static SERIAL: Mutex<()> = Mutex::new(());
-
-fn proc_status(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
-}
-
-fn rss_kib() -> u64 {
-    proc_status("VmRSS:")
-}
-
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
-}
 
 fn hostile() -> Runtime {
     Runtime::builder().with_cache_dir(s3_test_support::cache_dir()).build(HOSTILE).expect("the hostile guest loads")
@@ -327,6 +311,27 @@ fn file_names_that_are_the_root_or_outside_it_are_refused() {
     });
     assert_eq!(entries(parent.path()), vec!["store"], "nothing may appear beside the store");
     assert!(entries(&root).is_empty(), "nothing may appear in the store: {:?}", entries(&root));
+}
+
+#[test]
+fn a_file_that_is_not_what_was_stated_never_becomes_visible() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (_parent, root, policy) = store();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(async {
+        let hostile = hostile();
+        for expected in [json!({"size": 3}), json!({"size": 7, "sha256": true})] {
+            for resume_key in [None, Some("etag")] {
+                let input = json!({"name": "claimed.bin", "resume_key": resume_key, "expected": expected});
+                let (message, _) = refusal(hostile.invoke("create_file", "{}", &input.to_string(), &policy).await);
+                assert!(message.contains("Mismatch"), "{expected}: {message}");
+                assert!(entries(&root).is_empty(), "{expected}: {:?}", entries(&root));
+            }
+        }
+        let honest = json!({"name": "claimed.bin", "expected": {"size": 7}}).to_string();
+        let committed = hostile.invoke("create_file", "{}", &honest, &policy).await.unwrap();
+        assert_eq!(committed.result.unwrap(), "committed 7 bytes");
+    });
 }
 
 #[test]

@@ -17,6 +17,10 @@ pub fn error(error: FileError) -> ConnectorError {
             (ErrorKind::Conflict, format!("the file already exists: {m}; set \"overwrite\": true to replace it"))
         }
         FileError::Io(m) => (ErrorKind::Internal, format!("host file I/O failed: {m}")),
+        FileError::Mismatch(m) => (
+            ErrorKind::Unavailable,
+            format!("the download does not match what the server stated ({m}); the file was not written, try again"),
+        ),
     };
     ConnectorError { field: Some("/file".into()), ..ConnectorError::new(kind, message) }
 }
@@ -34,11 +38,26 @@ pub fn partial_size(name: &str, overwrite: bool, resume_key: &str) -> Result<u64
 
 /// The raw digest of `size` bytes of host file `name` from `offset`, computed by the host.
 pub fn digest(name: &str, offset: u64, size: u64, algorithm: Digest) -> Result<Vec<u8>> {
-    let algorithm = match algorithm {
+    file_store::digest(name, offset, size, wit_algorithm(algorithm)).map_err(error)
+}
+
+/// The file-store name of a digest algorithm.
+pub fn wit_algorithm(algorithm: Digest) -> DigestAlgorithm {
+    match algorithm {
         Digest::Md5 => DigestAlgorithm::Md5,
         Digest::Sha256 => DigestAlgorithm::Sha256,
         Digest::Crc32c => DigestAlgorithm::Crc32c,
         Digest::Crc32 => DigestAlgorithm::Crc32,
-    };
-    file_store::digest(name, offset, size, algorithm).map_err(error)
+    }
+}
+
+/// What a downloaded file must hold for the host to check on commit: the `kept` bytes already
+/// there (a resumed download) plus the body the server's answer states; its checksum only when
+/// the file is the whole object.
+pub fn expected_content(response: &crate::transport::HttpResponse, kept: u64) -> Option<file_store::ExpectedContent> {
+    let (length, digest) = response.stated_content()?;
+    let digest = digest
+        .filter(|_| kept == 0)
+        .map(|(algorithm, value)| file_store::FileDigest { algorithm: wit_algorithm(algorithm), value });
+    Some(file_store::ExpectedContent { size: kept + length, digest })
 }

@@ -60,7 +60,7 @@ pub fn send(request: &HttpRequest<'_>, sink: &ResponseSink) -> Result<HttpRespon
             let start = range_start(&result);
             let target =
                 FileTarget { name, overwrite: *overwrite, resume_key: resume_key.as_deref(), restart: *restart, start };
-            result.file_size = Some(body_to_file(incoming, &target, expected)?);
+            result.file_size = Some(body_to_file(incoming, &target, expected, &result)?);
         }
         ResponseSink::Memory { limit } if success => result.body = read_body(incoming, *limit, expected)?,
         _ => result.body = read_body(incoming, 1024 * 1024, expected)?,
@@ -299,8 +299,14 @@ fn range_start(response: &HttpResponse) -> u64 {
 }
 
 /// Streams the body into a host file (after any resumed bytes), committing it only when every
-/// byte arrived. Returns the file's final size.
-fn body_to_file(incoming: IncomingBody, target: &FileTarget<'_>, expected: Option<u64>) -> Result<u64> {
+/// byte arrived; the host checks the file against what the server's `answer` states (size, and
+/// the full-object checksum when given) before it becomes visible. Returns the file's size.
+fn body_to_file(
+    incoming: IncomingBody,
+    target: &FileTarget<'_>,
+    expected: Option<u64>,
+    answer: &HttpResponse,
+) -> Result<u64> {
     let name = target.name;
     let writer = file_store::create(name, target.overwrite, target.resume_key).map_err(files::error)?;
     let existing = writer.existing_size();
@@ -343,7 +349,8 @@ fn body_to_file(incoming: IncomingBody, target: &FileTarget<'_>, expected: Optio
             format!("the download was cut short: {written} of {expected} bytes arrived; {name:?} was not written"),
         ));
     }
-    writer.commit().map_err(files::error)
+    let stated = files::expected_content(answer, writer.existing_size());
+    writer.commit(stated.as_ref()).map_err(files::error)
 }
 
 /// A failure to read a response body.

@@ -17,7 +17,7 @@ pub fn run(operation: &str, input: &Value) -> Result<String, String> {
         "request_flood" => request_flood(&text("url"), number("count")),
         "spin" => spin(),
         "allocate" => allocate(number("mib")),
-        "create_file" => create_file(&text("name"), input["resume_key"].as_str()),
+        "create_file" => create_file(&text("name"), input["resume_key"].as_str(), &input["expected"]),
         "read_file" => read_file(&text("name")),
         "write_forever" => write_forever(&text("name")),
         "open_flood" => open_flood(&text("name"), number("count")),
@@ -155,12 +155,20 @@ fn allocate(mib: u64) -> Result<String, String> {
     Ok(format!("allocated {} MiB", blocks.len()))
 }
 
-fn create_file(name: &str, resume_key: Option<&str>) -> Result<String, String> {
+/// Writes `hostile` to `name` and commits it, claiming `expected` (`{size, sha256: bool}`) if given.
+fn create_file(name: &str, resume_key: Option<&str>, expected: &Value) -> Result<String, String> {
+    use crate::workflow::connector::file_store::{DigestAlgorithm, ExpectedContent, FileDigest};
     let writer = file_store::create(name, true, resume_key).map_err(|e| format!("{e:?}"))?;
     let contents = writer.contents().map_err(|e| format!("{e:?}"))?;
     contents.blocking_write_and_flush(b"hostile").map_err(|e| format!("{e:?}"))?;
     drop(contents);
-    writer.commit().map(|size| format!("committed {size} bytes")).map_err(|e| format!("{e:?}"))
+    let claim = expected["size"].as_u64().map(|size| ExpectedContent {
+        size,
+        digest: expected["sha256"]
+            .as_bool()
+            .map(|_| FileDigest { algorithm: DigestAlgorithm::Sha256, value: vec![0; 32] }),
+    });
+    writer.commit(claim.as_ref()).map(|size| format!("committed {size} bytes")).map_err(|e| format!("{e:?}"))
 }
 
 fn read_file(name: &str) -> Result<String, String> {
