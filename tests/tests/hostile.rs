@@ -254,6 +254,15 @@ fn a_request_flood_ends_at_the_in_flight_budget() {
 }
 
 #[test]
+fn request_bodies_that_are_never_sent_get_small_buffers() {
+    let outcome = single(under_attack("body_flood", json!({"count": 200, "kib": 4096}), Policy::default(), 1));
+    let answer = outcome.expect("the host answers").result.expect("the bodies are created");
+    let kib: u64 = answer.split_whitespace().nth(3).and_then(|n| n.parse().ok()).unwrap_or(u64::MAX);
+    // 16 bodies may fill the 4 MiB buffer, the other 184 get 16 KiB chunks: about 70 MiB, not 800.
+    assert!(kib < 80 * 1024, "{answer}");
+}
+
+#[test]
 fn spinning_guests_are_stopped_at_their_time_limit_without_starving_others() {
     let limit = Duration::from_secs(2);
     let policy = Policy { time_limit: limit, ..Policy::default() };

@@ -15,6 +15,7 @@ pub fn run(operation: &str, input: &Value) -> Result<String, String> {
         "fetch_without_authority" => fetch_without_authority(),
         "header_flood" => header_flood(number("count"), number("size") as usize),
         "request_flood" => request_flood(&text("url"), number("count")),
+        "body_flood" => body_flood(number("count"), number("kib")),
         "spin" => spin(),
         "allocate" => allocate(number("mib")),
         "create_file" => create_file(&text("name"), input["resume_key"].as_str(), &input["expected"]),
@@ -137,6 +138,33 @@ fn request_flood(url: &str, count: u64) -> Result<String, String> {
         }
     }
     Ok(format!("{} requests open ({refused} refused)", pending.len()))
+}
+
+/// Creates `count` request bodies, fills each with up to `kib` KiB (as much as the host accepts
+/// without blocking), and never sends any.
+fn body_flood(count: u64, kib: u64) -> Result<String, String> {
+    let block = vec![0u8; 64 * 1024];
+    let mut kept = Vec::new();
+    let mut buffered: u64 = 0;
+    for _ in 0..count {
+        let request = OutgoingRequest::new(Fields::new());
+        let body = request.body().map_err(|()| "body")?;
+        let stream = body.write().map_err(|()| "stream")?;
+        let mut written: u64 = 0;
+        while written < kib * 1024 {
+            let permit = stream.check_write().map_err(|e| format!("{e:?}"))?;
+            if permit == 0 {
+                break;
+            }
+            let n = permit.min(block.len() as u64).min(kib * 1024 - written) as usize;
+            stream.write(&block[..n]).map_err(|e| format!("{e:?}"))?;
+            written += n as u64;
+        }
+        buffered += written;
+        // Children first when they are dropped: the stream, its body, then the request.
+        kept.push((stream, body, request));
+    }
+    Ok(format!("{} bodies hold {} KiB", kept.len(), buffered / 1024))
 }
 
 fn spin() -> Result<String, String> {
