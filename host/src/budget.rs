@@ -19,6 +19,8 @@ pub struct Budgets {
     pub resources: usize,
     /// Bytes (in-memory size) of one set of HTTP header fields. 16 KiB; S3 accepts 8 KiB.
     pub header_bytes: usize,
+    /// Distinct origins (`scheme://host:port`) requested; each may keep pooled connections. 16.
+    pub hosts: usize,
     /// Outgoing requests waiting for or streaming their response at once. 16.
     pub requests_in_flight: u64,
     /// Outgoing requests over the whole invocation, refused ones included. 100,000.
@@ -50,6 +52,7 @@ impl Default for Budgets {
         Self {
             resources: 1024,
             header_bytes: 16 * 1024,
+            hosts: 16,
             requests_in_flight: 16,
             requests_total: 100_000,
             request_body_buffer: 4 * 1024 * 1024,
@@ -74,6 +77,8 @@ pub enum Budget {
     Memory,
     /// [`Budgets::resources`].
     Resources,
+    /// [`Budgets::hosts`].
+    Hosts,
     /// [`Budgets::requests_in_flight`].
     RequestsInFlight,
     /// [`Budgets::requests_total`].
@@ -94,6 +99,7 @@ impl Budget {
         match self {
             Budget::Memory => "memory_limit",
             Budget::Resources => "resources",
+            Budget::Hosts => "hosts",
             Budget::RequestsInFlight => "requests_in_flight",
             Budget::RequestsTotal => "requests_total",
             Budget::OpenFiles => "open_files",

@@ -100,6 +100,8 @@ pub struct EgressHooks {
     pub(crate) bodies_sent: u64,
     /// Whether the body being created gets the small buffer.
     pub(crate) small_body: bool,
+    /// The origins this invocation has sent to (bounded by `Budgets::hosts`).
+    pub(crate) origins: std::collections::HashSet<String>,
 }
 
 impl EgressHooks {
@@ -189,12 +191,20 @@ impl WasiHttpHooks for EgressHooks {
         if !self.allowed(request.uri()) {
             return self.deny(origin(request.uri()));
         }
+        let target = origin(request.uri());
+        if !self.origins.contains(&target) {
+            let limit = self.usage.budgets().hosts;
+            if self.origins.len() >= limit {
+                self.usage.exceed(crate::budget::Budget::Hosts, limit as u64);
+                return self.deny(target);
+            }
+            self.origins.insert(target.clone());
+        }
         let client = self.client.for_policy(self.allow_private).clone();
         let limit = self.usage.budgets().response_bytes;
         let progress = self.progress.clone();
         let denied = self.denied.clone();
         let record_limit = self.usage.budgets().recorded_requests;
-        let target = origin(request.uri());
         let request = match &progress {
             Some(progress) => request.map(|body| CountedBody::new(body, progress.clone()).boxed_unsync()),
             None => request,

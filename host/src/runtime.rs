@@ -249,6 +249,7 @@ impl Runtime {
             bodies_created: 0,
             bodies_sent: 0,
             small_body: false,
+            origins: Default::default(),
         };
         let mut http = WasiHttpCtx::new();
         http.set_field_size_limit(policy.budgets.header_bytes);

@@ -263,6 +263,19 @@ fn request_bodies_that_are_never_sent_get_small_buffers() {
 }
 
 #[test]
+fn requests_to_ever_new_hosts_end_at_the_hosts_budget() {
+    // The operator allows any host on port 9 of its private network; each new host could keep
+    // pooled connections, so their number per invocation is a budget.
+    let policy = Policy {
+        allow_private_networks: true,
+        outbound: Some(vec!["http://*:9".parse().unwrap()]),
+        ..Policy::default()
+    };
+    let outcome = single(under_attack("host_flood", json!({"count": 1000}), policy, 1));
+    assert_eq!(budget_of(&outcome), Some(Budget::Hosts), "{outcome:?}");
+}
+
+#[test]
 fn spinning_guests_are_stopped_at_their_time_limit_without_starving_others() {
     let limit = Duration::from_secs(2);
     let policy = Policy { time_limit: limit, ..Policy::default() };

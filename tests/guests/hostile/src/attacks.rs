@@ -16,6 +16,7 @@ pub fn run(operation: &str, input: &Value) -> Result<String, String> {
         "header_flood" => header_flood(number("count"), number("size") as usize),
         "request_flood" => request_flood(&text("url"), number("count")),
         "body_flood" => body_flood(number("count"), number("kib")),
+        "host_flood" => host_flood(number("count")),
         "spin" => spin(),
         "allocate" => allocate(number("mib")),
         "create_file" => create_file(&text("name"), input["resume_key"].as_str(), &input["expected"]),
@@ -165,6 +166,19 @@ fn body_flood(count: u64, kib: u64) -> Result<String, String> {
         kept.push((stream, body, request));
     }
     Ok(format!("{} bodies hold {} KiB", kept.len(), buffered / 1024))
+}
+
+/// Sends to `count` different loopback hosts (`127.0.0.1`, `127.0.0.2`, ...), each a new
+/// origin the host would keep pooled connections for.
+fn host_flood(count: u64) -> Result<String, String> {
+    let mut answered = 0;
+    for i in 0..count {
+        let url = format!("http://127.0.{}.{}:9/", (i / 250) % 250, i % 250 + 1);
+        if get(&url, &[]).is_ok() {
+            answered += 1;
+        }
+    }
+    Ok(format!("{answered} of {count} hosts answered"))
 }
 
 fn spin() -> Result<String, String> {
