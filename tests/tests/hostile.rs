@@ -25,6 +25,16 @@ const NOISE: Duration = Duration::from_millis(1);
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
+/// Waits for the other attack tests to finish (they measure the whole process).
+fn alone() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The runtime every attack runs on: two workers, as the sandbox's fairness claims assume.
+fn two_workers() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
 fn hostile() -> Runtime {
     Runtime::builder().with_cache_dir(s3_test_support::cache_dir()).build(HOSTILE).expect("the hostile guest loads")
 }
@@ -58,8 +68,8 @@ struct Observed {
 /// Runs `copies` of attack `operation` next to a stream of honest invocations, checks the host's
 /// bounds and the honest latency, and returns the attacks' outcomes.
 fn under_attack(operation: &'static str, input: Value, policy: Policy, copies: usize) -> Observed {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let _serial = alone();
+    let rt = two_workers();
     rt.block_on(async move {
         let hostile = std::sync::Arc::new(hostile());
         let connector = std::sync::Arc::new(connector());
@@ -136,7 +146,7 @@ fn refusal(outcome: Result<Invocation, HostError>) -> (String, Vec<String>) {
 
 #[test]
 fn a_component_that_imports_sockets_is_refused_at_load() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = alone();
     let error = Runtime::builder().build(HOSTILE_SOCKETS).err().expect("refused");
     match &error {
         HostError::ImportNotAllowed(imports) => assert!(imports.contains("wasi:sockets/tcp@"), "{imports}"),
@@ -147,8 +157,8 @@ fn a_component_that_imports_sockets_is_refused_at_load() {
 
 #[test]
 fn the_metadata_service_on_a_private_address_is_unreachable_by_default() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let _serial = alone();
+    let rt = two_workers();
     rt.block_on(async {
         let metadata = ScriptedServer::start(vec![
             "HTTP/1.1 200 OK\r\ncontent-length: 27\r\n\r\nAKIA-METADATA-CREDENTIALS\r\n".into(),
@@ -177,8 +187,8 @@ fn the_metadata_service_on_a_private_address_is_unreachable_by_default() {
 
 #[test]
 fn exfiltration_to_a_host_outside_the_policy_fails_every_way() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let _serial = alone();
+    let rt = two_workers();
     rt.block_on(async {
         let collector = ScriptedServer::start(vec!["HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok".into()]).await;
         let redirect = format!(
@@ -318,9 +328,9 @@ fn entries(dir: &std::path::Path) -> Vec<String> {
 
 #[test]
 fn file_names_that_are_the_root_or_outside_it_are_refused() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = alone();
     let (parent, root, policy) = store();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = two_workers();
     rt.block_on(async {
         let hostile = hostile();
         for name in [".", "./", "././.", "..", "../escape", "a/../../escape", "/tmp/escape", "a//b", "sub/."] {
@@ -337,9 +347,9 @@ fn file_names_that_are_the_root_or_outside_it_are_refused() {
 
 #[test]
 fn a_file_that_is_not_what_was_stated_never_becomes_visible() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = alone();
     let (_parent, root, policy) = store();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = two_workers();
     rt.block_on(async {
         let hostile = hostile();
         for expected in [json!({"size": 3}), json!({"size": 7, "sha256": true})] {
