@@ -95,13 +95,19 @@ pub struct EgressHooks {
     pub(crate) capture: Option<Arc<Mutex<Recorded<CapturedRequest>>>>,
     pub(crate) denied: Arc<Mutex<Recorded<String>>>,
     pub(crate) progress: Option<Arc<crate::progress::Transfer>>,
+    pub(crate) tally: Tally,
+}
+
+/// What one invocation's requests have done so far, for the budgets that count it.
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
     /// Request bodies created and requests sent, to tell bodies that wait unsent.
-    pub(crate) bodies_created: u64,
-    pub(crate) bodies_sent: u64,
+    bodies_created: u64,
+    bodies_sent: u64,
     /// Whether the body being created gets the small buffer.
-    pub(crate) small_body: bool,
+    small_body: bool,
     /// The origins this invocation has sent to (bounded by `Budgets::hosts`).
-    pub(crate) origins: std::collections::HashSet<String>,
+    origins: std::collections::HashSet<String>,
 }
 
 impl EgressHooks {
@@ -147,17 +153,17 @@ impl WasiHttpHooks for EgressHooks {
     /// that (a guest filling bodies it never sends) get [`SMALL_BODY_CHUNK`], so buffered body
     /// bytes stay within in-flight × buffer + resources × small chunk.
     fn p2_outgoing_body_buffer_chunks(&mut self) -> usize {
-        self.bodies_created += 1;
-        let waiting = self.bodies_created.saturating_sub(self.bodies_sent);
-        self.small_body = waiting > self.usage.budgets().requests_in_flight;
-        match self.small_body {
+        self.tally.bodies_created += 1;
+        let waiting = self.tally.bodies_created.saturating_sub(self.tally.bodies_sent);
+        self.tally.small_body = waiting > self.usage.budgets().requests_in_flight;
+        match self.tally.small_body {
             true => 1,
             false => (self.usage.budgets().request_body_buffer / OUTGOING_BODY_CHUNK).saturating_sub(1).max(1),
         }
     }
 
     fn p2_outgoing_body_chunk_size(&mut self) -> usize {
-        match self.small_body {
+        match self.tally.small_body {
             true => SMALL_BODY_CHUNK,
             false => OUTGOING_BODY_CHUNK.min(self.usage.budgets().request_body_buffer.max(1)),
         }
@@ -171,7 +177,7 @@ impl WasiHttpHooks for EgressHooks {
     ) -> ResponseFuture {
         // Only a request that carries a created body settles one (a bodiless one is already ended).
         if !http_body::Body::is_end_stream(request.body()) {
-            self.bodies_sent = (self.bodies_sent + 1).min(self.bodies_created);
+            self.tally.bodies_sent = (self.tally.bodies_sent + 1).min(self.tally.bodies_created);
         }
         let in_flight = match self.usage.start_request() {
             Ok(held) => held,
@@ -192,13 +198,13 @@ impl WasiHttpHooks for EgressHooks {
             return self.deny(origin(request.uri()));
         }
         let target = origin(request.uri());
-        if !self.origins.contains(&target) {
+        if !self.tally.origins.contains(&target) {
             let limit = self.usage.budgets().hosts;
-            if self.origins.len() >= limit {
+            if self.tally.origins.len() >= limit {
                 self.usage.exceed(crate::budget::Budget::Hosts, limit as u64);
                 return self.deny(target);
             }
-            self.origins.insert(target.clone());
+            self.tally.origins.insert(target.clone());
         }
         let client = self.client.for_policy(self.allow_private).clone();
         let limit = self.usage.budgets().response_bytes;

@@ -5,7 +5,7 @@ use crate::bindings::{ConnectorError, ConnectorInfo, HttpConnectorPre};
 use crate::budget::{Budget, BudgetExceeded, Usage};
 use crate::clock::PinnedClock;
 use crate::compiled_cache::{CacheUse, load_component};
-use crate::egress::{CapturedRequest, EgressHooks, Recorded};
+use crate::egress::{CapturedRequest, EgressHooks, Recorded, Tally};
 use crate::error::HostError;
 use crate::fairness::{Fairness, GuestClock};
 use crate::limits::GuestLimits;
@@ -246,10 +246,7 @@ impl Runtime {
             capture: policy.dry_run.then(|| captured.clone()),
             denied: denied.clone(),
             progress: policy.progress.clone(),
-            bodies_created: 0,
-            bodies_sent: 0,
-            small_body: false,
-            origins: Default::default(),
+            tally: Tally::default(),
         };
         let mut http = WasiHttpCtx::new();
         http.set_field_size_limit(policy.budgets.header_bytes);
@@ -292,11 +289,10 @@ impl Runtime {
 struct TimeLimitReached;
 
 /// How an instantiation and call ended: its answer, a failure (and whether it came while
-/// instantiating), or the host stopping it.
+/// instantiating), or the host stopping it (its time limit, or a budget recorded in its usage).
 enum Outcome<T> {
     Answered(Result<T, (wasmtime::Error, bool)>),
-    TimedOut,
-    OverBudget,
+    Stopped,
 }
 
 /// Runs `call` until it ends, its time limit passes, or it exceeds a budget — even while it
@@ -309,9 +305,9 @@ async fn bounded<T>(
     tokio::select! {
         outcome = tokio::time::timeout(limit, call) => match outcome {
             Ok(answer) => Outcome::Answered(answer),
-            Err(_) => Outcome::TimedOut,
+            Err(_) => Outcome::Stopped,
         },
-        () = usage.exceeded_signal() => Outcome::OverBudget,
+        () = usage.exceeded_signal() => Outcome::Stopped,
     }
 }
 
@@ -324,7 +320,8 @@ fn finish<T>(outcome: Outcome<T>, usage: &Usage, policy: &Policy) -> Result<T, H
     match outcome {
         Outcome::Answered(Ok(answer)) => Ok(answer),
         Outcome::Answered(Err((trap, instantiating))) => Err(classify_trap(trap, policy, instantiating)),
-        Outcome::TimedOut | Outcome::OverBudget => Err(HostError::TimeLimit(policy.time_limit)),
+        // A budget stop was answered above: what is left is the time limit.
+        Outcome::Stopped => Err(HostError::TimeLimit(policy.time_limit)),
     }
 }
 
