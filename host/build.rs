@@ -8,7 +8,9 @@ use std::path::PathBuf;
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let workspace = manifest_dir.parent().unwrap().to_path_buf();
-    for watched in ["connector/src", "connector/Cargo.toml", "wit", "Cargo.lock", "host/build_guest.rs"] {
+    for watched in
+        ["connector/src", "connector/Cargo.toml", "contract", "Cargo.toml", "wit", "Cargo.lock", "host/build_guest.rs"]
+    {
         println!("cargo:rerun-if-changed={}", workspace.join(watched).display());
     }
     println!("cargo:rerun-if-env-changed=S3_CONNECTOR_WASM");
@@ -16,20 +18,7 @@ fn main() {
         println!("cargo:rustc-env=S3_CONNECTOR_WASM_PATH={prebuilt}");
         return;
     }
-    // Size-optimised except the hashes behind every signature: SHA-256 and HMAC at full speed
-    // take ~5 µs off each signed request for ~1.5 KiB (bench/NOTES.md).
-    let wasm = build_guest::build_guest(
-        &workspace,
-        "s3-connector",
-        &[],
-        &[
-            "profile.release.lto=true",
-            "profile.release.codegen-units=1",
-            "profile.release.strip=true",
-            "profile.release.opt-level=\"z\"",
-            "profile.release.package.sha2.opt-level=3",
-            "profile.release.package.hmac.opt-level=3",
-        ],
-    );
+    // The `component` profile (workspace Cargo.toml): size-optimised, hashes at full speed.
+    let wasm = build_guest::build_guest(&workspace, "s3-connector", &[], "component");
     println!("cargo:rustc-env=S3_CONNECTOR_WASM_PATH={}", wasm.display());
 }

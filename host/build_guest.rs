@@ -5,22 +5,19 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Builds `package` (with `features`, and `config` as `--config` overrides) in release mode and
-/// returns the component's path.
-pub fn build_guest(workspace: &Path, package: &str, features: &[&str], config: &[&str]) -> PathBuf {
+/// Builds `package` (with `features`) with the Cargo profile `profile` (`release`, or `component`
+/// for what ships) and returns the component's path.
+pub(crate) fn build_guest(workspace: &Path, package: &str, features: &[&str], profile: &str) -> PathBuf {
     let target_dir =
-        std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| workspace.join("target")).join("guest");
+        std::env::var("CARGO_TARGET_DIR").map_or_else(|_| workspace.join("target"), PathBuf::from).join("guest");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
     command
         .current_dir(workspace)
-        .args(["build", "--release", "--locked", "-p", package, "--target", "wasm32-wasip2", "--target-dir"])
+        .args(["build", "--locked", "--profile", profile, "-p", package, "--target", "wasm32-wasip2", "--target-dir"])
         .arg(&target_dir);
     if !features.is_empty() {
         command.args(["--features", &features.join(",")]);
-    }
-    for setting in config {
-        command.args(["--config", setting]);
     }
     command
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
@@ -38,5 +35,5 @@ pub fn build_guest(workspace: &Path, package: &str, features: &[&str], config: &
         status.success(),
         "building {package} for wasm32-wasip2 failed (errors above); if the target is missing, run `rustup target add wasm32-wasip2`"
     );
-    target_dir.join("wasm32-wasip2/release").join(format!("{}.wasm", package.replace('-', "_")))
+    target_dir.join("wasm32-wasip2").join(profile).join(format!("{}.wasm", package.replace('-', "_")))
 }

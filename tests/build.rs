@@ -16,7 +16,7 @@ fn main() {
     for (features, name, variable) in
         [(&[][..], "hostile.wasm", "HOSTILE_WASM"), (&["sockets"][..], "hostile_sockets.wasm", "HOSTILE_SOCKETS_WASM")]
     {
-        let built = build_guest::build_guest(&workspace, "hostile-guest", features, &[]);
+        let built = build_guest::build_guest(&workspace, "hostile-guest", features, "release");
         let copy = out_dir.join(name);
         std::fs::copy(&built, &copy).unwrap_or_else(|e| panic!("cannot copy {}: {e}", built.display()));
         println!("cargo:rustc-env={variable}={}", copy.display());
