@@ -1,91 +1,171 @@
-//! The connector's typed error: what the WIT `connector-error` carries, built natively.
+//! The connector's typed error. Inside the connector an error carries its [`Cause`] as a type —
+//! decisions branch on it, never on message text; at the WIT boundary
+//! ([`ConnectorError::service_code`] and friends, used by `component`) it is flattened into the
+//! `connector-error` record.
 
-use serde::Serialize;
+pub use connector_contract::ErrorKind;
 use std::fmt;
 
-/// Failure classes, mirroring the WIT `error-kind` enum one to one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ErrorKind {
-    /// The input or auth does not satisfy the schema or S3's rules.
-    InvalidInput,
-    /// Credentials rejected.
-    Unauthorized,
-    /// Credentials valid, permission missing.
-    Forbidden,
-    /// Bucket, object or version does not exist.
-    NotFound,
-    /// Conflicts with the resource's state.
-    Conflict,
-    /// A request condition was not met.
-    PreconditionFailed,
-    /// Slow down and retry.
-    Throttled,
-    /// Did not complete in time.
-    Timeout,
-    /// Service or network path unavailable.
-    Unavailable,
-    /// Feature not implemented by the service.
-    Unsupported,
-    /// A size limit was exceeded.
-    TooLarge,
-    /// The host refused the request.
-    Denied,
-    /// A bug or an unintelligible answer.
-    Internal,
-}
-
 /// A typed failure with the context a workflow needs to branch on and a person needs to fix it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectorError {
-    /// Failure class.
+    /// Failure class, as the workflow sees it.
     pub kind: ErrorKind,
+    /// What happened, typed.
+    pub cause: Cause,
     /// What was wrong and how to fix it; never contains secrets.
     pub message: String,
-    /// S3's error code, e.g. `NoSuchKey`.
-    pub service_code: Option<String>,
-    /// HTTP status of the service's answer.
-    pub http_status: Option<u16>,
-    /// S3 request id.
-    pub request_id: Option<String>,
+    /// What was done about it on the way out (an upload aborted, a partial file kept), in order.
+    pub notes: Vec<String>,
     /// Whether retrying unchanged may succeed.
     pub retryable: bool,
     /// JSON pointer to the input field at fault.
     pub field: Option<String>,
 }
 
+/// What happened, as a type the connector's decisions can branch on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cause {
+    /// The connector found the problem itself: input, auth, a limit, an unintelligible answer.
+    Connector,
+    /// A server answered with an error status.
+    Answer(Box<ServerAnswer>),
+    /// The request got no answer: the host refused it, or the network failed.
+    Transport(TransportFailure),
+    /// The bytes a server stored or sent differ from those sent or stated.
+    Integrity,
+    /// The host's file store refused or failed.
+    FileStore(FileFailure),
+}
+
+/// An error answer: its status and what the server said about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerAnswer {
+    /// HTTP status.
+    pub status: u16,
+    /// The server's error code, e.g. S3's `NoSuchKey`.
+    pub code: Option<String>,
+    /// The server's request id.
+    pub request_id: Option<String>,
+}
+
+/// Why a request got no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportFailure {
+    /// The host's egress policy or a budget refused it.
+    Denied,
+    /// The name did not resolve.
+    Dns,
+    /// The connection was refused or could not be made.
+    Connect,
+    /// The connection broke while sending or receiving.
+    Broken,
+    /// A time limit ran out (connect, first byte, between bytes).
+    Timeout,
+    /// The TLS handshake or a certificate failed.
+    Tls,
+    /// The answer was not valid HTTP or exceeded a host limit.
+    Protocol,
+}
+
+/// How the host's file store failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFailure {
+    /// No such file.
+    NotFound,
+    /// The file exists and may not be replaced.
+    AlreadyExists,
+    /// The host refused (policy, budget).
+    Denied,
+    /// The name is not one the file store accepts.
+    InvalidName,
+    /// The contents are not what was expected (size or digest).
+    Mismatch,
+    /// Reading or writing failed.
+    Io,
+}
+
 /// Result alias used throughout the connector.
 pub type Result<T, E = ConnectorError> = std::result::Result<T, E>;
 
 impl ConnectorError {
-    /// An error of `kind` with `message` and no service context.
+    /// An error of `kind` found by the connector itself, with `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-            service_code: None,
-            http_status: None,
-            request_id: None,
-            retryable: matches!(kind, ErrorKind::Throttled | ErrorKind::Timeout | ErrorKind::Unavailable),
-            field: None,
-        }
+        Self::caused(kind, Cause::Connector, message)
+    }
+
+    /// An error of `kind` with `cause` and `message`.
+    pub fn caused(kind: ErrorKind, cause: Cause, message: impl Into<String>) -> Self {
+        Self { kind, cause, message: message.into(), notes: Vec::new(), retryable: kind.is_transient(), field: None }
     }
 
     /// An `invalid-input` error pointing at `field` (a JSON pointer such as `/bucket`).
     pub fn invalid_input(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: Some(field.into()), ..Self::new(ErrorKind::InvalidInput, message) }
+        Self::new(ErrorKind::InvalidInput, message).at(field)
     }
 
     /// An `internal` error.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Internal, message)
     }
+
+    /// An integrity failure: stored or received bytes differ from those sent or stated.
+    pub fn integrity(message: impl Into<String>) -> Self {
+        Self::caused(ErrorKind::Internal, Cause::Integrity, message)
+    }
+
+    /// The same error, pointing at input `field`.
+    #[must_use]
+    pub fn at(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// The same error, with what was done about it.
+    #[must_use]
+    pub fn noted(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    /// The message with its notes: what the WIT record and people see.
+    pub fn full_message(&self) -> String {
+        let mut message = self.message.clone();
+        for note in &self.notes {
+            message.push_str("; ");
+            message.push_str(note);
+        }
+        message
+    }
+
+    /// The server's answer, when the cause is one.
+    pub fn answer(&self) -> Option<&ServerAnswer> {
+        match &self.cause {
+            Cause::Answer(answer) => Some(answer),
+            _ => None,
+        }
+    }
+
+    /// The server's error code (`service-code` in the WIT record).
+    pub fn service_code(&self) -> Option<&str> {
+        self.answer().and_then(|answer| answer.code.as_deref())
+    }
+
+    /// The answer's HTTP status (`http-status` in the WIT record).
+    pub fn http_status(&self) -> Option<u16> {
+        self.answer().map(|answer| answer.status)
+    }
+
+    /// The server's request id (`request-id` in the WIT record).
+    pub fn request_id(&self) -> Option<&str> {
+        self.answer().and_then(|answer| answer.request_id.as_deref())
+    }
 }
 
 impl fmt::Display for ConnectorError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}: {}", self.kind, self.message)?;
-        if let Some(code) = &self.service_code {
+        write!(f, "{}: {}", self.kind, self.full_message())?;
+        if let Some(code) = self.service_code() {
             write!(f, " (S3 code {code})")?;
         }
         Ok(())
@@ -93,3 +173,24 @@ impl fmt::Display for ConnectorError {
 }
 
 impl std::error::Error for ConnectorError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_follow_the_message_and_answers_fill_the_record_fields() {
+        let answer = ServerAnswer { status: 404, code: Some("NoSuchKey".into()), request_id: Some("R1".into()) };
+        let error = ConnectorError::caused(ErrorKind::NotFound, Cause::Answer(Box::new(answer)), "no such key")
+            .noted("nothing was written");
+        assert_eq!(error.full_message(), "no such key; nothing was written");
+        assert_eq!(
+            (error.service_code(), error.http_status(), error.request_id()),
+            (Some("NoSuchKey"), Some(404), Some("R1"))
+        );
+        assert_eq!(error.to_string(), "not-found: no such key; nothing was written (S3 code NoSuchKey)");
+        assert!(!error.retryable);
+        assert!(ConnectorError::new(ErrorKind::Throttled, "slow down").retryable);
+        assert_eq!(ConnectorError::internal("x").http_status(), None);
+    }
+}

@@ -34,7 +34,7 @@ fn json_pointer(path: &str) -> String {
                 out.push('/');
                 out.push_str(&escape_pointer(name));
             }
-            let close = rest[open..].find(']').map(|c| c + open).unwrap_or(rest.len() - 1);
+            let close = rest[open..].find(']').map_or(rest.len() - 1, |c| c + open);
             out.push('/');
             out.push_str(&rest[open + 1..close]);
             rest = &rest[close + 1..];
@@ -62,7 +62,7 @@ mod tests {
 
     #[derive(Deserialize, Debug)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
+    #[expect(dead_code, reason = "the fields exist to be deserialized, not read")]
     struct Sample {
         bucket: String,
         #[serde(default)]

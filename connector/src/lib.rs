@@ -1,24 +1,21 @@
-//! The AWS S3 connector. The S3 logic (addressing, signing, XML, operations) is plain Rust that
-//! compiles and is tested natively; [`component`] adapts it to the WIT world on `wasm32`.
+//! The AWS S3 connector. The S3 logic is plain Rust that compiles and is tested natively; the
+//! `component` module adapts it to the WIT world on `wasm32`. Layers, from the bottom (a layer
+//! uses only the ones below it):
+//!
+//! - [`error`], [`input`]: the typed error and JSON input parsing.
+//! - [`protocol`]: S3's wire format — URLs and addressing, regions, encoding, signing, checksums,
+//!   XML, error documents. Pure functions over values.
+//! - [`client`]: sending requests over a [`client::transport::Transport`] — connection settings,
+//!   retries, region discovery, URL sources.
+//! - [`ops`]: the operations, their schemas and permissions.
+//! - `component` (wasm32 only): the `Transport` on `wasi:http` and the host's file store, and the
+//!   WIT exports.
 
-pub mod auth;
-pub mod aws_chunked;
 pub mod client;
-pub mod encoding;
 pub mod error;
-pub mod format;
 pub mod input;
 pub mod ops;
-pub mod request;
-pub mod s3_error;
-pub mod schema;
-pub mod signing;
-pub mod stream_digest;
-pub mod time_format;
-pub mod transport;
-pub mod url_source;
-pub mod validate;
-pub mod xml;
+pub mod protocol;
 
 #[cfg(target_arch = "wasm32")]
 mod component;

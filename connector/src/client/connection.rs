@@ -2,31 +2,12 @@
 
 use crate::error::{ConnectorError, Result};
 use crate::input::parse_input;
-use crate::transport::Digest;
+use crate::protocol::checksum::ChecksumMode;
+pub use crate::protocol::credentials::Credentials;
+use crate::protocol::region;
+use crate::protocol::url::{HttpUrl, redact_text};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::fmt;
-
-/// Access key, secret and optional session token. `Debug` never shows the secret or token.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    /// The access key id (not secret; shown in logs as-is, like AWS does).
-    pub access_key_id: String,
-    /// The secret access key.
-    pub secret_access_key: String,
-    /// Session token for temporary credentials.
-    pub session_token: Option<String>,
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &"******")
-            .field("session_token", &self.session_token.as_ref().map(|_| "******"))
-            .finish()
-    }
-}
 
 /// The region to sign for. `Auto` discovers each bucket's region from S3's answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,7 +22,7 @@ impl Region {
     /// The region name to sign with before anything is discovered.
     pub fn initial(&self) -> &str {
         match self {
-            Region::Auto => "us-east-1",
+            Region::Auto => region::DEFAULT_REGION,
             Region::Named(name) => name,
         }
     }
@@ -59,20 +40,13 @@ pub enum Addressing {
     Virtual,
 }
 
-/// Where requests go: scheme, host and optional port of a custom endpoint, or AWS.
+/// Where requests go: AWS, or the origin of a custom endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
     /// Amazon S3 itself: `https://s3.<region>.amazonaws.com`.
     Aws,
-    /// A custom S3-compatible endpoint such as Garage, MinIO, Ceph or R2.
-    Custom {
-        /// `http` or `https`.
-        scheme: String,
-        /// Host name or IP literal (IPv6 in brackets).
-        host: String,
-        /// Explicit port, if any.
-        port: Option<u16>,
-    },
+    /// A custom S3-compatible endpoint such as Garage, MinIO, Ceph or R2: `scheme://host[:port]`.
+    Custom(HttpUrl),
 }
 
 impl Endpoint {
@@ -82,30 +56,16 @@ impl Endpoint {
             ConnectorError::invalid_input(
                 "/endpoint",
                 format!(
-                    "endpoint {url:?} {why}; expected e.g. \"http://127.0.0.1:3900\" or \"https://s3.example.com\""
+                    "endpoint {} {why}; expected e.g. \"http://127.0.0.1:3900\" or \"https://s3.example.com\"",
+                    redact_text(url)
                 ),
             )
         };
-        let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("has no scheme"))?;
-        let scheme = scheme.to_ascii_lowercase();
-        if scheme != "http" && scheme != "https" {
-            return Err(bad("must use http or https"));
+        let origin = HttpUrl::parse(url).map_err(|error| bad(error.explain()))?;
+        if origin.has_path_or_query() || url.contains('#') {
+            return Err(bad("must be scheme://host[:port] with no path or query"));
         }
-        let authority = rest.strip_suffix('/').unwrap_or(rest);
-        if authority.is_empty() || authority.contains(['/', '?', '#', '@', ' ']) {
-            return Err(bad("must be scheme://host[:port] with no path, query or user info"));
-        }
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((host, port)) if !port.contains(']') => {
-                let port = port.parse::<u16>().map_err(|_| bad("has an invalid port"))?;
-                (host.to_string(), Some(port))
-            }
-            _ => (authority.to_string(), None),
-        };
-        if host.is_empty() {
-            return Err(bad("has no host"));
-        }
-        Ok(Endpoint::Custom { scheme, host: host.to_ascii_lowercase(), port })
+        Ok(Endpoint::Custom(origin))
     }
 }
 
@@ -124,62 +84,6 @@ pub struct Connection {
     pub payload_signing: PayloadSigning,
     /// The integrity checksum sent with file uploads.
     pub checksum: ChecksumMode,
-}
-
-/// The integrity checksum sent with each uploaded file or part (computed by the host, natively).
-/// The default is `crc32c` (fastest, see bench/RESULTS.md); stores that reject newer checksum
-/// headers work with `md5` (`Content-MD5`, understood by all).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ChecksumMode {
-    /// `Content-MD5`; also lets the final multipart ETag be verified.
-    Md5,
-    /// `x-amz-checksum-crc32c`; the cheapest to compute.
-    Crc32c,
-    /// `x-amz-checksum-crc32`.
-    Crc32,
-    /// `x-amz-checksum-sha256`.
-    Sha256,
-    /// No checksum header (the final size is still verified).
-    None,
-}
-
-/// What a checksum mode sends with each upload: the digest, the header that carries it, and —
-/// for S3's flexible checksums (not MD5) — the names multipart uploads use for it. The one table
-/// of these names; uploads from files and from URLs, and the multipart checks, all read it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChecksumSpec {
-    /// The digest algorithm.
-    pub digest: Digest,
-    /// The request header (or, for streamed bodies, the trailer) carrying it in base64.
-    pub header: &'static str,
-    /// `x-amz-checksum-algorithm` on CreateMultipartUpload and the CompleteMultipartUpload
-    /// element; `None` for MD5, which is checked through ETags instead.
-    pub flexible: Option<FlexibleNames>,
-}
-
-/// The names of a flexible checksum in multipart uploads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FlexibleNames {
-    /// The `x-amz-checksum-algorithm` value (`CRC32C`, ...).
-    pub algorithm: &'static str,
-    /// The part and result element (`ChecksumCRC32C`, ...).
-    pub element: &'static str,
-}
-
-impl ChecksumMode {
-    /// What this mode sends; `None` for [`ChecksumMode::None`].
-    pub fn spec(self) -> Option<ChecksumSpec> {
-        let flexible = |algorithm, element| Some(FlexibleNames { algorithm, element });
-        let (digest, header, flexible) = match self {
-            ChecksumMode::None => return None,
-            ChecksumMode::Md5 => (Digest::Md5, "content-md5", None),
-            ChecksumMode::Crc32c => (Digest::Crc32c, "x-amz-checksum-crc32c", flexible("CRC32C", "ChecksumCRC32C")),
-            ChecksumMode::Crc32 => (Digest::Crc32, "x-amz-checksum-crc32", flexible("CRC32", "ChecksumCRC32")),
-            ChecksumMode::Sha256 => (Digest::Sha256, "x-amz-checksum-sha256", flexible("SHA256", "ChecksumSHA256")),
-        };
-        Some(ChecksumSpec { digest, header, flexible })
-    }
 }
 
 /// Whether request payloads are hashed into the signature.
@@ -230,8 +134,8 @@ impl Connection {
             return Err(ConnectorError::invalid_input("/secret_access_key", "auth.secret_access_key is empty"));
         }
         let region = match input.region.as_deref().map(str::trim) {
-            None | Some("") | Some("auto") => Region::Auto,
-            Some(name) if is_valid_region(name) => Region::Named(name.to_string()),
+            None | Some("" | "auto") => Region::Auto,
+            Some(name) if region::is_configurable_region(name) => Region::Named(name.to_string()),
             Some(name) => {
                 return Err(ConnectorError::invalid_input(
                     "/region",
@@ -260,25 +164,31 @@ impl Connection {
     }
 }
 
-/// Whether a region named by a server (`x-amz-bucket-region`, `<Region>`) may be used: it goes
-/// into a host name (`s3.<region>.amazonaws.com`), so one DNS label of letters, digits and `-`.
-pub fn is_region_label(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 63
-        && !name.starts_with('-')
-        && !name.ends_with('-')
-        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
+/// Amazon S3's own host names, and nothing else of AWS: path-style and virtual-hosted, global
+/// and regional, dual-stack and Transfer Acceleration, in the `aws` and `aws-cn` partitions. The
+/// destinations the connector declares (`x-outbound` in the auth schema) when no endpoint is set.
+pub const AWS_S3_DESTINATIONS: &[&str] = &[
+    "https://s3.amazonaws.com:443",
+    "https://*.s3.amazonaws.com:443",
+    "https://s3.*.amazonaws.com:443",
+    "https://*.s3.*.amazonaws.com:443",
+    "https://s3.dualstack.*.amazonaws.com:443",
+    "https://*.s3.dualstack.*.amazonaws.com:443",
+    "https://s3-accelerate.amazonaws.com:443",
+    "https://*.s3-accelerate.amazonaws.com:443",
+    "https://s3-accelerate.dualstack.amazonaws.com:443",
+    "https://*.s3-accelerate.dualstack.amazonaws.com:443",
+    "https://s3.*.amazonaws.com.cn:443",
+    "https://*.s3.*.amazonaws.com.cn:443",
+];
 
-fn is_valid_region(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// The JSON Schema of the `auth` object.
+/// The JSON Schema of the `auth` object. Its `x-outbound` annotation tells the host where the
+/// connector connects: Amazon S3's host names, or exactly the origin in `endpoint` when set.
 pub fn auth_schema() -> Value {
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "AWS credentials and endpoint",
+        "x-outbound": {"default": AWS_S3_DESTINATIONS, "origin-field": "endpoint"},
         "type": "object",
         "additionalProperties": false,
         "required": ["access_key_id", "secret_access_key"],
@@ -298,6 +208,7 @@ pub fn auth_schema() -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::url::Scheme;
 
     #[test]
     fn debug_never_shows_secrets() {
@@ -313,14 +224,13 @@ mod tests {
 
     #[test]
     fn endpoint_forms() {
-        assert_eq!(
-            Endpoint::parse("http://127.0.0.1:3900/").unwrap(),
-            Endpoint::Custom { scheme: "http".into(), host: "127.0.0.1".into(), port: Some(3900) }
-        );
-        assert_eq!(
-            Endpoint::parse("https://[::1]:9000").unwrap(),
-            Endpoint::Custom { scheme: "https".into(), host: "[::1]".into(), port: Some(9000) }
-        );
+        let origin = |text| match Endpoint::parse(text).unwrap() {
+            Endpoint::Custom(origin) => (origin.scheme(), origin.host().to_string(), origin.port()),
+            Endpoint::Aws => unreachable!(),
+        };
+        assert_eq!(origin("http://127.0.0.1:3900/"), (Scheme::Http, "127.0.0.1".into(), Some(3900)));
+        assert_eq!(origin("https://[::1]:9000"), (Scheme::Https, "[::1]".into(), Some(9000)));
+        assert!(Endpoint::parse("https://user:secret@h").unwrap_err().message.contains("user:password"));
         assert!(Endpoint::parse("s3.amazonaws.com").is_err());
         assert!(Endpoint::parse("ftp://x").is_err());
         assert!(Endpoint::parse("http://x/path").is_err());

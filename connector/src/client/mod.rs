@@ -1,35 +1,28 @@
-//! Sending S3 requests: signing, per-bucket region discovery, retries with jittered back-off, and
-//! turning error answers into typed errors.
+//! Sending S3 requests: signing, per-bucket region discovery, retries, and turning error answers
+//! into typed errors. Everything here runs over a [`Transport`], natively in tests.
 
-use crate::auth::{Connection, PayloadSigning, Region};
-use crate::aws_chunked;
+pub mod connection;
+pub mod request;
+pub mod retry;
+pub mod transport;
+pub mod url_source;
+
 use crate::error::{ConnectorError, ErrorKind, Result};
-use crate::request::{Body, S3Request};
-use crate::s3_error;
-use crate::signing::{Payload, Signer};
-use crate::transport::{Digest, HttpRequest, HttpResponse, ResponseSink, Transport};
+use crate::protocol::checksum::SentChecksum;
+use crate::protocol::error_response;
+use crate::protocol::http::{HttpResponse, Method};
+use crate::protocol::signing::{Payload, Signer};
+use crate::protocol::{aws_chunked, region, xml};
+use connection::{Connection, PayloadSigning, Region};
+use connector_contract::DigestAlgorithm;
+use request::{Body, S3Request};
+use retry::RetryPolicy;
 use std::collections::HashMap;
 use std::time::Duration;
+use transport::{HttpRequest, ResponseSink, Transport};
 
-/// Attempts per request (first try + retries) for retryable failures.
-pub const MAX_ATTEMPTS: u32 = 3;
-/// The back-off before the first retry; doubled each time, with full jitter.
-const BASE_BACKOFF: Duration = Duration::from_millis(200);
-/// The longest single back-off.
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// The in-memory limit for responses that are parsed (listings, error documents).
 pub const DOCUMENT_LIMIT: u64 = 16 * 1024 * 1024;
-
-/// A checksum of a file range: the header to send and the raw digest.
-#[derive(Debug, Clone)]
-pub struct FileChecksum {
-    /// Header name (`content-md5`, `x-amz-checksum-crc32c`, ...).
-    pub header: &'static str,
-    /// Base64 header value.
-    pub value: String,
-    /// Raw digest bytes.
-    pub digest: Vec<u8>,
-}
 
 /// An S3 client over a [`Transport`] for one invocation.
 pub struct Client<'t> {
@@ -64,39 +57,50 @@ impl<'t> Client<'t> {
     }
 
     /// Sends `request`; a 2xx body goes to `sink`. Any other answer becomes a typed error.
-    /// A resumable download is not retried here: its caller re-plans from the bytes on disk.
+    /// Retryable failures are retried per [`RetryPolicy::REQUEST`] — except a resumable download,
+    /// whose caller re-plans from the bytes on disk.
     pub fn send_to(&mut self, request: &S3Request, sink: &ResponseSink) -> Result<HttpResponse> {
-        let max_attempts = match sink {
-            ResponseSink::File { resume_key: Some(_), .. } => 1,
-            _ => MAX_ATTEMPTS,
-        };
-        let bucket = request.bucket.clone();
-        let mut region_corrected = false;
-        let mut attempt = 0;
+        let policy = if sink.is_resumable() { RetryPolicy::ONCE } else { RetryPolicy::REQUEST };
+        self.retrying(policy, |client| client.send_once(request, sink))
+    }
+
+    /// Runs `attempt` until it succeeds, fails with an error that is not retryable, or has run
+    /// `policy.attempts` times; waits between tries as `policy` says.
+    pub fn retrying<T>(&mut self, policy: RetryPolicy, mut attempt: impl FnMut(&mut Self) -> Result<T>) -> Result<T> {
+        let mut tries = 0;
         loop {
-            attempt += 1;
-            let region = self.region_for(bucket.as_deref());
-            let http = self.sign(request, &region)?;
-            let failure = match self.transport.send(&http, sink) {
-                Ok(response) if response.is_success() => return Ok(response),
-                Ok(response) => {
-                    if !region_corrected
-                        && let Some(bucket) = &bucket
-                        && let Some(actual) = self.region_mismatch(&response, bucket, &region, request.method)?
-                    {
-                        self.bucket_regions.insert(bucket.clone(), actual);
-                        region_corrected = true;
-                        attempt -= 1;
-                        continue;
-                    }
-                    self.explain(s3_error::from_response(&response), &response, bucket.as_deref(), &region)
+            tries += 1;
+            match attempt(self) {
+                Err(error) if error.retryable && tries < policy.attempts => {
+                    let random = self.transport.random_u64();
+                    self.transport.sleep(policy.delay(tries, random));
                 }
-                Err(error) => error,
-            };
-            if !failure.retryable || attempt >= max_attempts {
-                return Err(failure);
+                outcome => return outcome,
             }
-            self.back_off(attempt);
+        }
+    }
+
+    /// One try of `request`. When S3 says the bucket lives in another region than the one signed
+    /// for, remembers the right one and sends once more.
+    fn send_once(&mut self, request: &S3Request, sink: &ResponseSink) -> Result<HttpResponse> {
+        let bucket = request.bucket.as_deref();
+        let mut corrected = false;
+        loop {
+            let region = self.region_for(bucket);
+            let http = self.sign(request, &region)?;
+            let response = self.transport.send(&http, sink)?;
+            if response.is_success() {
+                return Ok(response);
+            }
+            if !corrected
+                && let Some(bucket) = bucket
+                && let Some(actual) = self.region_mismatch(&response, bucket, &region, request.method)?
+            {
+                self.bucket_regions.insert(bucket.to_string(), actual);
+                corrected = true;
+                continue;
+            }
+            return Err(explain(error_response::from_response(&response), &response, bucket, &region));
         }
     }
 
@@ -121,27 +125,25 @@ impl<'t> Client<'t> {
             | (Body::File { .. }, PayloadSigning::Auto | PayloadSigning::Unsigned) => Payload::Unsigned,
             (Body::Bytes(bytes), _) => Payload::Bytes(bytes),
             (Body::File { name, offset, size }, PayloadSigning::Signed) => {
-                file_hash = hex::encode(self.transport.file_digest(name, *offset, *size, Digest::Sha256)?);
+                file_hash = hex::encode(self.transport.file_digest(name, *offset, *size, DigestAlgorithm::Sha256)?);
                 Payload::Precomputed(&file_hash)
             }
         };
         let signer = Signer { credentials: &self.conn.credentials, region, time: self.transport.now() };
-        let signed = signer.sign_headers(request.method, &url, &headers, payload)?;
+        let signed = signer.sign_headers(request.method, &url.full(), &headers, payload)?;
         headers.extend(signed.headers);
-        if !request.body.is_empty() || matches!(request.method, "PUT" | "POST") {
+        if !request.body.is_empty() || request.method.sends_body() {
             headers.push(("content-length".to_string(), request.body.len().to_string()));
         }
-        Ok(HttpRequest { method: request.method.to_string(), url, headers, body: &request.body })
+        Ok(HttpRequest { method: request.method, url, headers, body: &request.body })
     }
 
     /// The checksum header for `size` bytes of file `name` from `offset`, per the connection's
     /// checksum mode, with the raw digest (for verifying multipart results).
-    pub fn file_checksum(&mut self, name: &str, offset: u64, size: u64) -> Result<Option<FileChecksum>> {
-        use base64::Engine;
+    pub fn file_checksum(&mut self, name: &str, offset: u64, size: u64) -> Result<Option<SentChecksum>> {
         let Some(spec) = self.conn.checksum.spec() else { return Ok(None) };
         let digest = self.transport.file_digest(name, offset, size, spec.digest)?;
-        let value = base64::engine::general_purpose::STANDARD.encode(&digest);
-        Ok(Some(FileChecksum { header: spec.header, value, digest }))
+        Ok(Some(SentChecksum::new(spec, digest)))
     }
 
     /// Presigns `request` for `expires_in`, discovering the bucket's region first when the region
@@ -154,7 +156,7 @@ impl<'t> Client<'t> {
             self.bucket_regions.insert(bucket.clone(), region);
         }
         let region = self.region_for(request.bucket.as_deref());
-        let url = request.url(&self.conn, &region);
+        let url = request.url(&self.conn, &region).full();
         let signer = Signer { credentials: &self.conn.credentials, region: &region, time: self.transport.now() };
         signer.presign(request.method, &url, &request.headers, expires_in)
     }
@@ -165,14 +167,14 @@ impl<'t> Client<'t> {
         response: &HttpResponse,
         bucket: &str,
         region: &str,
-        method: &str,
+        method: Method,
     ) -> Result<Option<String>> {
         if !matches!(response.status, 301 | 307 | 400 | 403) {
             return Ok(None);
         }
-        let hint = match s3_error::region_hint(response) {
+        let hint = match error_response::region_hint(response) {
             Some(hint) => Some(hint),
-            None if method == "HEAD" && matches!(response.status, 301 | 400) => self.discover_region(bucket)?,
+            None if method == Method::Head && matches!(response.status, 301 | 400) => self.discover_region(bucket)?,
             None => None,
         };
         Ok(hint.filter(|h| h != region))
@@ -181,51 +183,38 @@ impl<'t> Client<'t> {
     /// Asks S3 where `bucket` lives, from the answer to `GET /bucket?location` (which, signed for
     /// the wrong region, still names the right one in its error).
     fn discover_region(&mut self, bucket: &str) -> Result<Option<String>> {
-        let probe = S3Request::new("GET").bucket(bucket).query("location", "");
+        let probe = S3Request::new(Method::Get).bucket(bucket).query("location", "");
         let region = self.region_for(Some(bucket));
         let http = self.sign(&probe, &region)?;
         let response = self.transport.send(&http, &ResponseSink::Memory { limit: DOCUMENT_LIMIT })?;
         if response.is_success() {
-            let constraint = crate::xml::element_text(&response.body, "LocationConstraint").unwrap_or_default();
-            return Ok(Some(if constraint.is_empty() { "us-east-1".to_string() } else { constraint }));
+            let constraint = xml::element_text(&response.body, "LocationConstraint").unwrap_or_default();
+            let named = region::from_location_constraint(&constraint);
+            return Ok(region::is_region_label(named).then(|| named.to_string()));
         }
-        Ok(s3_error::region_hint(&response))
+        Ok(error_response::region_hint(&response))
     }
+}
 
-    /// Adds what a person needs to fix a region or addressing problem to `error`.
-    fn explain(
-        &self,
-        mut error: ConnectorError,
-        response: &HttpResponse,
-        bucket: Option<&str>,
-        region: &str,
-    ) -> ConnectorError {
-        let region_problem = response.status == 301
-            || matches!(
-                error.service_code.as_deref(),
-                Some("AuthorizationHeaderMalformed" | "PermanentRedirect" | "IllegalLocationConstraintException")
-            );
-        if region_problem {
-            error.kind = ErrorKind::InvalidInput;
-            error.retryable = false;
-            error.field = Some("/region".to_string());
-            match s3_error::region_hint(response) {
-                Some(actual) => error.message.push_str(&format!(
-                    ". The request was signed for region {region:?} but {} is in {actual:?}: set auth.region to {actual:?} (or \"auto\")",
-                    bucket.map(|b| format!("bucket {b:?}")).unwrap_or_else(|| "the endpoint".to_string())
-                )),
-                None => error.message.push_str(&format!(
-                    ". The request was signed for region {region:?}, which the store rejected; set auth.region to the store's region"
-                )),
-            }
-        }
-        error
+/// Adds what a person needs to fix a region or addressing problem to `error`: such an answer is
+/// `invalid-input` about `/region`, whatever its status.
+fn explain(error: ConnectorError, response: &HttpResponse, bucket: Option<&str>, region: &str) -> ConnectorError {
+    let region_problem = response.status == 301
+        || matches!(
+            error.service_code(),
+            Some("AuthorizationHeaderMalformed" | "PermanentRedirect" | "IllegalLocationConstraintException")
+        );
+    if !region_problem {
+        return error;
     }
-
-    /// Waits before retry `attempt + 1`: exponential back-off with full jitter.
-    pub fn back_off(&mut self, attempt: u32) {
-        let ceiling = BASE_BACKOFF.saturating_mul(1 << (attempt - 1).min(16)).min(MAX_BACKOFF);
-        let jitter = self.transport.random_u64() % (ceiling.as_millis() as u64 + 1);
-        self.transport.sleep(Duration::from_millis(jitter));
-    }
+    let note = match error_response::region_hint(response) {
+        Some(actual) => format!(
+            "the request was signed for region {region:?} but {} is in {actual:?}: set auth.region to {actual:?} (or \"auto\")",
+            bucket.map_or_else(|| "the endpoint".to_string(), |b| format!("bucket {b:?}"))
+        ),
+        None => format!(
+            "the request was signed for region {region:?}, which the store rejected; set auth.region to the store's region"
+        ),
+    };
+    ConnectorError { kind: ErrorKind::InvalidInput, retryable: false, ..error }.at("/region").noted(note)
 }

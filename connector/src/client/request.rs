@@ -1,8 +1,11 @@
 //! An S3 request before signing, and where it goes (endpoint, addressing style).
 
-use crate::auth::{Addressing, Connection, Endpoint};
-use crate::encoding::{encode_key, query_string};
-use crate::url_source::UrlSource;
+use crate::client::connection::{Addressing, Connection, Endpoint};
+use crate::client::url_source::UrlSource;
+use crate::protocol::encoding::{encode_key, query_string};
+use crate::protocol::http::Method;
+use crate::protocol::region;
+use crate::protocol::url::{HttpUrl, Scheme};
 
 /// What a request sends as its body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +48,7 @@ impl Body {
 #[derive(Debug, Clone)]
 pub struct S3Request {
     /// HTTP method.
-    pub method: &'static str,
+    pub method: Method,
     /// Target bucket, if any (ListBuckets has none).
     pub bucket: Option<String>,
     /// Target key, if any.
@@ -60,7 +63,7 @@ pub struct S3Request {
 
 impl S3Request {
     /// A request with `method` and nothing else.
-    pub fn new(method: &'static str) -> Self {
+    pub fn new(method: Method) -> Self {
         Self { method, bucket: None, key: None, query: Vec::new(), headers: Vec::new(), body: Body::Empty }
     }
 
@@ -111,46 +114,35 @@ impl S3Request {
     }
 
     /// The full URL for this request against `conn` in `region`.
-    pub fn url(&self, conn: &Connection, region: &str) -> String {
+    pub fn url(&self, conn: &Connection, region: &str) -> HttpUrl {
         let bucket = self.bucket.as_deref();
         let virtual_host = bucket.is_some_and(|b| uses_virtual_host(conn, b));
         let (scheme, host, port) = match &conn.endpoint {
-            Endpoint::Aws => ("https".to_string(), aws_host(region), None),
-            Endpoint::Custom { scheme, host, port } => (scheme.clone(), host.clone(), *port),
+            Endpoint::Aws => (Scheme::Https, region::aws_host(region), None),
+            Endpoint::Custom(origin) => (origin.scheme(), origin.host().to_string(), origin.port()),
         };
-        let mut url = format!("{scheme}://");
-        if let (true, Some(b)) = (virtual_host, bucket) {
-            url.push_str(b);
-            url.push('.');
+        let host = match (virtual_host, bucket) {
+            (true, Some(bucket)) => format!("{bucket}.{host}"),
+            _ => host,
+        };
+        let mut path = String::new();
+        if let (false, Some(bucket)) = (virtual_host, bucket) {
+            path.push('/');
+            path.push_str(bucket);
         }
-        url.push_str(&host);
-        if let Some(port) = port {
-            url.push_str(&format!(":{port}"));
+        if let Some(key) = &self.key {
+            path.push('/');
+            path.push_str(&encode_key(key));
         }
-        if let (false, Some(b)) = (virtual_host, bucket) {
-            url.push('/');
-            url.push_str(b);
-        }
-        match (&self.key, bucket.is_some() && !virtual_host) {
-            (Some(key), _) => {
-                url.push('/');
-                url.push_str(&encode_key(key));
-            }
-            (None, true) => {}
-            (None, false) => url.push('/'),
+        if path.is_empty() {
+            path.push('/');
         }
         if !self.query.is_empty() {
-            url.push('?');
-            url.push_str(&query_string(&self.query));
+            path.push('?');
+            path.push_str(&query_string(&self.query));
         }
-        url
+        HttpUrl::from_parts(scheme, &host, port, path)
     }
-}
-
-/// The AWS S3 host for `region`: the global name for us-east-1 (as in AWS's own examples), the
-/// regional one elsewhere.
-pub fn aws_host(region: &str) -> String {
-    if region == "us-east-1" { "s3.amazonaws.com".to_string() } else { format!("s3.{region}.amazonaws.com") }
 }
 
 fn uses_virtual_host(conn: &Connection, bucket: &str) -> bool {
@@ -173,24 +165,27 @@ mod tests {
     fn aws_is_virtual_hosted_except_dotted_buckets() {
         let c = conn("");
         assert_eq!(
-            S3Request::new("GET").bucket("b").key("a b").url(&c, "eu-west-1"),
+            S3Request::new(Method::Get).bucket("b").key("a b").url(&c, "eu-west-1").full(),
             "https://b.s3.eu-west-1.amazonaws.com/a%20b"
         );
-        assert_eq!(S3Request::new("GET").bucket("b").url(&c, "us-east-1"), "https://b.s3.amazonaws.com/");
+        assert_eq!(S3Request::new(Method::Get).bucket("b").url(&c, "us-east-1").full(), "https://b.s3.amazonaws.com/");
         assert_eq!(
-            S3Request::new("GET").bucket("my.bucket").key("k").url(&c, "us-east-1"),
+            S3Request::new(Method::Get).bucket("my.bucket").key("k").url(&c, "us-east-1").full(),
             "https://s3.amazonaws.com/my.bucket/k"
         );
-        assert_eq!(S3Request::new("GET").url(&c, "us-east-1"), "https://s3.amazonaws.com/");
+        assert_eq!(S3Request::new(Method::Get).url(&c, "us-east-1").full(), "https://s3.amazonaws.com/");
     }
 
     #[test]
     fn custom_endpoints_are_path_style_by_default() {
         let c = conn(r#","endpoint":"http://127.0.0.1:3900""#);
-        let req = S3Request::new("GET").bucket("b").query("list-type", "2").query("prefix", "x/");
-        assert_eq!(req.url(&c, "garage"), "http://127.0.0.1:3900/b?list-type=2&prefix=x%2F");
-        assert_eq!(S3Request::new("GET").bucket("b").key("/x//y").url(&c, "garage"), "http://127.0.0.1:3900/b//x//y");
+        let req = S3Request::new(Method::Get).bucket("b").query("list-type", "2").query("prefix", "x/");
+        assert_eq!(req.url(&c, "garage").full(), "http://127.0.0.1:3900/b?list-type=2&prefix=x%2F");
+        assert_eq!(
+            S3Request::new(Method::Get).bucket("b").key("/x//y").url(&c, "garage").full(),
+            "http://127.0.0.1:3900/b//x//y"
+        );
         let v = conn(r#","endpoint":"https://s3.example.com","addressing":"virtual""#);
-        assert_eq!(S3Request::new("GET").bucket("b").key("k").url(&v, "r"), "https://b.s3.example.com/k");
+        assert_eq!(S3Request::new(Method::Get).bucket("b").key("k").url(&v, "r").full(), "https://b.s3.example.com/k");
     }
 }

@@ -3,9 +3,11 @@
 //! of the URL. A presigned URL's query is a credential, so only scheme, host and path are ever
 //! printed.
 
-use crate::aws_chunked;
-use crate::error::{ConnectorError, ErrorKind, Result};
-use crate::transport::{Digest, HttpResponse};
+use crate::error::{Cause, ConnectorError, ErrorKind, Result, ServerAnswer};
+use crate::protocol::aws_chunked;
+use crate::protocol::http::HttpResponse;
+use crate::protocol::url::{HttpUrl, redact_text};
+use connector_contract::DigestAlgorithm;
 use std::fmt;
 
 /// The range asked for first: one byte, so a server that supports ranges answers with the total
@@ -18,7 +20,7 @@ const FIELD: &str = "/url";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StreamChecksum {
     /// The digest computed while the bytes stream through.
-    pub algorithm: Digest,
+    pub algorithm: DigestAlgorithm,
     /// The trailer header that carries it to S3 (`aws-chunked` encoding); `None` when the digest is
     /// checked against the answer instead (MD5 against the ETag).
     pub trailer: Option<&'static str>,
@@ -28,7 +30,7 @@ pub struct StreamChecksum {
 #[derive(Clone, PartialEq, Eq)]
 pub struct UrlSource {
     /// The URL; may hold credentials in its query, so it is never printed whole.
-    pub url: String,
+    pub url: HttpUrl,
     /// First byte.
     pub offset: u64,
     /// Number of bytes.
@@ -44,7 +46,7 @@ pub struct UrlSource {
 impl fmt::Debug for UrlSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UrlSource")
-            .field("url", &redact(&self.url))
+            .field("url", &self.url)
             .field("offset", &self.offset)
             .field("size", &self.size)
             .field("ranged", &self.ranged)
@@ -67,12 +69,7 @@ impl UrlSource {
     /// The trailer header and its digest's length in bytes, when the body is `aws-chunked`.
     pub fn trailer(&self) -> Option<(&'static str, u64)> {
         let checksum = self.checksum?;
-        let length = match checksum.algorithm {
-            Digest::Md5 => 16,
-            Digest::Sha256 => 32,
-            Digest::Crc32c | Digest::Crc32 => 4,
-        };
-        checksum.trailer.map(|name| (name, length))
+        checksum.trailer.map(|name| (name, checksum.algorithm.length() as u64))
     }
 
     /// Headers for the GET that fetches this piece from the source.
@@ -101,7 +98,7 @@ impl UrlSource {
                 ErrorKind::PreconditionFailed,
                 format!(
                     "{} answered with other bytes than bytes {}..{} (status {}, length {length:?}); did it change during the upload?",
-                    redact(&self.url),
+                    self.url.redacted(),
                     self.offset,
                     self.offset + self.size,
                     answer.status
@@ -126,7 +123,7 @@ pub struct SourceFacts {
 }
 
 /// Reads the facts from the answer to a GET with `Range: bytes=0-0`.
-pub fn facts(url: &str, answer: &HttpResponse) -> Result<SourceFacts> {
+pub fn facts(url: &HttpUrl, answer: &HttpResponse) -> Result<SourceFacts> {
     let etag = answer.header("etag").filter(|e| !e.starts_with("W/")).map(str::to_string);
     let content_type = answer.header("content-type").map(str::to_string);
     let total = answer.content_range().map(|(_, _, total)| total);
@@ -136,7 +133,7 @@ pub fn facts(url: &str, answer: &HttpResponse) -> Result<SourceFacts> {
             None => {
                 return Err(ConnectorError::invalid_input(
                     FIELD,
-                    format!("{} does not say its size (Content-Range without a total)", redact(url)),
+                    format!("{} does not say its size (Content-Range without a total)", url.redacted()),
                 ));
             }
         },
@@ -147,7 +144,7 @@ pub fn facts(url: &str, answer: &HttpResponse) -> Result<SourceFacts> {
                     FIELD,
                     format!(
                         "{} does not say its size (no Content-Length, no range support); S3 needs the size up front. Download it to the file store and use \"file\" instead",
-                        redact(url)
+                        url.redacted()
                     ),
                 ));
             }
@@ -159,38 +156,19 @@ pub fn facts(url: &str, answer: &HttpResponse) -> Result<SourceFacts> {
     Ok(SourceFacts { size, ranged, etag, content_type })
 }
 
-/// Checks that `url` is an absolute http(s) URL with a host.
-pub fn validate(url: &str) -> Result<()> {
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
-    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or_default());
-    match host {
-        Some(host) if !host.is_empty() && !host.contains('@') => Ok(()),
-        Some(_) => Err(ConnectorError::invalid_input(
+/// Parses a source URL from the input: an absolute http(s) URL with a host and no user info.
+pub fn parse_url(url: &str) -> Result<HttpUrl> {
+    HttpUrl::parse(url.trim()).map_err(|error| {
+        ConnectorError::invalid_input(
             FIELD,
-            "the URL needs a host and no user:password part, e.g. https://files.example.com/report.csv",
-        )),
-        None => Err(ConnectorError::invalid_input(
-            FIELD,
-            "the URL must start with https:// or http://, e.g. https://files.example.com/report.csv",
-        )),
-    }
-}
-
-/// `url` without its query and fragment (which may carry credentials), for messages.
-pub fn redact(url: &str) -> String {
-    let end = url.find(['?', '#']).unwrap_or(url.len());
-    if end < url.len() { format!("{}?…", &url[..end]) } else { url.to_string() }
-}
-
-/// The last path segment of `url`, for guessing a content type.
-pub fn file_name(url: &str) -> &str {
-    let path = &url[..url.find(['?', '#']).unwrap_or(url.len())];
-    path.rsplit('/').next().unwrap_or_default()
+            format!("the URL {} {}; e.g. https://files.example.com/report.csv", redact_text(url), error.explain()),
+        )
+    })
 }
 
 /// The typed error for a source answering `status`.
-pub fn answer_error(url: &str, status: u16) -> ConnectorError {
-    let source = redact(url);
+pub fn answer_error(url: &HttpUrl, status: u16) -> ConnectorError {
+    let source = url.redacted();
     let (kind, message) = match status {
         401 | 403 => (
             ErrorKind::Forbidden,
@@ -209,7 +187,8 @@ pub fn answer_error(url: &str, status: u16) -> ConnectorError {
         500..=599 => (ErrorKind::Unavailable, format!("{source} answered {status}: the server failed")),
         _ => (ErrorKind::InvalidInput, format!("{source} answered HTTP {status}; expected the file")),
     };
-    ConnectorError { field: Some(FIELD.to_string()), http_status: Some(status), ..ConnectorError::new(kind, message) }
+    let answer = ServerAnswer { status, code: None, request_id: None };
+    ConnectorError::caused(kind, Cause::Answer(Box::new(answer)), message).at(FIELD)
 }
 
 #[cfg(test)]
@@ -226,7 +205,7 @@ mod tests {
 
     fn piece(offset: u64, size: u64) -> UrlSource {
         UrlSource {
-            url: "https://h/f.bin?X-Amz-Signature=secret".into(),
+            url: HttpUrl::parse("https://h/f.bin?X-Amz-Signature=secret").unwrap(),
             offset,
             size,
             ranged: true,
@@ -235,12 +214,16 @@ mod tests {
         }
     }
 
+    fn url(text: &str) -> HttpUrl {
+        HttpUrl::parse(text).unwrap()
+    }
+
     #[test]
     fn facts_come_from_a_range_answer_or_a_whole_answer() {
         let ranged =
             answer(206, &[("content-range", "bytes 0-0/12345"), ("etag", "\"abc\""), ("content-type", "text/csv")]);
         assert_eq!(
-            facts("https://h/f", &ranged).unwrap(),
+            facts(&url("https://h/f"), &ranged).unwrap(),
             SourceFacts {
                 size: 12345,
                 ranged: true,
@@ -250,18 +233,18 @@ mod tests {
         );
         let whole = answer(200, &[("content-length", "77"), ("etag", "W/\"weak\"")]);
         assert_eq!(
-            facts("https://h/f", &whole).unwrap(),
+            facts(&url("https://h/f"), &whole).unwrap(),
             SourceFacts { size: 77, ranged: false, etag: None, content_type: None }
         );
-        assert_eq!(facts("https://h/f", &answer(416, &[("content-range", "bytes */0")])).unwrap().size, 0);
-        let unknown = facts("https://h/f?sig=x", &answer(200, &[])).unwrap_err();
+        assert_eq!(facts(&url("https://h/f"), &answer(416, &[("content-range", "bytes */0")])).unwrap().size, 0);
+        let unknown = facts(&url("https://h/f?sig=x"), &answer(200, &[])).unwrap_err();
         assert_eq!((unknown.kind, unknown.field.as_deref()), (ErrorKind::InvalidInput, Some("/url")));
         assert!(!unknown.message.contains("sig=x"));
     }
 
     #[test]
     fn errors_are_typed_and_never_show_the_query() {
-        let url = "https://h/f.bin?X-Amz-Credential=AKIA&X-Amz-Signature=secret";
+        let source = url("https://h/f.bin?X-Amz-Credential=AKIA&X-Amz-Signature=secret");
         let cases = [
             (403, ErrorKind::Forbidden, false),
             (404, ErrorKind::NotFound, false),
@@ -271,7 +254,7 @@ mod tests {
             (302, ErrorKind::InvalidInput, false),
         ];
         for (status, kind, retryable) in cases {
-            let error = answer_error(url, status);
+            let error = answer_error(&source, status);
             assert_eq!((error.kind, error.retryable), (kind, retryable), "status {status}");
             assert!(!error.message.contains("secret") && !error.message.contains("AKIA"), "{}", error.message);
             assert!(error.message.contains("https://h/f.bin?…"));
@@ -296,18 +279,19 @@ mod tests {
     fn wire_length_counts_the_chunk_framing_with_a_trailer() {
         let mut p = piece(0, 66_560);
         assert_eq!(p.wire_length(), 66_560);
-        p.checksum = Some(StreamChecksum { algorithm: Digest::Crc32c, trailer: Some("x-amz-checksum-crc32c") });
+        p.checksum =
+            Some(StreamChecksum { algorithm: DigestAlgorithm::Crc32c, trailer: Some("x-amz-checksum-crc32c") });
         // 10000\r\n + 65,536 + \r\n, 400\r\n + 1,024 + \r\n, 0\r\n, trailer line + \r\n\r\n.
         assert_eq!(p.wire_length(), (7 + 65_536 + 2) + (5 + 1_024 + 2) + 3 + (22 + 8 + 4));
     }
 
     #[test]
     fn urls_are_checked_and_named() {
-        assert!(validate("https://files.example.com/a.csv?x=1").is_ok());
-        assert!(validate("ftp://x/y").is_err());
-        assert!(validate("https:///nohost").is_err());
-        assert!(validate("https://user:pw@h/x").is_err());
-        assert_eq!(file_name("https://h/dir/report.csv?X-Amz-Signature=s"), "report.csv");
-        assert_eq!(redact("https://h/a"), "https://h/a");
+        assert!(parse_url("https://files.example.com/a.csv?x=1").is_ok());
+        for bad in ["ftp://x/y", "https:///nohost", "https://user:pw@h/x"] {
+            let error = parse_url(bad).unwrap_err();
+            assert_eq!((error.kind, error.field.as_deref()), (ErrorKind::InvalidInput, Some("/url")), "{bad}");
+            assert!(!error.message.contains("pw"), "{}", error.message);
+        }
     }
 }

@@ -1,9 +1,11 @@
 //! The component: wit-bindgen glue that exports the connector interface and implements
-//! [`Transport`](crate::transport::Transport) on the imports.
+//! [`Transport`](crate::client::transport::Transport) on the imports.
 
+mod exchange;
 mod files;
 mod http;
 mod source;
+mod streams;
 mod transport;
 
 wit_bindgen::generate!({
@@ -26,7 +28,7 @@ impl Guest for Component {
             title: "AWS S3".to_string(),
             version: crate::VERSION.to_string(),
             description: "Amazon S3 and S3-compatible object stores (MinIO, Garage, Ceph, R2): buckets, objects, presigned URLs, ACLs.".to_string(),
-            auth_schema: crate::auth::auth_schema().to_string(),
+            auth_schema: crate::client::connection::auth_schema().to_string(),
             operations: OPERATIONS.iter().map(describe_operation).collect(),
         }
     }
@@ -50,7 +52,7 @@ fn describe_operation(op: &CoreOperation) -> Operation {
             .permissions
             .iter()
             .map(|p| Permission {
-                actions: p.actions.iter().map(|a| a.to_string()).collect(),
+                actions: p.actions.iter().map(ToString::to_string).collect(),
                 resource: p.resource.to_string(),
             })
             .collect(),
@@ -58,6 +60,7 @@ fn describe_operation(op: &CoreOperation) -> Operation {
     }
 }
 
+/// The WIT record for a connector error: the typed cause flattened into its fields.
 fn to_wit_error(error: CoreError) -> ConnectorError {
     let kind = match error.kind {
         ErrorKind::InvalidInput => WitErrorKind::InvalidInput,
@@ -76,10 +79,10 @@ fn to_wit_error(error: CoreError) -> ConnectorError {
     };
     ConnectorError {
         kind,
-        message: error.message,
-        service_code: error.service_code,
-        http_status: error.http_status,
-        request_id: error.request_id,
+        message: error.full_message(),
+        service_code: error.service_code().map(str::to_string),
+        http_status: error.http_status(),
+        request_id: error.request_id().map(str::to_string),
         retryable: error.retryable,
         field: error.field,
     }

@@ -2,34 +2,35 @@
 //! wanted, otherwise through the component, digesting each byte and, with a trailer, framing the
 //! bytes as `aws-chunked`.
 
-use super::http;
+use super::exchange;
+use super::streams::{receive_error, splice_exact, write_all};
 use super::wasi::http::types::IncomingBody;
 use super::wasi::io::streams::{InputStream, OutputStream, StreamError};
-use crate::aws_chunked;
+use crate::client::url_source::UrlSource;
 use crate::error::{ConnectorError, ErrorKind, Result};
-use crate::stream_digest::StreamDigest;
-use crate::url_source::{UrlSource, redact};
-use base64::Engine;
+use crate::protocol::aws_chunked;
+use crate::protocol::checksum::StreamDigest;
+use crate::protocol::checksum::base64_of;
 
 /// A source answer whose body is ready to be read. The stream is declared first so it is dropped
 /// before the body it belongs to.
-pub struct OpenSource {
+pub(super) struct OpenSource {
     stream: InputStream,
     _body: IncomingBody,
 }
 
 /// Fetches `piece` from its URL and checks the answer carries exactly those bytes.
-pub fn open(piece: &UrlSource) -> Result<OpenSource> {
-    let (answer, body) = http::get(&piece.url, piece.fetch_headers()).map_err(about_url)?;
+pub(super) fn open(piece: &UrlSource) -> Result<OpenSource> {
+    let (answer, body) = exchange::get(&piece.url, piece.fetch_headers()).map_err(about_url)?;
     piece.check_answer(&answer)?;
     let stream = body.stream().map_err(|()| ConnectorError::internal("the source stream was already taken"))?;
     Ok(OpenSource { stream, _body: body })
 }
 
 /// Copies the piece into `output`; returns the digest computed on the way, if one was wanted.
-pub fn copy(open: &OpenSource, output: &OutputStream, piece: &UrlSource) -> Result<Option<Vec<u8>>> {
+pub(super) fn copy(open: &OpenSource, output: &OutputStream, piece: &UrlSource) -> Result<Option<Vec<u8>>> {
     let Some(checksum) = piece.checksum else {
-        http::splice_exact(output, &open.stream, piece.size, &redact(&piece.url))?;
+        splice_exact(output, &open.stream, piece.size, &piece.url.redacted())?;
         return Ok(None);
     };
     let mut digest = StreamDigest::new(checksum.algorithm);
@@ -47,13 +48,13 @@ pub fn copy(open: &OpenSource, output: &OutputStream, piece: &UrlSource) -> Resu
         if checksum.trailer.is_some() {
             buffer.extend_from_slice(b"\r\n");
         }
-        http::write_all(output, &buffer)?;
+        write_all(output, &buffer)?;
         remaining -= length;
     }
     let digest = digest.finish();
     if let Some(name) = checksum.trailer {
-        let value = base64::engine::general_purpose::STANDARD.encode(&digest);
-        http::write_all(output, aws_chunked::trailer(name, &value).as_bytes())?;
+        let value = base64_of(&digest);
+        write_all(output, aws_chunked::trailer(name, &value).as_bytes())?;
     }
     Ok(Some(digest))
 }
@@ -70,10 +71,10 @@ fn read_exact(input: &InputStream, buffer: &mut Vec<u8>, length: u64, piece: &Ur
             Err(StreamError::Closed) => {
                 return Err(ConnectorError::new(
                     ErrorKind::Unavailable,
-                    format!("{} ended early: {missing} bytes of the piece never came", redact(&piece.url)),
+                    format!("{} ended early: {missing} bytes of the piece never came", piece.url.redacted()),
                 ));
             }
-            Err(error) => return Err(http::receive_error(error)),
+            Err(error) => return Err(receive_error(error)),
         }
     }
     Ok(())
@@ -81,5 +82,5 @@ fn read_exact(input: &InputStream, buffer: &mut Vec<u8>, length: u64, piece: &Ur
 
 /// Points a transport error at the `url` input field.
 fn about_url(error: ConnectorError) -> ConnectorError {
-    ConnectorError { field: Some("/url".to_string()), ..error }
+    error.at("/url")
 }

@@ -3,13 +3,15 @@
 use super::wasi::clocks::{monotonic_clock, wall_clock};
 use super::wasi::random::random;
 use super::{files, http};
+use crate::client::transport::{ExistingFile, HttpRequest, ResponseSink, Transport};
 use crate::error::Result;
-use crate::transport::{Digest, HttpRequest, HttpResponse, ResponseSink, Transport};
+use crate::protocol::http::HttpResponse;
+use connector_contract::DigestAlgorithm as Digest;
 use std::time::{Duration, SystemTime};
 
 /// The transport of one invocation.
 #[derive(Default)]
-pub struct WasiTransport;
+pub(super) struct WasiTransport;
 
 impl Transport for WasiTransport {
     fn send(&mut self, request: &HttpRequest<'_>, sink: &ResponseSink) -> Result<HttpResponse> {
@@ -33,8 +35,8 @@ impl Transport for WasiTransport {
         files::size(name)
     }
 
-    fn partial_size(&mut self, name: &str, overwrite: bool, resume_key: &str) -> Result<u64> {
-        files::partial_size(name, overwrite, resume_key)
+    fn partial_size(&mut self, name: &str, existing: ExistingFile, resume_key: &str) -> Result<u64> {
+        files::partial_size(name, existing.overwrite(), resume_key)
     }
 
     fn file_digest(&mut self, name: &str, offset: u64, size: u64, algorithm: Digest) -> Result<Vec<u8>> {

@@ -1,16 +1,18 @@
 //! Put Object Acl: a canned ACL or explicit grants.
 
-use super::{OBJECT_ARN, Operation, Permission, parse};
+use super::operation::{OBJECT_ARN, Operation, Permission, parse};
+use super::schema::{self, object};
+use super::validate;
 use crate::client::Client;
+use crate::client::request::S3Request;
 use crate::error::{ConnectorError, Result};
-use crate::request::S3Request;
-use crate::schema::{self, object};
-use crate::validate;
+use crate::protocol::http::Method;
+use crate::protocol::values::{AclPermission, CannedAcl, GranteeType};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// Put Object Acl.
-pub const PUT_OBJECT_ACL: Operation = Operation {
+pub(super) const PUT_OBJECT_ACL: Operation = Operation {
     id: "put_object_acl",
     input_fields: &["acl", "bucket", "grants", "key", "version_id"],
     title: "Put Object Acl",
@@ -54,7 +56,7 @@ struct AclInput {
     #[serde(default)]
     version_id: Option<String>,
     #[serde(default)]
-    acl: Option<String>,
+    acl: Option<CannedAcl>,
     #[serde(default)]
     grants: Vec<Grant>,
 }
@@ -62,8 +64,8 @@ struct AclInput {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Grant {
-    permission: String,
-    grantee_type: String,
+    permission: AclPermission,
+    grantee_type: GranteeType,
     grantee: String,
 }
 
@@ -76,10 +78,10 @@ fn grantee_value(grant: &Grant, index: usize) -> Result<String> {
             "grantee must be non-empty and contain no quotes or line breaks",
         ));
     }
-    Ok(match grant.grantee_type.as_str() {
-        "canonical_user" => format!("id=\"{}\"", grant.grantee),
-        "email" => format!("emailAddress=\"{}\"", grant.grantee),
-        "group" => {
+    Ok(match grant.grantee_type {
+        GranteeType::CanonicalUser => format!("id=\"{}\"", grant.grantee),
+        GranteeType::Email => format!("emailAddress=\"{}\"", grant.grantee),
+        GranteeType::Group => {
             let uri = match grant.grantee.as_str() {
                 "AllUsers" => "http://acs.amazonaws.com/groups/global/AllUsers",
                 "AuthenticatedUsers" => "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
@@ -96,12 +98,6 @@ fn grantee_value(grant: &Grant, index: usize) -> Result<String> {
             };
             format!("uri=\"{uri}\"")
         }
-        other => {
-            return Err(ConnectorError::invalid_input(
-                format!("/grants/{index}/grantee_type"),
-                format!("{other:?} is not canonical_user, group or email"),
-            ));
-        }
     })
 }
 
@@ -112,31 +108,11 @@ fn acl_headers(input: &AclInput) -> Result<Vec<(String, String)>> {
             Err(ConnectorError::invalid_input("/grants", "give either `acl` (canned) or `grants`, not both"))
         }
         (None, true) => Err(ConnectorError::invalid_input("/acl", "give `acl` (e.g. \"public-read\") or `grants`")),
-        (Some(acl), true) => {
-            if !super::headers::CANNED_ACLS.contains(&acl.as_str()) {
-                return Err(ConnectorError::invalid_input(
-                    "/acl",
-                    format!("{acl:?} is not one of: {}", super::headers::CANNED_ACLS.join(", ")),
-                ));
-            }
-            Ok(vec![("x-amz-acl".into(), acl.clone())])
-        }
+        (Some(acl), true) => Ok(vec![("x-amz-acl".into(), acl.as_str().to_string())]),
         (None, false) => {
             let mut by_permission: Vec<(String, Vec<String>)> = Vec::new();
             for (index, grant) in input.grants.iter().enumerate() {
-                let header = match grant.permission.as_str() {
-                    "READ" => "x-amz-grant-read",
-                    "WRITE" => "x-amz-grant-write",
-                    "READ_ACP" => "x-amz-grant-read-acp",
-                    "WRITE_ACP" => "x-amz-grant-write-acp",
-                    "FULL_CONTROL" => "x-amz-grant-full-control",
-                    other => {
-                        return Err(ConnectorError::invalid_input(
-                            format!("/grants/{index}/permission"),
-                            format!("{other:?} is not READ, WRITE, READ_ACP, WRITE_ACP or FULL_CONTROL"),
-                        ));
-                    }
-                };
+                let header = grant.permission.header();
                 let value = grantee_value(grant, index)?;
                 match by_permission.iter_mut().find(|(h, _)| h == header) {
                     Some((_, values)) => values.push(value),
@@ -152,7 +128,7 @@ fn put_object_acl(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let input: AclInput = parse(input)?;
     validate::bucket_name(&input.bucket)?;
     validate::object_key("/key", &input.key)?;
-    let mut request = S3Request::new("PUT")
+    let mut request = S3Request::new(Method::Put)
         .bucket(&input.bucket)
         .key(&input.key)
         .query("acl", "")

@@ -1,18 +1,21 @@
 //! Bucket-level operations: List Buckets, Create / Delete Bucket, Get Bucket Location.
 
-use super::{BUCKET_ARN, Operation, Permission, parse};
-use crate::auth::Region;
+use super::operation::{BUCKET_ARN, Operation, Permission, parse};
+use super::schema::{self, object};
+use super::validate;
 use crate::client::Client;
+use crate::client::connection::Region;
+use crate::client::request::{Body, S3Request};
 use crate::error::Result;
-use crate::request::{Body, S3Request};
-use crate::schema::{self, object};
-use crate::validate;
-use crate::xml::{self, ListAllMyBuckets};
+use crate::protocol::http::Method;
+use crate::protocol::region;
+use crate::protocol::values::BucketAcl;
+use crate::protocol::xml::{self, ListAllMyBuckets};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// List Buckets.
-pub const LIST_BUCKETS: Operation = Operation {
+pub(super) const LIST_BUCKETS: Operation = Operation {
     id: "list_buckets",
     input_fields: &[],
     title: "List Buckets",
@@ -36,7 +39,7 @@ pub const LIST_BUCKETS: Operation = Operation {
 };
 
 fn list_buckets(client: &mut Client<'_>, _input: Value) -> Result<Value> {
-    let response = client.send(&S3Request::new("GET"))?;
+    let response = client.send(&S3Request::new(Method::Get))?;
     let parsed: ListAllMyBuckets = xml::parse("ListBuckets", &response.body)?;
     let buckets: Vec<Value> = parsed
         .buckets
@@ -58,7 +61,7 @@ fn bucket_only_schema(title: &str) -> Value {
 }
 
 /// Get Bucket Location.
-pub const GET_BUCKET_LOCATION: Operation = Operation {
+pub(super) const GET_BUCKET_LOCATION: Operation = Operation {
     id: "get_bucket_location",
     input_fields: &["bucket"],
     title: "Get Bucket Location",
@@ -79,13 +82,9 @@ pub const GET_BUCKET_LOCATION: Operation = Operation {
 fn get_bucket_location(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let input: BucketInput = parse(input)?;
     validate::bucket_name(&input.bucket)?;
-    let response = client.send(&S3Request::new("GET").bucket(&input.bucket).query("location", ""))?;
+    let response = client.send(&S3Request::new(Method::Get).bucket(&input.bucket).query("location", ""))?;
     let constraint = xml::element_text(&response.body, "LocationConstraint").unwrap_or_default();
-    let region = match constraint.as_str() {
-        "" => "us-east-1".to_string(),
-        "EU" => "eu-west-1".to_string(),
-        other => other.to_string(),
-    };
+    let region = region::from_location_constraint(&constraint);
     Ok(json!({"bucket": input.bucket, "region": region}))
 }
 
@@ -95,11 +94,11 @@ struct CreateBucketInput {
     #[serde(default)]
     region: Option<String>,
     #[serde(default)]
-    acl: Option<String>,
+    acl: Option<BucketAcl>,
 }
 
 /// Create Bucket.
-pub const CREATE_BUCKET: Operation = Operation {
+pub(super) const CREATE_BUCKET: Operation = Operation {
     id: "create_bucket",
     input_fields: &["acl", "bucket", "region"],
     title: "Create Bucket",
@@ -111,7 +110,7 @@ pub const CREATE_BUCKET: Operation = Operation {
             json!({
                 "bucket": {"type": "string", "title": "Bucket", "minLength": 3, "maxLength": 63, "pattern": "^[a-z0-9][a-z0-9.-]*[a-z0-9]$"},
                 "region": {"type": "string", "title": "Region", "description": "Location constraint; defaults to the connection's region."},
-                "acl": {"title": "Canned ACL", "enum": ["private", "public-read", "public-read-write", "authenticated-read"], "x-group": "advanced"}
+                "acl": {"title": "Canned ACL", "enum": BucketAcl::NAMES, "x-group": "advanced"}
             }),
         )
     },
@@ -133,10 +132,11 @@ fn create_bucket(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let region = match (&input.region, &client.conn.region) {
         (Some(region), _) => region.clone(),
         (None, Region::Named(region)) => region.clone(),
-        (None, Region::Auto) => "us-east-1".to_string(),
+        (None, Region::Auto) => region::DEFAULT_REGION.to_string(),
     };
-    let mut request = S3Request::new("PUT").bucket(&input.bucket).header_opt("x-amz-acl", input.acl.clone());
-    if region != "us-east-1" {
+    let mut request =
+        S3Request::new(Method::Put).bucket(&input.bucket).header_opt("x-amz-acl", input.acl.map(BucketAcl::as_str));
+    if region != region::DEFAULT_REGION {
         request = request.body(Body::Bytes(xml::create_bucket_document(&region).into_bytes()));
     }
     let response = client.send(&request)?;
@@ -144,7 +144,7 @@ fn create_bucket(client: &mut Client<'_>, input: Value) -> Result<Value> {
 }
 
 /// Delete Bucket.
-pub const DELETE_BUCKET: Operation = Operation {
+pub(super) const DELETE_BUCKET: Operation = Operation {
     id: "delete_bucket",
     input_fields: &["bucket"],
     title: "Delete Bucket",
@@ -165,6 +165,6 @@ pub const DELETE_BUCKET: Operation = Operation {
 fn delete_bucket(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let input: BucketInput = parse(input)?;
     validate::bucket_name(&input.bucket)?;
-    client.send(&S3Request::new("DELETE").bucket(&input.bucket))?;
+    client.send(&S3Request::new(Method::Delete).bucket(&input.bucket))?;
     Ok(json!({"bucket": input.bucket, "deleted": true}))
 }

@@ -1,19 +1,21 @@
 //! Copy Object, keeping or replacing the metadata.
 
 use super::headers::{ObjectOptions, unquote};
-use super::{Operation, Permission, parse};
+use super::operation::{Operation, Permission, parse};
+use super::schema::{self, object, upload_properties, with_properties};
+use super::validate;
 use crate::client::Client;
-use crate::encoding::encode_key;
+use crate::client::request::S3Request;
 use crate::error::{ConnectorError, Result};
-use crate::request::S3Request;
-use crate::schema::{self, object, upload_properties, with_properties};
-use crate::validate;
-use crate::xml;
+use crate::protocol::encoding::encode_key;
+use crate::protocol::http::Method;
+use crate::protocol::values::MetadataDirective;
+use crate::protocol::xml;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// Copy Object.
-pub const COPY_OBJECT: Operation = Operation {
+pub(super) const COPY_OBJECT: Operation = Operation {
     id: "copy_object",
     input_fields: &[
         "acl",
@@ -60,7 +62,7 @@ pub const COPY_OBJECT: Operation = Operation {
     },
     permissions: &[
         Permission { actions: &["s3:GetObject"], resource: "arn:aws:s3:::{source_bucket}/{source_key}" },
-        Permission { actions: &["s3:PutObject"], resource: super::OBJECT_ARN },
+        Permission { actions: &["s3:PutObject"], resource: super::operation::OBJECT_ARN },
     ],
     idempotent: true,
     run: copy_object,
@@ -75,29 +77,19 @@ struct CopyInput {
     bucket: String,
     key: String,
     #[serde(default)]
-    metadata_directive: Option<String>,
+    metadata_directive: Option<MetadataDirective>,
     #[serde(flatten)]
     options: ObjectOptions,
 }
 
 fn copy_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let input: CopyInput = parse(input)?;
-    validate::bucket_name(&input.source_bucket)
-        .map_err(|e| ConnectorError { field: Some("/source_bucket".into()), ..e })?;
+    validate::bucket_name(&input.source_bucket).map_err(|e| e.at("/source_bucket"))?;
     validate::object_key("/source_key", &input.source_key)?;
     validate::bucket_name(&input.bucket)?;
     validate::object_key("/key", &input.key)?;
-    let directive = input.metadata_directive.as_deref().unwrap_or("COPY");
-    let replaces = match directive {
-        "COPY" => false,
-        "REPLACE" => true,
-        other => {
-            return Err(ConnectorError::invalid_input(
-                "/metadata_directive",
-                format!("{other:?} is not COPY or REPLACE"),
-            ));
-        }
-    };
+    let directive = input.metadata_directive.unwrap_or(MetadataDirective::Copy);
+    let replaces = directive == MetadataDirective::Replace;
     let options = &input.options;
     let sets_metadata = options.content_type.is_some()
         || !options.metadata.is_empty()
@@ -112,20 +104,20 @@ fn copy_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
     }
     let mut source = format!("/{}/{}", input.source_bucket, encode_key(&input.source_key));
     if let Some(version) = &input.source_version_id {
-        source.push_str(&format!("?versionId={}", crate::encoding::encode_component(version)));
+        source.push_str(&format!("?versionId={}", crate::protocol::encoding::encode_component(version)));
     }
-    let mut request = S3Request::new("PUT")
+    let mut request = S3Request::new(Method::Put)
         .bucket(&input.bucket)
         .key(&input.key)
         .header("x-amz-copy-source", source)
-        .header("x-amz-metadata-directive", directive);
+        .header("x-amz-metadata-directive", directive.as_str());
     if !options.tags.is_empty() {
         request = request.header("x-amz-tagging-directive", "REPLACE");
     }
     for (name, value) in options.headers(None)? {
         request = request.header(&name, value);
     }
-    let response = crate::s3_error::reject_late_error(client.send(&request)?)?;
+    let response = crate::protocol::error_response::reject_late_error(client.send(&request)?)?;
     Ok(json!({
         "bucket": input.bucket,
         "key": input.key,

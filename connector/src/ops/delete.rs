@@ -1,12 +1,13 @@
 //! Delete Object and Delete Multiple Objects.
 
-use super::{OBJECT_ARN, Operation, Permission, parse};
+use super::operation::{OBJECT_ARN, Operation, Permission, parse};
+use super::schema::{self, object};
+use super::validate;
 use crate::client::Client;
+use crate::client::request::{Body, S3Request};
 use crate::error::{ConnectorError, Result};
-use crate::request::{Body, S3Request};
-use crate::schema::{self, object};
-use crate::validate;
-use crate::xml::{self, DeleteResult, ObjectIdentifier};
+use crate::protocol::http::Method;
+use crate::protocol::xml::{self, DeleteResult, ObjectIdentifier};
 use base64::Engine;
 use md5::{Digest, Md5};
 use serde::Deserialize;
@@ -16,7 +17,7 @@ use serde_json::{Value, json};
 const MAX_BATCH: usize = 1000;
 
 /// Delete Object.
-pub const DELETE_OBJECT: Operation = Operation {
+pub(super) const DELETE_OBJECT: Operation = Operation {
     id: "delete_object",
     input_fields: &["bucket", "key", "version_id"],
     title: "Delete Object",
@@ -58,8 +59,10 @@ fn delete_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let input: DeleteInput = parse(input)?;
     validate::bucket_name(&input.bucket)?;
     validate::object_key("/key", &input.key)?;
-    let request =
-        S3Request::new("DELETE").bucket(&input.bucket).key(&input.key).query_opt("versionId", input.version_id.clone());
+    let request = S3Request::new(Method::Delete)
+        .bucket(&input.bucket)
+        .key(&input.key)
+        .query_opt("versionId", input.version_id.clone());
     let response = client.send(&request)?;
     Ok(json!({
         "bucket": input.bucket,
@@ -71,7 +74,7 @@ fn delete_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
 }
 
 /// Delete Multiple Objects.
-pub const DELETE_OBJECTS: Operation = Operation {
+pub(super) const DELETE_OBJECTS: Operation = Operation {
     id: "delete_objects",
     input_fields: &["bucket", "objects", "quiet"],
     title: "Delete Multiple Objects",
@@ -152,7 +155,7 @@ fn delete_objects(client: &mut Client<'_>, input: Value) -> Result<Value> {
     }
     let document = xml::delete_document(&identifiers, input.quiet).into_bytes();
     let md5 = base64::engine::general_purpose::STANDARD.encode(Md5::digest(&document));
-    let request = S3Request::new("POST")
+    let request = S3Request::new(Method::Post)
         .bucket(&input.bucket)
         .query("delete", "")
         .header("content-md5", md5)

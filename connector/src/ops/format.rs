@@ -1,6 +1,6 @@
 //! Rendering an object's bytes for inline output: text, parsed JSON, CSV rows or base64.
 
-use crate::error::{ConnectorError, ErrorKind, Result};
+use crate::error::{ConnectorError, Result};
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 /// How Get Object returns the body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
-pub enum OutputFormat {
+pub(super) enum OutputFormat {
     /// UTF-8 text.
     #[default]
     Text,
@@ -25,7 +25,7 @@ pub enum OutputFormat {
 /// CSV parsing options.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CsvOptions {
+pub(super) struct CsvOptions {
     /// Field delimiter (one ASCII character).
     #[serde(default = "comma")]
     pub delimiter: String,
@@ -49,17 +49,14 @@ impl Default for CsvOptions {
 }
 
 fn not_text(format: &str, why: impl std::fmt::Display) -> ConnectorError {
-    ConnectorError {
-        field: Some("/format".to_string()),
-        ..ConnectorError::new(
-            ErrorKind::InvalidInput,
-            format!("the object cannot be read as {format}: {why}; use format \"base64\" or \"file\" for binary data"),
-        )
-    }
+    ConnectorError::invalid_input(
+        "/format",
+        format!("the object cannot be read as {format}: {why}; use format \"base64\" or \"file\" for binary data"),
+    )
 }
 
 /// Renders `bytes` as `format` for inline output.
-pub fn render(format: OutputFormat, bytes: &[u8], csv: &CsvOptions) -> Result<Value> {
+pub(super) fn render(format: OutputFormat, bytes: &[u8], csv: &CsvOptions) -> Result<Value> {
     match format {
         OutputFormat::Text => {
             std::str::from_utf8(bytes).map(|s| Value::String(s.to_string())).map_err(|e| not_text("UTF-8 text", e))

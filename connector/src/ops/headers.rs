@@ -1,36 +1,13 @@
 //! Object options shared by uploads and copies, as request headers; and object facts read back
 //! from response headers.
 
+use super::validate;
 use crate::error::{ConnectorError, Result};
-use crate::transport::HttpResponse;
-use crate::validate;
+use crate::protocol::http::HttpResponse;
+use crate::protocol::values::{CannedAcl, ServerSideEncryption, StorageClass};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
-
-/// S3's canned ACLs.
-pub const CANNED_ACLS: &[&str] = &[
-    "private",
-    "public-read",
-    "public-read-write",
-    "authenticated-read",
-    "aws-exec-read",
-    "bucket-owner-read",
-    "bucket-owner-full-control",
-];
-
-/// S3's storage classes.
-pub const STORAGE_CLASSES: &[&str] = &[
-    "STANDARD",
-    "REDUCED_REDUNDANCY",
-    "STANDARD_IA",
-    "ONEZONE_IA",
-    "INTELLIGENT_TIERING",
-    "GLACIER",
-    "DEEP_ARCHIVE",
-    "GLACIER_IR",
-    "EXPRESS_ONEZONE",
-];
 
 /// Options stored with an object on upload or copy.
 #[derive(Debug, Default, Deserialize)]
@@ -52,16 +29,16 @@ pub struct ObjectOptions {
     pub content_encoding: Option<String>,
     /// Canned ACL.
     #[serde(default)]
-    pub acl: Option<String>,
+    pub acl: Option<CannedAcl>,
     /// SSE algorithm.
     #[serde(default)]
-    pub server_side_encryption: Option<String>,
+    pub server_side_encryption: Option<ServerSideEncryption>,
     /// KMS key id for aws:kms.
     #[serde(default)]
     pub kms_key_id: Option<String>,
     /// Storage class.
     #[serde(default)]
-    pub storage_class: Option<String>,
+    pub storage_class: Option<StorageClass>,
     /// Object tags.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
@@ -76,30 +53,27 @@ impl ObjectOptions {
         push(&mut out, "/cache_control", "cache-control", self.cache_control.as_deref())?;
         push(&mut out, "/content_disposition", "content-disposition", self.content_disposition.as_deref())?;
         push(&mut out, "/content_encoding", "content-encoding", self.content_encoding.as_deref())?;
-        if let Some(acl) = &self.acl {
-            one_of("/acl", acl, CANNED_ACLS)?;
-            out.push(("x-amz-acl".into(), acl.clone()));
+        if let Some(acl) = self.acl {
+            out.push(("x-amz-acl".into(), acl.as_str().to_string()));
         }
-        if let Some(class) = &self.storage_class {
-            one_of("/storage_class", class, STORAGE_CLASSES)?;
-            out.push(("x-amz-storage-class".into(), class.clone()));
+        if let Some(class) = self.storage_class {
+            out.push(("x-amz-storage-class".into(), class.as_str().to_string()));
         }
-        match (self.server_side_encryption.as_deref(), &self.kms_key_id) {
+        match (self.server_side_encryption, &self.kms_key_id) {
             (None, Some(_)) => {
                 return Err(ConnectorError::invalid_input(
                     "/kms_key_id",
                     "kms_key_id needs server_side_encryption \"aws:kms\"",
                 ));
             }
-            (Some("AES256"), Some(_)) => {
+            (Some(ServerSideEncryption::Aes256), Some(_)) => {
                 return Err(ConnectorError::invalid_input(
                     "/kms_key_id",
                     "kms_key_id applies only to server_side_encryption \"aws:kms\", not \"AES256\"",
                 ));
             }
             (Some(sse), key) => {
-                one_of("/server_side_encryption", sse, &["AES256", "aws:kms"])?;
-                out.push(("x-amz-server-side-encryption".into(), sse.to_string()));
+                out.push(("x-amz-server-side-encryption".into(), sse.as_str().to_string()));
                 push(&mut out, "/kms_key_id", "x-amz-server-side-encryption-aws-kms-key-id", key.as_deref())?;
             }
             (None, None) => {}
@@ -115,17 +89,9 @@ impl ObjectOptions {
         }
         if !self.tags.is_empty() {
             let pairs: Vec<(String, String)> = self.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-            out.push(("x-amz-tagging".into(), crate::encoding::query_string(&pairs)));
+            out.push(("x-amz-tagging".into(), crate::protocol::encoding::query_string(&pairs)));
         }
         Ok(out)
-    }
-}
-
-fn one_of(field: &str, value: &str, allowed: &[&str]) -> Result<()> {
-    if allowed.contains(&value) {
-        Ok(())
-    } else {
-        Err(ConnectorError::invalid_input(field, format!("{value:?} is not one of: {}", allowed.join(", "))))
     }
 }
 
@@ -187,7 +153,7 @@ mod tests {
         let options = ObjectOptions {
             metadata: [("Author".to_string(), "Ann".to_string())].into(),
             tags: [("team".to_string(), "a&b".to_string())].into(),
-            server_side_encryption: Some("aws:kms".into()),
+            server_side_encryption: Some(ServerSideEncryption::AwsKms),
             kms_key_id: Some("key-1".into()),
             ..Default::default()
         };
@@ -198,7 +164,11 @@ mod tests {
         assert!(headers.contains(&("content-type".into(), "text/plain".into())));
         let bad = ObjectOptions { cache_control: Some("a\r\nb".into()), ..Default::default() };
         assert_eq!(bad.headers(None).unwrap_err().field.as_deref(), Some("/cache_control"));
-        let bad = ObjectOptions { acl: Some("public".into()), ..Default::default() };
-        assert!(bad.headers(None).unwrap_err().message.contains("public-read"));
+        let bad = ObjectOptions { kms_key_id: Some("k".into()), ..Default::default() };
+        assert_eq!(bad.headers(None).unwrap_err().field.as_deref(), Some("/kms_key_id"));
+        let unknown = crate::input::parse_input::<ObjectOptions>("input", serde_json::json!({"acl": "public"}));
+        let error = unknown.unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("/acl"));
+        assert!(error.message.contains("public-read"), "{}", error.message);
     }
 }

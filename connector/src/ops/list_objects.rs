@@ -1,13 +1,14 @@
 //! List Bucket Objects (ListObjectsV2), one page or all pages.
 
-use super::{BUCKET_ARN, Operation, Permission, parse};
+use super::headers::unquote;
+use super::operation::{BUCKET_ARN, Operation, Permission, parse};
+use super::schema::{self, object};
+use super::validate;
 use crate::client::Client;
+use crate::client::request::S3Request;
 use crate::error::{ConnectorError, Result};
-use crate::ops::headers::unquote;
-use crate::request::S3Request;
-use crate::schema::{self, object};
-use crate::validate;
-use crate::xml::{self, ListObjectsV2};
+use crate::protocol::http::Method;
+use crate::protocol::xml::{self, ListObjectsV2};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -15,7 +16,7 @@ use serde_json::{Value, json};
 const DEFAULT_MAX_ITEMS: u64 = 100_000;
 
 /// List Bucket Objects.
-pub const LIST_OBJECTS: Operation = Operation {
+pub(super) const LIST_OBJECTS: Operation = Operation {
     id: "list_objects",
     input_fields: &[
         "bucket",
@@ -103,7 +104,7 @@ fn list_objects(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let mut token = input.continuation_token.clone();
     let mut first = true;
     loop {
-        let request = S3Request::new("GET")
+        let request = S3Request::new(Method::Get)
             .bucket(&input.bucket)
             .query("list-type", "2")
             .query_opt("prefix", input.prefix.clone())

@@ -2,60 +2,28 @@
 
 mod acl;
 mod buckets;
+mod content_type;
 mod copy;
 mod delete;
+mod format;
 pub mod headers;
 mod list_objects;
 mod multipart;
+mod operation;
 mod presign;
 mod read;
+pub mod schema;
 mod upload_source;
 mod uploads;
+mod validate;
 mod write;
 
-use crate::auth::Connection;
 use crate::client::Client;
+use crate::client::connection::Connection;
+use crate::client::transport::Transport;
 use crate::error::{ConnectorError, Result};
-use crate::transport::Transport;
+pub use operation::{Operation, Permission};
 use serde_json::Value;
-
-/// One IAM permission need: actions on a resource pattern with `{bucket}`/`{key}` placeholders.
-#[derive(Debug, Clone, Copy)]
-pub struct Permission {
-    /// IAM actions.
-    pub actions: &'static [&'static str],
-    /// Resource pattern.
-    pub resource: &'static str,
-}
-
-/// The object ARN pattern.
-pub const OBJECT_ARN: &str = "arn:aws:s3:::{bucket}/{key}";
-/// The bucket ARN pattern (no trailing slash).
-pub const BUCKET_ARN: &str = "arn:aws:s3:::{bucket}";
-
-/// An operation the connector offers.
-#[derive(Debug, Clone, Copy)]
-pub struct Operation {
-    /// Stable id (`snake_case`).
-    pub id: &'static str,
-    /// Human title.
-    pub title: &'static str,
-    /// What it does.
-    pub description: &'static str,
-    /// Input JSON Schema.
-    pub input_schema: fn() -> Value,
-    /// The input schema's property names, checked against every input without building the
-    /// schema (a test keeps the two in step).
-    pub input_fields: &'static [&'static str],
-    /// Output JSON Schema.
-    pub output_schema: fn() -> Value,
-    /// Permissions needed.
-    pub permissions: &'static [Permission],
-    /// Safe to repeat.
-    pub idempotent: bool,
-    /// Runs it.
-    pub run: fn(&mut Client<'_>, Value) -> Result<Value>,
-}
 
 /// Every operation, in presentation order.
 pub const OPERATIONS: &[Operation] = &[
@@ -121,11 +89,6 @@ fn check_fields(input: &Value, known: &[&str]) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// Parses `input` into the operation's input type.
-pub(crate) fn parse<T: serde::de::DeserializeOwned>(input: Value) -> Result<T> {
-    crate::input::parse_input("input", input)
 }
 
 #[cfg(test)]

@@ -1,34 +1,33 @@
-//! Multipart uploads of host files: the part plan, the upload with per-part checksums, the final
+//! Multipart uploads of host files and URL sources: the part plan, the upload with per-part checksums, the final
 //! verification, and the abort that runs whenever anything fails after the upload was created.
 
-use crate::auth::{ChecksumMode, FlexibleNames};
+use super::headers::unquote;
+use super::upload_source::UploadSource;
 use crate::client::Client;
+use crate::client::request::{Body, S3Request};
+use crate::client::retry::RetryPolicy;
 use crate::error::{ConnectorError, ErrorKind, Result};
-use crate::ops::headers::unquote;
-use crate::ops::upload_source::UploadSource;
-use crate::request::{Body, S3Request};
-use crate::stream_digest::StreamDigest;
-use crate::xml::{self, CompletedPart};
-use base64::Engine;
-use std::time::Duration;
+use crate::protocol::checksum::{ChecksumMode, base64_of, composite};
+use crate::protocol::http::Method;
+use crate::protocol::xml::{self, CompletedPart};
 
 /// The smallest part S3 accepts (all but the last).
-pub const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
+pub(super) const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
 /// The largest part S3 accepts.
-pub const MAX_PART_SIZE: u64 = 5 * 1024 * 1024 * 1024;
+pub(super) const MAX_PART_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 /// The most parts one upload may have.
-pub const MAX_PARTS: u64 = 10_000;
+pub(super) const MAX_PARTS: u64 = 10_000;
 /// The largest object S3 stores.
-pub const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024 * 1024;
+pub(super) const MAX_OBJECT_SIZE: u64 = 5 * 1024 * 1024 * 1024 * 1024;
 /// The default part size, raised for objects too large for it to stay under 10,000 parts. Parts
 /// go one after another, so each boundary costs a round trip: 64 MiB parts moved 1 GiB at
 /// 233 MiB/s where 16 MiB parts managed 216 (bench/NOTES.md).
-pub const DEFAULT_PART_SIZE: u64 = 64 * 1024 * 1024;
+pub(super) const DEFAULT_PART_SIZE: u64 = 64 * 1024 * 1024;
 const MIB: u64 = 1024 * 1024;
 
 /// How a file is cut into parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PartPlan {
+pub(super) struct PartPlan {
     /// Bytes per part (the last may be shorter).
     pub part_size: u64,
     /// Number of parts.
@@ -37,15 +36,13 @@ pub struct PartPlan {
 
 /// The plan for `size` bytes: `requested` part size if given (checked against S3's limits),
 /// else 64 MiB raised in whole MiB until the upload fits in 10,000 parts.
-pub fn plan(size: u64, requested: Option<u64>) -> Result<PartPlan> {
+pub(super) fn plan(size: u64, requested: Option<u64>) -> Result<PartPlan> {
     if size > MAX_OBJECT_SIZE {
-        return Err(ConnectorError {
-            field: Some("/file".into()),
-            ..ConnectorError::new(
-                ErrorKind::TooLarge,
-                format!("the file is {size} bytes; S3 stores objects up to 5 TiB"),
-            )
-        });
+        return Err(ConnectorError::new(
+            ErrorKind::TooLarge,
+            format!("the file is {size} bytes; S3 stores objects up to 5 TiB"),
+        )
+        .at("/file"));
     }
     let part_size = match requested {
         Some(part) if !(MIN_PART_SIZE..=MAX_PART_SIZE).contains(&part) => {
@@ -70,7 +67,7 @@ pub fn plan(size: u64, requested: Option<u64>) -> Result<PartPlan> {
 
 /// What a completed multipart upload produced.
 #[derive(Debug, Clone)]
-pub struct Uploaded {
+pub(super) struct Uploaded {
     /// The object's ETag (without quotes).
     pub etag: String,
     /// Version id, on versioned buckets.
@@ -79,7 +76,7 @@ pub struct Uploaded {
 
 /// Uploads the `size` bytes of `source` to `bucket`/`key` in parts, with `headers` on the create
 /// request. Aborts the upload on any failure, so no parts are left behind.
-pub fn upload(
+pub(super) fn upload(
     client: &mut Client<'_>,
     bucket: &str,
     key: &str,
@@ -87,11 +84,11 @@ pub fn upload(
     source: &UploadSource,
     plan: PartPlan,
 ) -> Result<Uploaded> {
-    let mut create = S3Request::new("POST").bucket(bucket).key(key).query("uploads", "");
+    let mut create = S3Request::new(Method::Post).bucket(bucket).key(key).query("uploads", "");
     for (header, value) in headers {
         create = create.header(header, value.clone());
     }
-    if let Some(names) = flexible_names(client.conn.checksum) {
+    if let Some(names) = client.conn.checksum.flexible_names() {
         create = create.header("x-amz-checksum-algorithm", names.algorithm);
     }
     let created = client.send(&create)?;
@@ -102,11 +99,6 @@ pub fn upload(
         Ok(uploaded) => Ok(uploaded),
         Err(error) => Err(abort(client, bucket, key, &upload_id, error)),
     }
-}
-
-/// The multipart names of `mode`'s checksum, when it is a flexible checksum.
-fn flexible_names(mode: ChecksumMode) -> Option<FlexibleNames> {
-    mode.spec().and_then(|spec| spec.flexible)
 }
 
 fn upload_parts(
@@ -124,7 +116,7 @@ fn upload_parts(
         let number = (index + 1) as u32;
         let offset = index * plan.part_size;
         let length = plan.part_size.min(size - offset);
-        let request = S3Request::new("PUT")
+        let request = S3Request::new(Method::Put)
             .bucket(bucket)
             .key(key)
             .query("partNumber", number.to_string())
@@ -135,19 +127,22 @@ fn upload_parts(
             .header("etag")
             .map(str::to_string)
             .ok_or_else(|| ConnectorError::internal(format!("UploadPart {number} answered without an ETag")))?;
-        let element = flexible_names(client.conn.checksum)
+        let element = client
+            .conn
+            .checksum
+            .flexible_names()
             .zip(sent.digest.as_ref())
-            .map(|(names, digest)| (names.element, base64::engine::general_purpose::STANDARD.encode(digest)));
+            .map(|(names, digest)| (names.element, base64_of(digest)));
         part_digests.extend(sent.digest);
         parts.push(CompletedPart { number, etag, checksum: element });
     }
-    let complete = S3Request::new("POST")
+    let complete = S3Request::new(Method::Post)
         .bucket(bucket)
         .key(key)
         .query("uploadId", upload_id)
         .header("content-type", "application/xml")
         .body(Body::Bytes(xml::complete_document(&parts).into_bytes()));
-    let response = crate::s3_error::reject_late_error(client.send(&complete)?)?;
+    let response = crate::protocol::error_response::reject_late_error(client.send(&complete)?)?;
     let etag = xml::element_text(&response.body, "ETag").map(|e| unquote(&e)).unwrap_or_default();
     verify_completion(client.conn.checksum, &part_digests, &etag, &response.body)?;
     Ok(Uploaded { etag, version_id: response.header("x-amz-version-id").map(str::to_string) })
@@ -165,60 +160,25 @@ fn verify_completion(mode: ChecksumMode, digests: &[Vec<u8>], etag: &str, body: 
     let Some(reported) = reported.filter(|r| r.contains('-')) else { return Ok(()) };
     let Some(expected) = composite(mode, digests) else { return Ok(()) };
     if reported != expected {
-        return Err(ConnectorError::internal(format!(
+        return Err(ConnectorError::integrity(format!(
             "integrity check failed: S3 reports {element} {reported}, the parts sent give {expected}"
         )));
     }
     Ok(())
 }
 
-/// The composite value S3 derives from the parts' digests: the digest of their concatenation,
-/// hex for the MD5 ETag, base64 for flexible checksums, with `-<parts>` appended.
-fn composite(mode: ChecksumMode, digests: &[Vec<u8>]) -> Option<String> {
-    let spec = mode.spec().filter(|_| !digests.is_empty())?;
-    let mut digest = StreamDigest::new(spec.digest);
-    digests.iter().for_each(|part| digest.update(part));
-    let raw = digest.finish();
-    let value = match spec.flexible {
-        Some(_) => base64::engine::general_purpose::STANDARD.encode(raw),
-        None => hex::encode(raw),
-    };
-    Some(format!("{value}-{}", digests.len()))
-}
-
-/// Rounds of abort attempts (each one retried by [`Client::send`] as well), 1, 2 and 4 s apart:
-/// an abort is idempotent and worth waiting for, since a server that crashed is often back
-/// within seconds, and an upload left behind costs storage until someone aborts it.
-const ABORT_ROUNDS: u32 = 4;
-
-/// Aborts the upload after `error`; the returned error says if the abort failed too.
-fn abort(
-    client: &mut Client<'_>,
-    bucket: &str,
-    key: &str,
-    upload_id: &str,
-    mut error: ConnectorError,
-) -> ConnectorError {
-    let request = S3Request::new("DELETE").bucket(bucket).key(key).query("uploadId", upload_id);
-    let mut round = 0;
-    let outcome = loop {
-        match client.send(&request) {
-            Err(abort_error) if abort_error.retryable && round + 1 < ABORT_ROUNDS => {
-                client.transport().sleep(Duration::from_secs(1 << round));
-                round += 1;
-            }
-            outcome => break outcome,
-        }
-    };
-    match outcome {
-        Ok(_) => error.message.push_str("; the multipart upload was aborted, no parts remain"),
-        Err(abort_error) if abort_error.kind == ErrorKind::NotFound => {}
-        Err(abort_error) => error.message.push_str(&format!(
-            "; aborting multipart upload {upload_id} also failed ({}): abort it with abort_multipart_upload or a bucket lifecycle rule",
-            abort_error.message
+/// Aborts the upload after `error` (in [`RetryPolicy::ABORT`] rounds, each retried by
+/// [`Client::send`] as well); the returned error says whether the abort worked.
+fn abort(client: &mut Client<'_>, bucket: &str, key: &str, upload_id: &str, error: ConnectorError) -> ConnectorError {
+    let request = S3Request::new(Method::Delete).bucket(bucket).key(key).query("uploadId", upload_id);
+    match client.retrying(RetryPolicy::ABORT, |client| client.send(&request)) {
+        Ok(_) => error.noted("the multipart upload was aborted, no parts remain"),
+        Err(abort_error) if abort_error.kind == ErrorKind::NotFound => error,
+        Err(abort_error) => error.noted(format!(
+            "aborting multipart upload {upload_id} also failed ({}): abort it with abort_multipart_upload or a bucket lifecycle rule",
+            abort_error.full_message()
         )),
     }
-    error
 }
 
 #[cfg(test)]

@@ -1,18 +1,19 @@
 //! Get Object Signed Url: presigned GET (optionally a byte range) or PUT.
 
-use super::{OBJECT_ARN, Operation, Permission, parse};
+use super::operation::{OBJECT_ARN, Operation, Permission, parse};
+use super::schema::{self, object};
+use super::validate;
 use crate::client::Client;
+use crate::client::request::S3Request;
 use crate::error::{ConnectorError, Result};
-use crate::request::S3Request;
-use crate::schema::{self, object};
-use crate::signing::MAX_PRESIGN_EXPIRY;
-use crate::validate;
+use crate::protocol::http::Method;
+use crate::protocol::signing::MAX_PRESIGN_EXPIRY;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::time::Duration;
 
 /// Get Object Signed Url.
-pub const GET_OBJECT_SIGNED_URL: Operation = Operation {
+pub(super) const GET_OBJECT_SIGNED_URL: Operation = Operation {
     id: "get_object_signed_url",
     input_fields: &["bucket", "content_type", "expires_in", "key", "method", "range", "version_id"],
     title: "Get Object Signed Url",
@@ -81,21 +82,22 @@ fn signed_url(client: &mut Client<'_>, input: Value) -> Result<Value> {
             format!("expires_in is {} seconds; a presigned URL lives 1 to {max} seconds (7 days)", input.expires_in),
         ));
     }
-    let method: &'static str = match input.method.as_deref().map(str::to_ascii_uppercase).as_deref() {
-        None | Some("GET") => "GET",
-        Some("PUT") => "PUT",
-        Some(other) => {
-            return Err(ConnectorError::invalid_input("/method", format!("method {other:?} is not GET or PUT")));
+    let method = match input.method.as_deref().map(str::parse::<Method>) {
+        None => Method::Get,
+        Some(Ok(method @ (Method::Get | Method::Put))) => method,
+        Some(_) => {
+            let given = input.method.as_deref().unwrap_or_default();
+            return Err(ConnectorError::invalid_input("/method", format!("method {given:?} is not GET or PUT")));
         }
     };
     let mut headers = Map::new();
     let mut request =
         S3Request::new(method).bucket(&input.bucket).key(&input.key).query_opt("versionId", input.version_id.clone());
     match (method, &input.range, &input.content_type) {
-        ("PUT", Some(_), _) => {
+        (Method::Put, Some(_), _) => {
             return Err(ConnectorError::invalid_input("/range", "range applies to GET URLs only"));
         }
-        ("GET", _, Some(_)) => {
+        (Method::Get, _, Some(_)) => {
             return Err(ConnectorError::invalid_input("/content_type", "content_type applies to PUT URLs only"));
         }
         _ => {}
@@ -114,9 +116,9 @@ fn signed_url(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let expires_at = client.transport().now() + expires_in;
     Ok(json!({
         "url": url,
-        "method": method,
+        "method": method.as_str(),
         "expires_in": input.expires_in,
-        "expires_at": crate::time_format::rfc3339(expires_at),
+        "expires_at": crate::protocol::time_format::rfc3339(expires_at),
         "headers": headers,
     }))
 }

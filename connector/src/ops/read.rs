@@ -1,18 +1,20 @@
 //! Head Object and Get Object.
 
-use super::{OBJECT_ARN, Operation, Permission, parse};
+use super::format::{CsvOptions, OutputFormat, render};
+use super::headers::object_facts;
+use super::operation::{OBJECT_ARN, Operation, Permission, parse};
+use super::schema::{self, object, object_facts as facts_schema, with_properties};
+use super::validate;
 use crate::client::Client;
+use crate::client::request::S3Request;
+use crate::client::retry::RetryPolicy;
+use crate::client::transport::{ExistingFile, FileSink, PartialBytes, ResponseSink, Resume};
 use crate::error::{ConnectorError, ErrorKind, Result};
-use crate::format::{CsvOptions, OutputFormat, render};
-use crate::ops::headers::object_facts;
-use crate::request::S3Request;
-use crate::schema::{self, object, object_facts as facts_schema, with_properties};
-use crate::transport::ResponseSink;
-use crate::validate;
+use crate::protocol::http::{HttpResponse, Method};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// Inline bodies larger than this need `max_bytes` raised or `output: "file"`.
+/// Inline bodies larger than this need `max_bytes` raised or `format: "file"`.
 const DEFAULT_INLINE_LIMIT: u64 = 10 * 1024 * 1024;
 /// The most an inline body may ever be.
 const MAX_INLINE_LIMIT: u64 = 64 * 1024 * 1024;
@@ -26,7 +28,7 @@ struct ObjectRef {
 }
 
 impl ObjectRef {
-    fn request(&self, method: &'static str) -> Result<S3Request> {
+    fn request(&self, method: Method) -> Result<S3Request> {
         validate::bucket_name(&self.bucket)?;
         validate::object_key("/key", &self.key)?;
         Ok(S3Request::new(method).bucket(&self.bucket).key(&self.key).query_opt("versionId", self.version_id.clone()))
@@ -34,7 +36,7 @@ impl ObjectRef {
 }
 
 /// Head Object.
-pub const HEAD_OBJECT: Operation = Operation {
+pub(super) const HEAD_OBJECT: Operation = Operation {
     id: "head_object",
     input_fields: &["bucket", "key", "version_id"],
     title: "Head Object",
@@ -54,7 +56,7 @@ pub const HEAD_OBJECT: Operation = Operation {
 
 fn head_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let target: ObjectRef = parse(input)?;
-    let response = client.send(&target.request("HEAD")?)?;
+    let response = client.send(&target.request(Method::Head)?)?;
     Ok(Value::Object(object_facts(&response)))
 }
 
@@ -79,7 +81,7 @@ struct GetInput {
 }
 
 /// Get Object.
-pub const GET_OBJECT: Operation = Operation {
+pub(super) const GET_OBJECT: Operation = Operation {
     id: "get_object",
     input_fields: &[
         "bucket",
@@ -168,9 +170,9 @@ fn get_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
             resumable_download(client, &input, &name)
         }
         (OutputFormat::File, Some(name)) => {
-            let request = input.target.request("GET")?.header_opt("range", range);
-            let sink =
-                ResponseSink::File { name: name.clone(), overwrite: input.overwrite, resume_key: None, restart: false };
+            let request = input.target.request(Method::Get)?.header_opt("range", range);
+            let existing = ExistingFile::from_overwrite(input.overwrite);
+            let sink = ResponseSink::File(FileSink { name: name.clone(), existing, resume: None });
             let response = client.send_to(&request, &sink)?;
             Ok(file_output(&response, &name, 0))
         }
@@ -183,7 +185,7 @@ fn get_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
             Err(ConnectorError::invalid_input("/resume", "resume applies to format \"file\" only"))
         }
         (format, None) => {
-            let request = input.target.request("GET")?.header_opt("range", range);
+            let request = input.target.request(Method::Get)?.header_opt("range", range);
             let limit = input.max_bytes.unwrap_or(DEFAULT_INLINE_LIMIT).min(MAX_INLINE_LIMIT);
             let sink = ResponseSink::Memory { limit };
             let response = client.send_to(&request, &sink).map_err(|e| explain_too_large(e, &sink))?;
@@ -196,7 +198,7 @@ fn get_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
     }
 }
 
-fn file_output(response: &crate::transport::HttpResponse, name: &str, resumed_from: u64) -> Value {
+fn file_output(response: &HttpResponse, name: &str, resumed_from: u64) -> Value {
     let mut out = object_facts(response);
     let size = response.file_size.unwrap_or(0);
     out.insert("content_length".into(), json!(size));
@@ -209,40 +211,29 @@ fn file_output(response: &crate::transport::HttpResponse, name: &str, resumed_fr
 /// Downloads into a host file, continuing the partial bytes an interrupted attempt kept. Each
 /// attempt re-plans from what is on disk, so retries never duplicate or skip bytes.
 fn resumable_download(client: &mut Client<'_>, input: &GetInput, name: &str) -> Result<Value> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let plan = plan_resume(client, &input.target, name, input.overwrite)?;
-        let mut request = input.target.request("GET")?.header("if-match", plan.etag.clone());
+    let existing = ExistingFile::from_overwrite(input.overwrite);
+    let outcome = client.retrying(RetryPolicy::REQUEST, |client| {
+        let plan = plan_resume(client, &input.target, name, existing)?;
+        let mut request = input.target.request(Method::Get)?.header("if-match", plan.etag.clone());
         if plan.from > 0 {
             request = request.header("range", format!("bytes={}-", plan.from));
         }
-        let sink = ResponseSink::File {
-            name: name.to_string(),
-            overwrite: input.overwrite,
-            resume_key: Some(plan.etag.clone()),
-            restart: plan.restart,
-        };
-        match client.send_to(&request, &sink) {
-            Ok(response) => {
-                let size = response.file_size.unwrap_or(0);
-                if size != plan.size {
-                    return Err(ConnectorError::internal(format!(
-                        "the resumed download of {name:?} has {size} bytes, the object {}",
-                        plan.size
-                    )));
-                }
-                return Ok(file_output(&response, name, plan.from));
-            }
-            Err(error) if error.retryable && attempt < crate::client::MAX_ATTEMPTS => client.back_off(attempt),
-            Err(mut error) => {
-                if error.retryable {
-                    error.message.push_str("; the bytes received so far are kept: run again with resume to continue");
-                }
-                return Err(error);
-            }
+        let resume = Resume { key: plan.etag.clone(), partial: plan.partial };
+        let sink = ResponseSink::File(FileSink { name: name.to_string(), existing, resume: Some(resume) });
+        let response = client.send_to(&request, &sink)?;
+        let size = response.file_size.unwrap_or(0);
+        if size != plan.size {
+            return Err(ConnectorError::internal(format!(
+                "the resumed download of {name:?} has {size} bytes, the object {}",
+                plan.size
+            )));
         }
-    }
+        Ok(file_output(&response, name, plan.from))
+    });
+    outcome.map_err(|error| match error.retryable {
+        true => error.noted("the bytes received so far are kept: run again with resume to continue"),
+        false => error,
+    })
 }
 
 /// How a resumable download continues: from which byte, and of which object version.
@@ -250,21 +241,21 @@ struct ResumePlan {
     etag: String,
     size: u64,
     from: u64,
-    restart: bool,
+    partial: PartialBytes,
 }
 
 /// Looks up the object (ETag, size) and the partial download kept for that ETag.
-fn plan_resume(client: &mut Client<'_>, target: &ObjectRef, name: &str, overwrite: bool) -> Result<ResumePlan> {
-    let head = client.send(&target.request("HEAD")?)?;
+fn plan_resume(client: &mut Client<'_>, target: &ObjectRef, name: &str, existing: ExistingFile) -> Result<ResumePlan> {
+    let head = client.send(&target.request(Method::Head)?)?;
     let etag = head
         .header("etag")
         .map(str::to_string)
         .ok_or_else(|| ConnectorError::internal("HEAD answered without an ETag"))?;
     let size = head.header("content-length").and_then(|l| l.parse::<u64>().ok()).unwrap_or(0);
-    let partial = client.transport().partial_size(name, overwrite, &etag)?;
+    let partial = client.transport().partial_size(name, existing, &etag)?;
     // A partial as long as the object (or longer) cannot be continued with a range: start over.
-    let (from, restart) = if partial > 0 && partial < size { (partial, false) } else { (0, partial > 0) };
-    Ok(ResumePlan { etag, size, from, restart })
+    let (from, partial) = if partial < size { (partial, PartialBytes::Continue) } else { (0, PartialBytes::Discard) };
+    Ok(ResumePlan { etag, size, from, partial })
 }
 
 fn explain_too_large(mut error: ConnectorError, sink: &ResponseSink) -> ConnectorError {
@@ -272,7 +263,7 @@ fn explain_too_large(mut error: ConnectorError, sink: &ResponseSink) -> Connecto
         error.message = format!(
             "the object is larger than {limit} bytes, the most returned inline; use format \"file\" to stream it to a host file, a `range`, or raise `max_bytes` (up to {MAX_INLINE_LIMIT})"
         );
-        error.field = Some("/max_bytes".into());
+        return error.at("/max_bytes");
     }
     error
 }

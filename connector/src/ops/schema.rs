@@ -1,6 +1,7 @@
 //! Building blocks for the operations' JSON Schemas (draft 2020-12), so each property is
 //! described once.
 
+use crate::protocol::values::{CannedAcl, ServerSideEncryption, StorageClass};
 use serde_json::{Value, json};
 
 /// An object schema with `properties`, the `required` names and no other properties.
@@ -39,7 +40,7 @@ pub fn metadata() -> Value {
 pub fn canned_acl() -> Value {
     json!({
         "title": "Canned ACL",
-        "enum": crate::ops::headers::CANNED_ACLS,
+        "enum": CannedAcl::NAMES,
         "x-enumLabels": {
             "private": "Private", "public-read": "Public read", "public-read-write": "Public read/write",
             "authenticated-read": "Authenticated users read", "aws-exec-read": "EC2 read (AMI bundles)",
@@ -59,9 +60,9 @@ pub fn upload_properties() -> Value {
         "content_disposition": {"type": "string", "title": "Content-Disposition", "x-group": "advanced"},
         "content_encoding": {"type": "string", "title": "Content-Encoding", "x-group": "advanced"},
         "acl": canned_acl(),
-        "server_side_encryption": {"enum": ["AES256", "aws:kms"], "title": "Server-side encryption", "x-group": "advanced"},
+        "server_side_encryption": {"enum": ServerSideEncryption::NAMES, "title": "Server-side encryption", "x-group": "advanced"},
         "kms_key_id": {"type": "string", "title": "KMS key id", "description": "With server_side_encryption aws:kms.", "x-group": "advanced"},
-        "storage_class": {"title": "Storage class", "enum": crate::ops::headers::STORAGE_CLASSES, "x-group": "advanced"},
+        "storage_class": {"title": "Storage class", "enum": StorageClass::NAMES, "x-group": "advanced"},
         "tags": {"type": "object", "title": "Tags", "additionalProperties": {"type": "string"}, "x-group": "advanced"}
     })
 }

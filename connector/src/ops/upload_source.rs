@@ -4,18 +4,21 @@
 //! through, sent as an `aws-chunked` trailer (CRC32C, CRC32, SHA-256) or checked against the ETag
 //! (MD5).
 
+use super::content_type::guess_content_type;
 use super::headers::unquote;
-use super::write::guess_content_type;
-use crate::auth::ChecksumMode;
-use crate::client::{Client, MAX_ATTEMPTS};
+use crate::client::Client;
+use crate::client::request::{Body, S3Request};
+use crate::client::retry::RetryPolicy;
+use crate::client::transport::{HttpRequest, ResponseSink};
+use crate::client::url_source::{self, SourceFacts, StreamChecksum, UrlSource};
 use crate::error::{ConnectorError, Result};
-use crate::request::{Body, S3Request};
-use crate::transport::{HttpRequest, HttpResponse, ResponseSink};
-use crate::url_source::{self, SourceFacts, StreamChecksum, UrlSource};
+use crate::protocol::checksum::ChecksumMode;
+use crate::protocol::http::{HttpResponse, Method};
+use crate::protocol::url::HttpUrl;
 
 /// The bytes of an upload.
 #[derive(Debug, Clone)]
-pub enum UploadSource {
+pub(super) enum UploadSource {
     /// A file in the host file store.
     File {
         /// Its name.
@@ -26,14 +29,14 @@ pub enum UploadSource {
     /// A URL, fetched piece by piece while uploading.
     Url {
         /// The URL (never printed whole: its query may be a credential).
-        url: String,
+        url: HttpUrl,
         /// What its first answer said.
         facts: SourceFacts,
     },
 }
 
 /// A piece sent: S3's answer and the raw digest of the bytes (when the checksum mode has one).
-pub struct SentPiece {
+pub(super) struct SentPiece {
     /// S3's answer.
     pub response: HttpResponse,
     /// The digest of the piece in the connection's checksum algorithm.
@@ -42,16 +45,16 @@ pub struct SentPiece {
 
 impl UploadSource {
     /// Opens the source the input names: exactly one of `file` and `url`.
-    pub fn open(client: &mut Client<'_>, file: Option<&str>, url: Option<&str>) -> Result<Self> {
+    pub(super) fn open(client: &mut Client<'_>, file: Option<&str>, url: Option<&str>) -> Result<Self> {
         match (file, url) {
             (Some(name), None) => {
                 let size = client.transport().file_size(name)?;
                 Ok(Self::File { name: name.to_string(), size })
             }
             (None, Some(url)) => {
-                url_source::validate(url)?;
-                let facts = probe(client, url)?;
-                Ok(Self::Url { url: url.to_string(), facts })
+                let url = url_source::parse_url(url)?;
+                let facts = probe(client, &url)?;
+                Ok(Self::Url { url, facts })
             }
             (Some(_), Some(_)) => Err(ConnectorError::invalid_input(
                 "/url",
@@ -65,7 +68,7 @@ impl UploadSource {
     }
 
     /// The source's size in bytes.
-    pub fn size(&self) -> u64 {
+    pub(super) fn size(&self) -> u64 {
         match self {
             Self::File { size, .. } => *size,
             Self::Url { facts, .. } => facts.size,
@@ -74,18 +77,18 @@ impl UploadSource {
 
     /// The content type to store when the input gives none: the URL's own, else a guess from the
     /// name.
-    pub fn content_type(&self) -> &str {
+    pub(super) fn content_type(&self) -> &str {
         match self {
             Self::File { name, .. } => guess_content_type(name),
             Self::Url { url, facts } => match facts.content_type.as_deref() {
                 Some(given) if !given.ends_with("/octet-stream") => given,
-                _ => guess_content_type(url_source::file_name(url)),
+                _ => guess_content_type(url.file_name()),
             },
         }
     }
 
     /// Whether the source can be read piece by piece (a URL only if it answers range requests).
-    pub fn splittable(&self) -> bool {
+    pub(super) fn splittable(&self) -> bool {
         match self {
             Self::File { .. } => true,
             Self::Url { facts, .. } => facts.ranged,
@@ -94,7 +97,7 @@ impl UploadSource {
 
     /// Sends `request` with `length` bytes from `offset` as its body, with the integrity check of
     /// the connection's checksum mode.
-    pub fn send_piece(
+    pub(super) fn send_piece(
         &self,
         client: &mut Client<'_>,
         request: S3Request,
@@ -144,7 +147,7 @@ fn check_md5_etag(response: &HttpResponse, md5: Option<&[u8]>, offset: u64, leng
     let etag = response.header("etag").map(unquote).unwrap_or_default();
     let is_md5 = etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit());
     match md5.map(hex::encode) {
-        Some(sent) if is_md5 && !sent.eq_ignore_ascii_case(&etag) => Err(ConnectorError::internal(format!(
+        Some(sent) if is_md5 && !sent.eq_ignore_ascii_case(&etag) => Err(ConnectorError::integrity(format!(
             "integrity check failed: S3's ETag {etag} for bytes {offset}..{} differs from the MD5 of the bytes sent ({sent})",
             offset + length
         ))),
@@ -154,31 +157,24 @@ fn check_md5_etag(response: &HttpResponse, md5: Option<&[u8]>, offset: u64, leng
 
 /// Asks the URL for its first byte to learn its size, range support and ETag; retried like any
 /// idempotent request.
-fn probe(client: &mut Client<'_>, url: &str) -> Result<SourceFacts> {
+fn probe(client: &mut Client<'_>, url: &HttpUrl) -> Result<SourceFacts> {
     let request = HttpRequest {
-        method: "GET".to_string(),
-        url: url.to_string(),
+        method: Method::Get,
+        url: url.clone(),
         headers: vec![("range".to_string(), url_source::PROBE_RANGE.to_string())],
         body: &Body::Empty,
     };
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        let outcome = match client.transport().send(&request, &ResponseSink::Discard) {
-            Ok(answer) => url_source::facts(url, &answer),
-            Err(error) => Err(ConnectorError { field: Some("/url".to_string()), ..error }),
-        };
-        match outcome {
-            Err(error) if error.retryable && attempt < MAX_ATTEMPTS => client.back_off(attempt),
-            outcome => return outcome,
-        }
-    }
+    client.retrying(RetryPolicy::REQUEST, |client| {
+        let answer = client.transport().send(&request, &ResponseSink::Discard).map_err(|error| error.at("/url"))?;
+        url_source::facts(url, &answer)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::Digest;
+    use crate::error::Cause;
+    use connector_contract::DigestAlgorithm;
 
     #[test]
     fn an_md5_etag_must_match_the_bytes_sent() {
@@ -190,7 +186,7 @@ mod tests {
         let md5 = hex::decode("9e107d9d372bb6826bd81d3542a419d6").unwrap();
         assert!(check_md5_etag(&response("\"9e107d9d372bb6826bd81d3542a419d6\""), Some(&md5), 0, 43).is_ok());
         let error = check_md5_etag(&response("\"00007d9d372bb6826bd81d3542a419d6\""), Some(&md5), 0, 43).unwrap_err();
-        assert!(error.message.contains("integrity check failed"));
+        assert_eq!(error.cause, Cause::Integrity);
         // Not an MD5 (SSE-KMS, multipart): nothing to compare.
         assert!(check_md5_etag(&response("\"abc-2\""), Some(&md5), 0, 43).is_ok());
     }
@@ -200,6 +196,6 @@ mod tests {
         assert_eq!(stream_checksum(ChecksumMode::None), None);
         assert_eq!(stream_checksum(ChecksumMode::Md5).unwrap().trailer, None);
         assert_eq!(stream_checksum(ChecksumMode::Crc32c).unwrap().trailer, Some("x-amz-checksum-crc32c"));
-        assert_eq!(stream_checksum(ChecksumMode::Sha256).unwrap().algorithm, Digest::Sha256);
+        assert_eq!(stream_checksum(ChecksumMode::Sha256).unwrap().algorithm, DigestAlgorithm::Sha256);
     }
 }

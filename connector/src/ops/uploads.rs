@@ -1,17 +1,18 @@
 //! Multipart uploads in progress: list them, abort one.
 
-use super::{BUCKET_ARN, OBJECT_ARN, Operation, Permission, parse};
+use super::operation::{BUCKET_ARN, OBJECT_ARN, Operation, Permission, parse};
+use super::schema::{self, object};
+use super::validate;
 use crate::client::Client;
+use crate::client::request::S3Request;
 use crate::error::Result;
-use crate::request::S3Request;
-use crate::schema::{self, object};
-use crate::validate;
-use crate::xml::{self, ListMultipartUploads};
+use crate::protocol::http::Method;
+use crate::protocol::xml::{self, ListMultipartUploads};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// List Multipart Uploads.
-pub const LIST_MULTIPART_UPLOADS: Operation = Operation {
+pub(super) const LIST_MULTIPART_UPLOADS: Operation = Operation {
     id: "list_multipart_uploads",
     input_fields: &["bucket", "prefix"],
     title: "List Multipart Uploads",
@@ -56,8 +57,10 @@ fn list_multipart_uploads(client: &mut Client<'_>, input: Value) -> Result<Value
     let mut uploads = Vec::new();
     let mut markers: Option<(String, String)> = None;
     loop {
-        let mut request =
-            S3Request::new("GET").bucket(&input.bucket).query("uploads", "").query_opt("prefix", input.prefix.clone());
+        let mut request = S3Request::new(Method::Get)
+            .bucket(&input.bucket)
+            .query("uploads", "")
+            .query_opt("prefix", input.prefix.clone());
         if let Some((key, upload)) = &markers {
             request = request.query("key-marker", key.clone()).query("upload-id-marker", upload.clone());
         }
@@ -74,7 +77,7 @@ fn list_multipart_uploads(client: &mut Client<'_>, input: Value) -> Result<Value
 }
 
 /// Abort Multipart Upload.
-pub const ABORT_MULTIPART_UPLOAD: Operation = Operation {
+pub(super) const ABORT_MULTIPART_UPLOAD: Operation = Operation {
     id: "abort_multipart_upload",
     input_fields: &["bucket", "key", "upload_id"],
     title: "Abort Multipart Upload",
@@ -112,7 +115,10 @@ fn abort_multipart_upload(client: &mut Client<'_>, input: Value) -> Result<Value
     validate::bucket_name(&input.bucket)?;
     validate::object_key("/key", &input.key)?;
     client.send(
-        &S3Request::new("DELETE").bucket(&input.bucket).key(&input.key).query("uploadId", input.upload_id.clone()),
+        &S3Request::new(Method::Delete)
+            .bucket(&input.bucket)
+            .key(&input.key)
+            .query("uploadId", input.upload_id.clone()),
     )?;
     Ok(json!({"bucket": input.bucket, "key": input.key, "aborted": true}))
 }

@@ -4,7 +4,7 @@ use crate::error::{ConnectorError, Result};
 
 /// A bucket name usable for existing buckets: 1-255 of `a-z A-Z 0-9 . - _` (legacy names
 /// included). New buckets are held to [`new_bucket_name`].
-pub fn bucket_name(name: &str) -> Result<()> {
+pub(super) fn bucket_name(name: &str) -> Result<()> {
     if name.is_empty() || name.len() > 255 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
         return Err(ConnectorError::invalid_input(
             "/bucket",
@@ -18,7 +18,7 @@ pub fn bucket_name(name: &str) -> Result<()> {
 
 /// The rules for creating a bucket: 3-63 characters, lowercase letters, digits, `.` and `-`,
 /// starting and ending with a letter or digit, no `..`, not an IP address.
-pub fn new_bucket_name(name: &str) -> Result<()> {
+pub(super) fn new_bucket_name(name: &str) -> Result<()> {
     let fail = |why: &str| {
         Err(ConnectorError::invalid_input("/bucket", format!("bucket name {name:?} {why} (S3 bucket naming rules)")))
     };
@@ -46,7 +46,7 @@ pub fn new_bucket_name(name: &str) -> Result<()> {
 }
 
 /// An object key: 1 to 1024 bytes of UTF-8 (any characters, including `/`, spaces and `..`).
-pub fn object_key(field: &str, key: &str) -> Result<()> {
+pub(super) fn object_key(field: &str, key: &str) -> Result<()> {
     if key.is_empty() {
         return Err(ConnectorError::invalid_input(
             field,
@@ -63,7 +63,7 @@ pub fn object_key(field: &str, key: &str) -> Result<()> {
 }
 
 /// A user-metadata or tag name: non-empty printable ASCII without spaces or `:`.
-pub fn header_token(field: &str, name: &str) -> Result<()> {
+pub(super) fn header_token(field: &str, name: &str) -> Result<()> {
     if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b)) {
         return Err(ConnectorError::invalid_input(
             field,

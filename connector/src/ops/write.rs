@@ -1,20 +1,22 @@
 //! Put Object Text and Put Object File.
 
 use super::headers::{ObjectOptions, unquote};
+use super::multipart;
+use super::operation::{OBJECT_ARN, Operation, Permission, parse};
+use super::schema::{object, upload_output, upload_properties, with_properties};
 use super::upload_source::UploadSource;
-use super::{OBJECT_ARN, Operation, Permission, multipart, parse};
+use super::validate;
 use crate::client::Client;
-use crate::error::{ConnectorError, Result};
-use crate::request::{Body, S3Request};
-use crate::schema::{object, upload_output, upload_properties, with_properties};
-use crate::validate;
+use crate::client::request::{Body, S3Request};
+use crate::error::{Cause, ConnectorError, Result};
+use crate::protocol::http::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// The largest object a single PUT may carry (S3 limit).
-pub const MAX_SINGLE_PUT: u64 = 5 * 1024 * 1024 * 1024;
+pub(super) const MAX_SINGLE_PUT: u64 = 5 * 1024 * 1024 * 1024;
 /// Files larger than this are uploaded in parts unless the input says otherwise.
-pub const DEFAULT_MULTIPART_THRESHOLD: u64 = 64 * 1024 * 1024;
+pub(super) const DEFAULT_MULTIPART_THRESHOLD: u64 = 64 * 1024 * 1024;
 
 #[derive(Deserialize)]
 struct UploadInput {
@@ -43,7 +45,7 @@ const FILE_PERMISSIONS: &[Permission] = &[Permission {
 }];
 
 /// Put Object Text.
-pub const PUT_OBJECT_TEXT: Operation = Operation {
+pub(super) const PUT_OBJECT_TEXT: Operation = Operation {
     id: "put_object_text",
     input_fields: &[
         "acl",
@@ -73,7 +75,7 @@ pub const PUT_OBJECT_TEXT: Operation = Operation {
 };
 
 /// Put Object File.
-pub const PUT_OBJECT_FILE: Operation = Operation {
+pub(super) const PUT_OBJECT_FILE: Operation = Operation {
     id: "put_object_file",
     input_fields: &[
         "acl",
@@ -120,7 +122,7 @@ fn put_object_text(client: &mut Client<'_>, input: Value) -> Result<Value> {
     validate::object_key("/key", &input.key)?;
     let body = Body::Bytes(input.content.take().unwrap_or_default().into_bytes());
     let size = body.len();
-    let mut request = S3Request::new("PUT").bucket(&input.bucket).key(&input.key).body(body);
+    let mut request = S3Request::new(Method::Put).bucket(&input.bucket).key(&input.key).body(body);
     for (name, value) in input.options.headers(Some("text/plain; charset=utf-8"))? {
         request = request.header(&name, value);
     }
@@ -152,7 +154,7 @@ fn put_object_file(client: &mut Client<'_>, input: Value) -> Result<Value> {
         let uploaded = multipart::upload(client, &input.bucket, &input.key, &headers, &source, plan)?;
         (uploaded.etag, uploaded.version_id, plan.parts)
     } else {
-        let mut request = S3Request::new("PUT").bucket(&input.bucket).key(&input.key);
+        let mut request = S3Request::new(Method::Put).bucket(&input.bucket).key(&input.key);
         for (header, value) in headers {
             request = request.header(&header, value);
         }
@@ -163,17 +165,24 @@ fn put_object_file(client: &mut Client<'_>, input: Value) -> Result<Value> {
             1,
         )
     };
-    verify_size(client, &input.bucket, &input.key, size)?;
+    verify_size(client, &input, size)?;
     Ok(output(&input, etag, size, version_id, parts))
 }
 
-/// After a failed integrity check on a stored object, deletes it so no corrupt copy remains.
-fn delete_if_corrupt(client: &mut Client<'_>, input: &UploadInput, mut error: ConnectorError) -> ConnectorError {
-    if error.message.starts_with("integrity check failed") {
-        let _ = client.send(&S3Request::new("DELETE").bucket(&input.bucket).key(&input.key));
-        error.message.push_str("; the object was deleted");
+/// After a failed integrity check on a stored object, deletes it so no corrupt copy remains;
+/// the error says whether that worked.
+fn delete_if_corrupt(client: &mut Client<'_>, input: &UploadInput, error: ConnectorError) -> ConnectorError {
+    if error.cause != Cause::Integrity {
+        return error;
     }
-    error
+    match client.send(&S3Request::new(Method::Delete).bucket(&input.bucket).key(&input.key)) {
+        Ok(_) => error.noted("the object was deleted"),
+        Err(delete_error) => error.noted(format!(
+            "deleting the corrupt object also failed ({}): delete {:?} before using it",
+            delete_error.full_message(),
+            input.key
+        )),
+    }
 }
 
 fn output(input: &UploadInput, etag: String, size: u64, version_id: Option<String>, parts: u64) -> Value {
@@ -181,46 +190,13 @@ fn output(input: &UploadInput, etag: String, size: u64, version_id: Option<Strin
 }
 
 /// Checks the stored object's size against what was sent; deletes the object if they differ.
-fn verify_size(client: &mut Client<'_>, bucket: &str, key: &str, sent: u64) -> Result<()> {
-    let head = client.send(&S3Request::new("HEAD").bucket(bucket).key(key))?;
+fn verify_size(client: &mut Client<'_>, input: &UploadInput, sent: u64) -> Result<()> {
+    let head = client.send(&S3Request::new(Method::Head).bucket(&input.bucket).key(&input.key))?;
     let stored = head.header("content-length").and_then(|l| l.parse::<u64>().ok());
     if stored == Some(sent) {
         return Ok(());
     }
-    let _ = client.send(&S3Request::new("DELETE").bucket(bucket).key(key));
-    Err(ConnectorError::internal(format!(
-        "integrity check failed: sent {sent} bytes but S3 stored {stored:?}; the object was deleted"
-    )))
-}
-
-/// A MIME type from a file name's extension; `application/octet-stream` when unknown.
-pub fn guess_content_type(name: &str) -> &'static str {
-    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    match extension.as_str() {
-        "txt" | "log" => "text/plain",
-        "csv" => "text/csv",
-        "tsv" => "text/tab-separated-values",
-        "json" => "application/json",
-        "xml" => "application/xml",
-        "html" | "htm" => "text/html",
-        "css" => "text/css",
-        "js" => "text/javascript",
-        "md" => "text/markdown",
-        "pdf" => "application/pdf",
-        "zip" => "application/zip",
-        "gz" => "application/gzip",
-        "tar" => "application/x-tar",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "svg" => "image/svg+xml",
-        "webp" => "image/webp",
-        "mp4" => "video/mp4",
-        "mp3" => "audio/mpeg",
-        "wav" => "audio/wav",
-        "parquet" => "application/vnd.apache.parquet",
-        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        _ => "application/octet-stream",
-    }
+    let error =
+        ConnectorError::integrity(format!("integrity check failed: sent {sent} bytes but S3 stored {stored:?}"));
+    Err(delete_if_corrupt(client, input, error))
 }

@@ -1,11 +1,148 @@
-//! Digests computed over bytes as they stream through the component (sources the host cannot
-//! hash ahead, such as a URL being copied into S3).
+//! Integrity checksums, all in one place: which checksum each mode sends and under which names
+//! (headers, trailers, multipart elements), digests computed over streamed bytes, the checksums
+//! S3 states for stored objects, and the composite values of multipart uploads.
 
-use crate::transport::Digest;
+use base64::Engine as _;
+use connector_contract::DigestAlgorithm;
 use md5::{Digest as _, Md5};
+use serde::Deserialize;
 use sha2::Sha256;
 
-/// An incremental digest of one of the [`Digest`] algorithms.
+/// The integrity checksum sent with each uploaded file or part (computed by the host, natively).
+/// The default is `crc32c` (fastest, see bench/RESULTS.md); stores that reject newer checksum
+/// headers work with `md5` (`Content-MD5`, understood by all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChecksumMode {
+    /// `Content-MD5`; also lets the final multipart ETag be verified.
+    Md5,
+    /// `x-amz-checksum-crc32c`; the cheapest to compute.
+    Crc32c,
+    /// `x-amz-checksum-crc32`.
+    Crc32,
+    /// `x-amz-checksum-sha256`.
+    Sha256,
+    /// No checksum header (the final size is still verified).
+    None,
+}
+
+/// What a checksum mode sends with each upload: the digest, the header that carries it, and —
+/// for S3's flexible checksums (not MD5) — the names multipart uploads use for it. The one table
+/// of these names; uploads from files and from URLs, and the multipart checks, all read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChecksumSpec {
+    /// The digest algorithm.
+    pub digest: DigestAlgorithm,
+    /// The request header (or, for streamed bodies, the trailer) carrying it in base64.
+    pub header: &'static str,
+    /// `x-amz-checksum-algorithm` on CreateMultipartUpload and the CompleteMultipartUpload
+    /// element; `None` for MD5, which is checked through ETags instead.
+    pub flexible: Option<FlexibleNames>,
+}
+
+/// The names of a flexible checksum in multipart uploads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlexibleNames {
+    /// The `x-amz-checksum-algorithm` value (`CRC32C`, ...).
+    pub algorithm: &'static str,
+    /// The part and result element (`ChecksumCRC32C`, ...).
+    pub element: &'static str,
+}
+
+/// The flexible checksums S3 stores with objects, by response header; MD5 is not among them.
+const FLEXIBLE: [(DigestAlgorithm, &str, FlexibleNames); 3] = [
+    (
+        DigestAlgorithm::Sha256,
+        "x-amz-checksum-sha256",
+        FlexibleNames { algorithm: "SHA256", element: "ChecksumSHA256" },
+    ),
+    (
+        DigestAlgorithm::Crc32c,
+        "x-amz-checksum-crc32c",
+        FlexibleNames { algorithm: "CRC32C", element: "ChecksumCRC32C" },
+    ),
+    (DigestAlgorithm::Crc32, "x-amz-checksum-crc32", FlexibleNames { algorithm: "CRC32", element: "ChecksumCRC32" }),
+];
+
+impl ChecksumMode {
+    /// What this mode sends; `None` for [`ChecksumMode::None`].
+    pub fn spec(self) -> Option<ChecksumSpec> {
+        let digest = match self {
+            ChecksumMode::None => return None,
+            ChecksumMode::Md5 => {
+                return Some(ChecksumSpec { digest: DigestAlgorithm::Md5, header: "content-md5", flexible: None });
+            }
+            ChecksumMode::Crc32c => DigestAlgorithm::Crc32c,
+            ChecksumMode::Crc32 => DigestAlgorithm::Crc32,
+            ChecksumMode::Sha256 => DigestAlgorithm::Sha256,
+        };
+        let (_, header, names) = FLEXIBLE.into_iter().find(|(algorithm, ..)| *algorithm == digest)?;
+        Some(ChecksumSpec { digest, header, flexible: Some(names) })
+    }
+
+    /// The multipart names of this mode's checksum, when it is a flexible checksum.
+    pub fn flexible_names(self) -> Option<FlexibleNames> {
+        self.spec().and_then(|spec| spec.flexible)
+    }
+}
+
+/// A checksum to send: the header that carries it, its base64 value and the raw digest (kept for
+/// verifying multipart results).
+#[derive(Debug, Clone)]
+pub struct SentChecksum {
+    /// Header name (`content-md5`, `x-amz-checksum-crc32c`, ...).
+    pub header: &'static str,
+    /// Base64 header value.
+    pub value: String,
+    /// Raw digest bytes.
+    pub digest: Vec<u8>,
+}
+
+impl SentChecksum {
+    /// The checksum `spec` sends for `digest`.
+    pub fn new(spec: ChecksumSpec, digest: Vec<u8>) -> Self {
+        Self { header: spec.header, value: base64_of(&digest), digest }
+    }
+}
+
+/// A digest a server states for a whole object: the algorithm and the raw bytes.
+pub type StatedDigest = (DigestAlgorithm, Vec<u8>);
+
+/// The full-object checksum an answer states in `x-amz-checksum-*` headers (read through
+/// `header`). A composite value (`…-N`, the checksum of part checksums) is not a checksum of the
+/// bytes and is skipped, as is a value that is not base64.
+pub fn stated_full_object<'a>(header: impl Fn(&str) -> Option<&'a str>) -> Option<StatedDigest> {
+    FLEXIBLE.into_iter().find_map(|(algorithm, name, _)| {
+        let value = header(name)?.trim();
+        if value.contains('-') {
+            return None;
+        }
+        let raw = base64::engine::general_purpose::STANDARD.decode(value).ok()?;
+        Some((algorithm, raw))
+    })
+}
+
+/// The composite value S3 derives for a multipart upload from its parts' digests: the digest of
+/// their concatenation — hex for the MD5 ETag, base64 for flexible checksums — with `-<parts>`
+/// appended. `None` without a checksum or without parts.
+pub fn composite(mode: ChecksumMode, digests: &[Vec<u8>]) -> Option<String> {
+    let spec = mode.spec().filter(|_| !digests.is_empty())?;
+    let mut digest = StreamDigest::new(spec.digest);
+    digests.iter().for_each(|part| digest.update(part));
+    let raw = digest.finish();
+    let value = match spec.flexible {
+        Some(_) => base64_of(&raw),
+        None => hex::encode(raw),
+    };
+    Some(format!("{value}-{}", digests.len()))
+}
+
+/// Standard base64, as S3's checksum headers carry digests.
+pub fn base64_of(raw: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(raw)
+}
+
+/// An incremental digest of one of the [`DigestAlgorithm`]s.
 #[derive(Clone)]
 pub enum StreamDigest {
     /// MD5.
@@ -20,12 +157,12 @@ pub enum StreamDigest {
 
 impl StreamDigest {
     /// A fresh digest of `algorithm`.
-    pub fn new(algorithm: Digest) -> Self {
+    pub fn new(algorithm: DigestAlgorithm) -> Self {
         match algorithm {
-            Digest::Md5 => Self::Md5(Md5::new()),
-            Digest::Sha256 => Self::Sha256(Sha256::new()),
-            Digest::Crc32c => Self::Crc32c(0),
-            Digest::Crc32 => Self::Crc32(crc32fast::Hasher::new()),
+            DigestAlgorithm::Md5 => Self::Md5(Md5::new()),
+            DigestAlgorithm::Sha256 => Self::Sha256(Sha256::new()),
+            DigestAlgorithm::Crc32c => Self::Crc32c(0),
+            DigestAlgorithm::Crc32 => Self::Crc32(crc32fast::Hasher::new()),
         }
     }
 
@@ -53,32 +190,56 @@ impl StreamDigest {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use base64::Engine;
 
-    fn streamed(algorithm: Digest, data: &[u8], piece: usize) -> String {
+    fn streamed(algorithm: DigestAlgorithm, data: &[u8], piece: usize) -> String {
         let mut digest = StreamDigest::new(algorithm);
         data.chunks(piece).for_each(|chunk| digest.update(chunk));
-        base64::engine::general_purpose::STANDARD.encode(digest.finish())
+        base64_of(&digest.finish())
     }
 
     #[test]
     fn crc32c_matches_the_s3_trailer_example() {
         // S3 API reference, "Signature calculations for trailing headers": 66,560 bytes of 'a'.
         let data = vec![b'a'; 66_560];
-        assert_eq!(streamed(Digest::Crc32c, &data, 65_536), "sOO8/Q==");
-        assert_eq!(streamed(Digest::Crc32c, &data, 7), "sOO8/Q==");
+        assert_eq!(streamed(DigestAlgorithm::Crc32c, &data, 65_536), "sOO8/Q==");
+        assert_eq!(streamed(DigestAlgorithm::Crc32c, &data, 7), "sOO8/Q==");
     }
 
     #[test]
     fn every_algorithm_is_independent_of_how_the_bytes_are_cut() {
         let data: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
-        for algorithm in [Digest::Md5, Digest::Sha256, Digest::Crc32c, Digest::Crc32] {
+        for algorithm in DigestAlgorithm::ALL {
             assert_eq!(streamed(algorithm, &data, 100_000), streamed(algorithm, &data, 333));
         }
-        assert_eq!(streamed(Digest::Md5, b"", 1), "1B2M2Y8AsgTpgAmY7PhCfg==");
+        assert_eq!(streamed(DigestAlgorithm::Md5, b"", 1), "1B2M2Y8AsgTpgAmY7PhCfg==");
+        assert_eq!(streamed(DigestAlgorithm::Crc32, b"123456789", 4), base64_of(&0xCBF4_3926u32.to_be_bytes()));
+    }
+
+    #[test]
+    fn stated_checksums_are_full_object_values() {
+        let stated =
+            |name: &'static str, value: &'static str| stated_full_object(move |asked| (asked == name).then_some(value));
         assert_eq!(
-            streamed(Digest::Crc32, b"123456789", 4),
-            base64::engine::general_purpose::STANDARD.encode(0xCBF4_3926u32.to_be_bytes())
+            stated("x-amz-checksum-crc32c", "4waSgw=="),
+            Some((DigestAlgorithm::Crc32c, vec![0xe3, 0x06, 0x92, 0x83]))
         );
+        assert_eq!(stated("x-amz-checksum-crc32c", "4waSgw==-3"), None);
+        assert_eq!(stated("x-amz-checksum-crc32", "not base64"), None);
+        assert_eq!(stated("content-md5", "1B2M2Y8AsgTpgAmY7PhCfg=="), None);
+    }
+
+    #[test]
+    fn every_mode_names_its_header_and_only_flexible_ones_have_multipart_names() {
+        assert_eq!(ChecksumMode::None.spec(), None);
+        let md5 = ChecksumMode::Md5.spec().unwrap();
+        assert_eq!((md5.digest, md5.header, md5.flexible), (DigestAlgorithm::Md5, "content-md5", None));
+        for (mode, header, element) in [
+            (ChecksumMode::Crc32c, "x-amz-checksum-crc32c", "ChecksumCRC32C"),
+            (ChecksumMode::Crc32, "x-amz-checksum-crc32", "ChecksumCRC32"),
+            (ChecksumMode::Sha256, "x-amz-checksum-sha256", "ChecksumSHA256"),
+        ] {
+            let spec = mode.spec().unwrap();
+            assert_eq!((spec.header, spec.flexible.unwrap().element), (header, element));
+        }
     }
 }

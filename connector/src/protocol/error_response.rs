@@ -1,8 +1,9 @@
 //! Turning an S3 error answer into a typed [`ConnectorError`].
 
-use crate::error::{ConnectorError, ErrorKind};
-use crate::transport::HttpResponse;
-use crate::xml::element_text;
+use crate::error::{Cause, ConnectorError, ErrorKind, ServerAnswer};
+use crate::protocol::http::HttpResponse;
+use crate::protocol::region;
+use crate::protocol::xml::element_text;
 
 /// The typed error for a non-2xx S3 response. Uses the XML error document when there is one
 /// (HEAD answers have none) and the status otherwise.
@@ -25,18 +26,14 @@ pub fn from_response(response: &HttpResponse) -> ConnectorError {
         .map(str::to_string)
         .or_else(|| element_text(body, "RequestId"))
         .filter(|id| !id.is_empty());
-    ConnectorError {
-        service_code: code,
-        http_status: Some(response.status),
-        request_id,
-        ..ConnectorError::new(kind, text)
-    }
+    let answer = ServerAnswer { status: response.status, code, request_id };
+    ConnectorError::caused(kind, Cause::Answer(Box::new(answer)), text)
 }
 
 /// CopyObject and CompleteMultipartUpload may answer 200 and still fail, with an error document
 /// in the body: such an answer becomes the typed error (as a 500, which it is in effect).
 pub fn reject_late_error(response: HttpResponse) -> Result<HttpResponse, ConnectorError> {
-    if crate::xml::root_name(&response.body).as_deref() == Some("Error") {
+    if crate::protocol::xml::root_name(&response.body).as_deref() == Some("Error") {
         return Err(from_response(&HttpResponse { status: 500, ..response }));
     }
     Ok(response)
@@ -49,7 +46,7 @@ pub fn region_hint(response: &HttpResponse) -> Option<String> {
         .header("x-amz-bucket-region")
         .map(str::to_string)
         .or_else(|| element_text(&response.body, "Region"))
-        .filter(|r| crate::auth::is_region_label(r))
+        .filter(|r| region::is_region_label(r))
 }
 
 fn kind_for(code: Option<&str>, message: Option<&str>, status: u16) -> ErrorKind {
@@ -165,9 +162,9 @@ mod tests {
             let err =
                 from_response(&response(status, &format!("<Error><Code>{code}</Code><Message>m</Message></Error>")));
             assert_eq!((err.kind, err.retryable), (kind, retryable), "{code}");
-            assert_eq!(err.service_code.as_deref(), Some(code));
-            assert_eq!(err.request_id.as_deref(), Some("RID"));
-            assert_eq!(err.http_status, Some(status));
+            assert_eq!(err.service_code(), Some(code));
+            assert_eq!(err.request_id(), Some("RID"));
+            assert_eq!(err.http_status(), Some(status));
         }
     }
 

@@ -1,9 +1,11 @@
 //! SigV4 signing with S3's rules, set in exactly one place ([`s3_settings`]): single
-//! percent-encoding (the path is encoded once by [`crate::encoding`]), no path normalization, and
+//! percent-encoding (the path is encoded once by [`crate::protocol::encoding`]), no path normalization, and
 //! `x-amz-content-sha256` on header-signed requests. Time is passed in, so signing is pure.
 
-use crate::auth::Credentials;
 use crate::error::{ConnectorError, Result};
+use crate::protocol::credentials::Credentials;
+use crate::protocol::http::Method;
+use crate::protocol::url::redact_text;
 use aws_sigv4::http_request::{
     PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
     UriPathNormalizationMode, sign,
@@ -78,7 +80,7 @@ impl Signer<'_> {
 
     fn sign_request(
         &self,
-        method: &str,
+        method: Method,
         url: &str,
         headers: &[(String, String)],
         body: SignableBody<'_>,
@@ -94,8 +96,9 @@ impl Signer<'_> {
             .build()
             .map_err(|e| ConnectorError::internal(format!("signing parameters: {e}")))?
             .into();
-        let request = SignableRequest::new(method, url, headers.iter().map(|(k, v)| (k.as_str(), v.as_str())), body)
-            .map_err(|e| ConnectorError::internal(format!("cannot sign request to {url}: {e}")))?;
+        let request =
+            SignableRequest::new(method.as_str(), url, headers.iter().map(|(k, v)| (k.as_str(), v.as_str())), body)
+                .map_err(|e| ConnectorError::internal(format!("cannot sign request to {}: {e}", redact_text(url))))?;
         let (instructions, signature) =
             sign(request, &params).map_err(|e| ConnectorError::internal(format!("signing failed: {e}")))?.into_parts();
         let (headers, params) = instructions.into_parts();
@@ -108,7 +111,7 @@ impl Signer<'_> {
     /// percent-encoded once; `headers` are the headers to sign (the host header comes from the URL).
     pub fn sign_headers(
         &self,
-        method: &str,
+        method: Method,
         url: &str,
         headers: &[(String, String)],
         payload: Payload<'_>,
@@ -127,7 +130,7 @@ impl Signer<'_> {
     /// must send exactly `headers` (they are signed).
     pub fn presign(
         &self,
-        method: &str,
+        method: Method,
         url: &str,
         headers: &[(String, String)],
         expires_in: Duration,
@@ -143,9 +146,9 @@ impl Signer<'_> {
         let mut separator = if url.contains('?') { '&' } else { '?' };
         for (name, value) in params {
             out.push(separator);
-            out.push_str(&crate::encoding::encode_component(&name));
+            out.push_str(&crate::protocol::encoding::encode_component(&name));
             out.push('=');
-            out.push_str(&crate::encoding::encode_component(&value));
+            out.push_str(&crate::protocol::encoding::encode_component(&value));
             separator = '&';
         }
         Ok(out)
@@ -201,7 +204,9 @@ mod tests {
             .filter(|(k, _)| !matches!(k.as_str(), "host" | "x-amz-date" | "x-amz-content-sha256"))
             .collect();
         let body = v["payload"]["utf8_text"].as_str().unwrap_or("").as_bytes().to_vec();
-        let signed = signer.sign_headers(v["method"].as_str().unwrap(), &url, &headers, Payload::Bytes(&body)).unwrap();
+        let signed = signer
+            .sign_headers(v["method"].as_str().unwrap().parse().unwrap(), &url, &headers, Payload::Bytes(&body))
+            .unwrap();
         assert_eq!(signed.signature, v["expected_signature"].as_str().unwrap(), "{file}");
         let content_sha = &signed.headers.iter().find(|(k, _)| k == "x-amz-content-sha256").unwrap().1;
         assert_eq!(content_sha, v["payload"]["sha256"].as_str().unwrap());
@@ -229,7 +234,7 @@ mod tests {
         let signer =
             Signer { credentials: &creds, region: "us-east-1", time: time_of(v["x_amz_date"].as_str().unwrap()) };
         let url = signer
-            .presign("GET", "https://examplebucket.s3.amazonaws.com/test.txt", &[], Duration::from_secs(86400))
+            .presign(Method::Get, "https://examplebucket.s3.amazonaws.com/test.txt", &[], Duration::from_secs(86400))
             .unwrap();
         assert!(url.ends_with(&format!("X-Amz-Signature={}", v["expected_signature"].as_str().unwrap())), "{url}");
         assert!(url.starts_with("https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&"));
@@ -250,7 +255,11 @@ mod tests {
                 .iter()
                 .filter(|p| !p[0].as_str().unwrap().starts_with("X-Amz-"))
                 .map(|p| {
-                    format!("{}={}", p[0].as_str().unwrap(), crate::encoding::encode_component(p[1].as_str().unwrap()))
+                    format!(
+                        "{}={}",
+                        p[0].as_str().unwrap(),
+                        crate::protocol::encoding::encode_component(p[1].as_str().unwrap())
+                    )
                 })
                 .collect();
             let url = format!(
@@ -266,7 +275,8 @@ mod tests {
                 .iter()
                 .map(|h| (h[0].as_str().unwrap().to_string(), h[1].as_str().unwrap().to_string()))
                 .collect();
-            let presigned = signer.presign(case["method"].as_str().unwrap(), &url, &headers, expires).unwrap();
+            let presigned =
+                signer.presign(case["method"].as_str().unwrap().parse().unwrap(), &url, &headers, expires).unwrap();
             let expected = case["expected_signature"].as_str().unwrap();
             assert!(presigned.contains("X-Amz-Security-Token=notarealsessiontoken"), "{presigned}");
             let signature = presigned.split("X-Amz-Signature=").nth(1).unwrap().split('&').next().unwrap();
@@ -274,5 +284,112 @@ mod tests {
             checked += 1;
         }
         assert_eq!(checked, 5, "the S3 cases (the sixth is for s3-object-lambda)");
+    }
+
+    #[test]
+    fn s3_docs_get_bucket_lifecycle() {
+        check_header_example("get-bucket-lifecycle.json");
+    }
+
+    /// The seed signature of a chunked upload: the request is signed with the streaming payload
+    /// marker as its payload hash (what [`Payload::Precomputed`] sends).
+    fn check_seed_signature(file: &str, marker: &str) -> Value {
+        let v = vector(file);
+        let creds = credentials(&v["credentials"]);
+        let signer =
+            Signer { credentials: &creds, region: "us-east-1", time: time_of(v["x_amz_date"].as_str().unwrap()) };
+        let canonical = v["expected_seed_canonical_request"].as_str().unwrap();
+        // The signed headers and their values, as the canonical request lists them.
+        let headers: Vec<(String, String)> = canonical
+            .lines()
+            .skip(3)
+            .take_while(|line| !line.is_empty())
+            .filter_map(|line| line.split_once(':'))
+            .filter(|(name, _)| !matches!(*name, "host" | "x-amz-date" | "x-amz-content-sha256"))
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        let url = format!("https://{}{}", v["host"].as_str().unwrap(), v["path"].as_str().unwrap());
+        let signed = signer.sign_headers(Method::Put, &url, &headers, Payload::Precomputed(marker)).unwrap();
+        assert_eq!(signed.signature, v["expected_seed_signature"].as_str().unwrap(), "{file}");
+        v
+    }
+
+    #[test]
+    fn s3_docs_chunked_upload_seed_signature() {
+        check_seed_signature("chunked-upload-put-object.json", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD");
+    }
+
+    #[test]
+    fn s3_docs_chunked_upload_with_trailer_seed_signature_and_checksum() {
+        let v = check_seed_signature(
+            "chunked-upload-with-trailer-put-object.json",
+            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+        );
+        let mut crc = crate::protocol::checksum::StreamDigest::new(connector_contract::DigestAlgorithm::Crc32c);
+        crc.update(&vec![b'a'; 66_560]);
+        let value = crate::protocol::checksum::base64_of(&crc.finish());
+        assert_eq!(value, v["trailer"]["crc32c_of_data_base64"].as_str().unwrap());
+        let line = crate::protocol::aws_chunked::trailer("x-amz-checksum-crc32c", &value);
+        assert!(line.contains(v["trailer"]["trailer_header_line_hashed"].as_str().unwrap().trim_end()), "{line:?}");
+    }
+
+    /// A signature over `url` as given and over the same request with `canonical_query`: equal
+    /// exactly when the signer canonicalizes the query as the vector says.
+    fn signature_of(url: &str) -> String {
+        let creds =
+            Credentials { access_key_id: "AKID".into(), secret_access_key: "secret".into(), session_token: None };
+        let signer = Signer { credentials: &creds, region: "us-east-1", time: time_of("20130524T000000Z") };
+        signer.sign_headers(Method::Get, url, &[], Payload::Bytes(b"")).unwrap().signature
+    }
+
+    #[test]
+    fn s3_canonicalization_vectors() {
+        let v = vector("canonicalization-vectors.json");
+        let mut checked = 0;
+        for case in v["cases"].as_array().unwrap() {
+            let name = case["name"].as_str().unwrap();
+            if let Some(expected) = case["expected_canonical_query_string"].as_str() {
+                let url = case["request_url"].as_str().unwrap();
+                let base = &url[..url.find('?').unwrap()];
+                if let Some(pairs) = case["decoded_query_parameters"].as_array() {
+                    // The client builds queries from decoded values: its encoding, sorted, is the
+                    // canonical query.
+                    let mut pairs: Vec<(String, String)> = pairs
+                        .iter()
+                        .map(|p| (p[0].as_str().unwrap().to_string(), p[1].as_str().unwrap().to_string()))
+                        .collect();
+                    pairs.sort();
+                    let query = crate::protocol::encoding::query_string(&pairs);
+                    assert_eq!(query, expected, "{name}");
+                    assert_eq!(signature_of(&format!("{base}?{query}")), signature_of(&format!("{base}?{expected}")));
+                } else {
+                    assert_eq!(signature_of(url), signature_of(&format!("{base}?{expected}")), "{name}");
+                }
+            } else {
+                let bucket = case["bucket"].as_str().unwrap();
+                let key = case["key"].as_str().unwrap();
+                let conn = crate::client::connection::Connection::from_json(
+                    r#"{"access_key_id":"a","secret_access_key":"b","region":"us-east-1"}"#,
+                )
+                .unwrap();
+                let request = crate::client::request::S3Request::new(Method::Put).bucket(bucket).key(key);
+                let url = request.url(&conn, "us-east-1");
+                assert_eq!(url.path(), case["expected_canonical_uri"].as_str().unwrap(), "{name}");
+                let normalized = format!("https://{}/b.txt", url.host());
+                assert_ne!(signature_of(&url.full()), signature_of(&normalized), "{name}: dot segments are kept");
+            }
+            checked += 1;
+        }
+        assert_eq!(checked, 4);
+    }
+
+    #[test]
+    fn every_vendored_vector_file_is_read() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/sigv4");
+        let this = include_str!("signing.rs");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            assert!(this.contains(&format!("\"{name}\"")), "{name} is vendored but no test reads it");
+        }
     }
 }

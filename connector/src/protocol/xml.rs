@@ -51,7 +51,7 @@ pub fn root_name(body: &[u8]) -> Option<String> {
     let mut reader = quick_xml::Reader::from_reader(body);
     loop {
         match reader.read_event() {
-            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => {
+            Ok(Event::Start(e) | Event::Empty(e)) => {
                 return Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
             }
             Ok(Event::Eof) | Err(_) => return None,
