@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use s3_connector::aws_chunked::{CHUNK_SIZE, base64_length, chunk_header, encoded_length, trailer};
+use s3_connector::protocol::aws_chunked::{CHUNK_SIZE, base64_length, chunk_header, encoded_length, trailer};
 
 fuzz_target!(|input: (u64, Vec<u8>, String)| {
     let (size, digest, name) = input;

@@ -7,7 +7,8 @@
 use libfuzzer_sys::fuzz_target;
 use s3_connector::error::{ConnectorError, ErrorKind, Result};
 use s3_connector::ops::{OPERATIONS, invoke};
-use s3_connector::transport::{Digest, HttpRequest, HttpResponse, ResponseSink, Transport};
+use s3_connector::client::transport::{DigestAlgorithm, ExistingFile, HttpRequest, ResponseSink, Transport};
+use s3_connector::protocol::http::HttpResponse;
 use std::time::{Duration, SystemTime};
 
 struct Refusing;
@@ -26,10 +27,10 @@ impl Transport for Refusing {
     fn file_size(&mut self, _: &str) -> Result<u64> {
         Ok(1 << 20)
     }
-    fn partial_size(&mut self, _: &str, _: bool, _: &str) -> Result<u64> {
+    fn partial_size(&mut self, _: &str, _: ExistingFile, _: &str) -> Result<u64> {
         Ok(0)
     }
-    fn file_digest(&mut self, _: &str, _: u64, _: u64, _: Digest) -> Result<Vec<u8>> {
+    fn file_digest(&mut self, _: &str, _: u64, _: u64, _: DigestAlgorithm) -> Result<Vec<u8>> {
         Ok(vec![0; 32])
     }
 }

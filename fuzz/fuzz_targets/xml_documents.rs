@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use s3_connector::xml;
+use s3_connector::protocol::xml;
 
 fuzz_target!(|body: &[u8]| {
     let _ = xml::parse::<xml::ListAllMyBuckets>("list", body);
