@@ -39,14 +39,14 @@ impl<B> GuardedBody<B> {
 }
 
 /// Counts the data bytes of a request body as they are sent.
-pub struct CountedBody<B> {
+pub(crate) struct CountedBody<B> {
     inner: B,
     progress: Arc<Transfer>,
 }
 
 impl<B> CountedBody<B> {
     /// Counts `inner`'s bytes into `progress`.
-    pub fn new(inner: B, progress: Arc<Transfer>) -> Self {
+    pub(crate) fn new(inner: B, progress: Arc<Transfer>) -> Self {
         Self { inner, progress }
     }
 }

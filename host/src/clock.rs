@@ -30,7 +30,7 @@ pub fn parse_time(text: &str) -> Result<SystemTime, String> {
     use time::format_description::well_known::Rfc3339;
     let compact = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
     let parsed = time::PrimitiveDateTime::parse(text, compact)
-        .map(|t| t.assume_utc())
+        .map(time::PlainDateTime::assume_utc)
         .or_else(|_| time::OffsetDateTime::parse(text, &Rfc3339))
         .map_err(|_| format!("{text:?} is not a time; use 20130524T000000Z or 2013-05-24T00:00:00Z"))?;
     let seconds = u64::try_from(parsed.unix_timestamp()).map_err(|_| format!("{text:?} is before 1970"))?;

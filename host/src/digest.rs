@@ -1,6 +1,6 @@
 //! Digests of file ranges, computed natively for the guest (checksums of uploads and parts).
 
-use crate::bindings::DigestAlgorithm;
+use connector_contract::DigestAlgorithm;
 use md5::Digest as _;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -48,7 +48,7 @@ impl Hasher {
 /// The digest of `length` bytes of `file` from `offset` (blocking I/O: run it off the async
 /// workers). Fails if the file is shorter, and stops early once `cancelled` is set (the
 /// invocation that asked for it has ended).
-pub fn file_range(
+pub(crate) fn file_range(
     mut file: File,
     offset: u64,
     length: u64,
@@ -89,7 +89,7 @@ mod tests {
         let hex = |v: Vec<u8>| v.iter().map(|b| format!("{b:02x}")).collect::<String>();
         let live = AtomicBool::new(false);
         let file_range =
-            |offset, length, algorithm| super::file_range(File::open(&path).unwrap(), offset, length, algorithm, &live);
+            |offset, length, algorithm| file_range(File::open(&path).unwrap(), offset, length, algorithm, &live);
         // The standard check values of "123456789".
         assert_eq!(hex(file_range(2, 9, DigestAlgorithm::Crc32c).unwrap()), "e3069283");
         assert_eq!(hex(file_range(2, 9, DigestAlgorithm::Crc32).unwrap()), "cbf43926");

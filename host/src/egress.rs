@@ -1,6 +1,7 @@
 //! Outgoing HTTP for guests: every request is checked against the invocation's outbound rules,
-//! then sent on one shared, pooled `hyper` client (keep-alive across invocations). In dry-run
-//! mode requests are recorded and refused instead.
+//! then sent on the runtime's pooled `hyper` clients (keep-alive across invocations; one pool for
+//! public destinations, one for private networks). In dry-run mode requests are recorded and
+//! refused instead.
 
 use crate::body_guard::{CountedBody, GuardedBody};
 use crate::budget::Usage;
@@ -72,7 +73,7 @@ impl<T> Default for Recorded<T> {
 
 /// Appends to a shared record, keeping at most `limit` entries.
 pub(crate) fn record<T>(shared: &Mutex<Recorded<T>>, limit: usize, entry: T) {
-    let mut recorded = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let mut recorded = shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if recorded.kept.len() < limit {
         recorded.kept.push(entry);
     } else {
@@ -82,11 +83,11 @@ pub(crate) fn record<T>(shared: &Mutex<Recorded<T>>, limit: usize, entry: T) {
 
 /// Takes the kept entries out of a shared record.
 pub(crate) fn take<T>(shared: &Mutex<Recorded<T>>) -> (Vec<T>, u64) {
-    let mut recorded = shared.lock().unwrap_or_else(|e| e.into_inner());
+    let mut recorded = shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     (std::mem::take(&mut recorded.kept), recorded.dropped)
 }
 
-/// The per-invocation hooks: policy plus the shared client.
+/// The per-invocation hooks: policy plus the runtime's clients.
 pub struct EgressHooks {
     pub(crate) client: HttpClient,
     pub(crate) rules: Vec<OutboundRule>,
@@ -179,10 +180,7 @@ impl WasiHttpHooks for EgressHooks {
         if !http_body::Body::is_end_stream(request.body()) {
             self.tally.bodies_sent = (self.tally.bodies_sent + 1).min(self.tally.bodies_created);
         }
-        let in_flight = match self.usage.start_request() {
-            Ok(held) => held,
-            Err(_) => return self.deny(origin(request.uri())),
-        };
+        let Ok(in_flight) = self.usage.start_request() else { return self.deny(origin(request.uri())) };
         if let Some(capture) = &self.capture {
             let headers = request
                 .headers()
@@ -253,8 +251,7 @@ fn client_error(error: hyper_util::client::legacy::Error) -> Error {
         if refused {
             return Error::ConnectionRefused;
         }
-        let dns = causes.iter().any(|e| e.to_string().contains("dns error"));
-        if dns {
+        if causes.iter().any(|e| e.is::<crate::net::NameNotResolved>()) {
             return Error::DnsError { rcode: Some("NXDOMAIN or no resolver".into()), info_code: None };
         }
         return Error::Connect(std::io::Error::other(error.to_string()));

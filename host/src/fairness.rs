@@ -11,20 +11,20 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Ticks of guest execution after which a guest counts as CPU-heavy.
-pub const HEAVY_AFTER: u64 = 10;
+pub(crate) const HEAVY_AFTER: u64 = 10;
 
 /// What a guest does at a tick before it runs on.
-pub type Pause = Pin<Box<dyn Future<Output = ()> + Send>>;
+pub(crate) type Pause = Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// The heavy guests of one runtime.
 #[derive(Debug, Default)]
-pub struct Fairness {
+pub(crate) struct Fairness {
     heavy: AtomicUsize,
 }
 
 /// One guest's execution so far.
 #[derive(Debug)]
-pub struct GuestClock {
+pub(crate) struct GuestClock {
     fairness: Arc<Fairness>,
     tick: Duration,
     ticks: u64,
@@ -33,12 +33,12 @@ pub struct GuestClock {
 
 impl GuestClock {
     /// A guest that has not run yet; `tick` is the epoch period.
-    pub fn new(fairness: Arc<Fairness>, tick: Duration) -> Self {
+    pub(crate) fn new(fairness: Arc<Fairness>, tick: Duration) -> Self {
         Self { fairness, tick, ticks: 0, heavy: false }
     }
 
     /// Called at each epoch tick the guest reaches: how it yields before running on.
-    pub fn on_tick(&mut self) -> Pause {
+    pub(crate) fn on_tick(&mut self) -> Pause {
         self.ticks += 1;
         if self.ticks > HEAVY_AFTER && !self.heavy {
             self.heavy = true;
@@ -65,12 +65,12 @@ impl Drop for GuestClock {
 
 /// The async runtime's worker threads (1 outside a runtime or on a current-thread one).
 fn workers() -> usize {
-    tokio::runtime::Handle::try_current().map(|h| h.metrics().num_workers()).unwrap_or(1).max(1)
+    tokio::runtime::Handle::try_current().map_or(1, |h| h.metrics().num_workers()).max(1)
 }
 
 /// Ticks a heavy guest rests after each tick it runs, so that `heavy` guests together use at most
 /// `workers - 1` workers (one, on a single worker).
-pub fn rest_ticks(heavy: usize, workers: usize) -> u32 {
+pub(crate) fn rest_ticks(heavy: usize, workers: usize) -> u32 {
     let cores = workers.saturating_sub(1).max(1);
     u32::try_from(heavy.div_ceil(cores).saturating_sub(1)).unwrap_or(u32::MAX)
 }

@@ -22,7 +22,7 @@ const READ_AHEAD: usize = 2;
 type PendingRead = JoinHandle<(File, std::io::Result<Bytes>)>;
 
 /// The input stream of [`crate::file_store`] files.
-pub struct FileReadStream {
+pub(crate) struct FileReadStream {
     /// Chunks read but not yet taken by the guest.
     ready: VecDeque<Bytes>,
     /// The file, when no read is in flight.

@@ -1,5 +1,6 @@
 //! The `file-store` import: names resolve inside one granted directory, nothing else. Every call
-//! that touches the disk runs on a blocking thread, never on the async workers. Downloads are
+//! that touches the disk runs on a blocking thread, never on the async workers — except removing
+//! an abandoned in-progress file when its writer is dropped (one `unlink`). Downloads are
 //! written to an in-progress file beside the target (mode 0600, never followed through a
 //! symlink) and renamed over it on commit after an fsync of the file, then of the directory, so
 //! a failed or interrupted download never leaves a partial file under the real name and a
@@ -165,7 +166,8 @@ impl Host for HostState {
         Ok(blocking(move || {
             let path = resolve(&canonical_root(&root?)?, &name)?;
             let file = open_regular(&path, &name)?;
-            crate::digest::file_range(file, offset, length, algorithm, &cancelled).map_err(|e| io_error(&name, e))
+            crate::digest::file_range(file, offset, length, algorithm.into(), &cancelled)
+                .map_err(|e| io_error(&name, e))
         })
         .await)
     }
@@ -214,26 +216,23 @@ fn start_writing(
     let file_name = target.file_name().and_then(|f| f.to_str()).unwrap_or("download");
     let mut options = OpenOptions::new();
     options.write(true).mode(IN_PROGRESS_MODE).custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
-    let (temp, file, lock) = match resume_key {
-        Some(key) => {
-            let temp = parent.join(partial_name(file_name, key));
-            remove_stale_partials(parent, file_name, &temp);
-            // Appending: a resumed download continues after the bytes already there.
-            let file = options.append(true).create(true).open(&temp).map_err(|e| io_error(&name, e))?;
-            file.try_lock().map_err(|_| {
-                FileError::Denied(format!("{name:?} is being downloaded by another invocation; try again when it ends"))
-            })?;
-            if !file.metadata().map_err(|e| io_error(&name, e))?.is_file() {
-                return Err(FileError::InvalidName(format!("the partial download of {name:?} is not a regular file")));
-            }
-            let lock = file.try_clone().map_err(|e| io_error(&name, e))?;
-            (temp, file, Some(lock))
+    let (temp, file, lock) = if let Some(key) = resume_key {
+        let temp = parent.join(partial_name(file_name, key));
+        remove_stale_partials(parent, file_name, &temp);
+        // Appending: a resumed download continues after the bytes already there.
+        let file = options.append(true).create(true).open(&temp).map_err(|e| io_error(&name, e))?;
+        file.try_lock().map_err(|_| {
+            FileError::Denied(format!("{name:?} is being downloaded by another invocation; try again when it ends"))
+        })?;
+        if !file.metadata().map_err(|e| io_error(&name, e))?.is_file() {
+            return Err(FileError::InvalidName(format!("the partial download of {name:?} is not a regular file")));
         }
-        None => {
-            let temp = parent.join(format!(".{file_name}.{}{TEMP_SUFFIX}", crate::unique::unique_suffix()));
-            let file = options.create_new(true).open(&temp).map_err(|e| io_error(&name, e))?;
-            (temp, file, None)
-        }
+        let lock = file.try_clone().map_err(|e| io_error(&name, e))?;
+        (temp, file, Some(lock))
+    } else {
+        let temp = parent.join(format!(".{file_name}.{}{TEMP_SUFFIX}", crate::unique::unique_suffix()));
+        let file = options.create_new(true).open(&temp).map_err(|e| io_error(&name, e))?;
+        (temp, file, None)
     };
     let existing = file.metadata().map_err(|e| io_error(&name, e))?.len();
     Ok(FileWriter {
@@ -342,7 +341,8 @@ fn check_content(
     }
     let Some(digest) = &expected.digest else { return Ok(()) };
     let reader = file.try_clone().map_err(|e| e.to_string())?;
-    let actual = crate::digest::file_range(reader, 0, size, digest.algorithm, cancelled).map_err(|e| e.to_string())?;
+    let actual =
+        crate::digest::file_range(reader, 0, size, digest.algorithm.into(), cancelled).map_err(|e| e.to_string())?;
     if actual != digest.value {
         return Err(format!("its {:?} checksum differs from the one stated", digest.algorithm));
     }

@@ -5,7 +5,7 @@ use crate::budget::{Budget, BudgetExceeded, Budgets};
 use wasmtime::ResourceLimiter;
 
 /// Caps what one invocation's instance may allocate inside the engine.
-pub struct GuestLimits {
+pub(crate) struct GuestLimits {
     memory_limit: usize,
     memory_total: usize,
     peak_memory: usize,
@@ -17,7 +17,7 @@ pub struct GuestLimits {
 
 impl GuestLimits {
     /// At most `memory_limit` bytes over all linear memories, and the counts in `budgets`.
-    pub fn new(memory_limit: usize, budgets: &Budgets) -> Self {
+    pub(crate) fn new(memory_limit: usize, budgets: &Budgets) -> Self {
         Self {
             memory_limit,
             memory_total: 0,
@@ -30,7 +30,7 @@ impl GuestLimits {
     }
 
     /// The most linear memory (summed over memories) the guest held at once, in bytes.
-    pub fn peak_memory(&self) -> usize {
+    pub(crate) fn peak_memory(&self) -> usize {
         self.peak_memory
     }
 }

@@ -22,7 +22,8 @@ use wasmtime_wasi_http::WasiBody;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send>>;
 
-/// How long establishing a connection may take when the guest sets no timeout.
+/// How long establishing a connection may take (the pools' connector setting; a guest's own
+/// connect timeout is not applied, its first-byte and between-bytes timeouts are).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Idle pooled connections kept per host.
 const MAX_IDLE_PER_HOST: usize = 128;
@@ -35,6 +36,17 @@ pub struct PrivateAddress {
     pub host: String,
     /// The refused address.
     pub address: IpAddr,
+}
+
+/// A name the system resolver could not resolve (no such name, no resolver).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot resolve {host}: {source}")]
+pub struct NameNotResolved {
+    /// The host name asked for.
+    pub host: String,
+    /// The resolver's answer.
+    #[source]
+    pub source: std::io::Error,
 }
 
 /// Name lookups running at once in the whole process. Each holds a blocking thread until the
@@ -67,11 +79,13 @@ impl Service<Name> for CheckedResolver {
             let lookup = host.clone();
             // The permit goes with the blocking lookup: it is returned when the lookup ends, even
             // if the request that asked for it is long gone.
-            let all: Vec<SocketAddr> = tokio::task::spawn_blocking(move || {
+            let resolved = tokio::task::spawn_blocking(move || {
                 let _permit = permit;
-                (lookup.as_str(), 0).to_socket_addrs().map(Iterator::collect)
+                (lookup.as_str(), 0).to_socket_addrs().map(Iterator::collect::<Vec<SocketAddr>>)
             })
-            .await??;
+            .await?;
+            let all =
+                resolved.map_err(|source| Box::new(NameNotResolved { host: host.clone(), source }) as BoxError)?;
             let usable: Vec<SocketAddr> =
                 all.iter().copied().filter(|a| allow_private || !is_private(a.ip())).collect();
             match (usable.is_empty(), all.first()) {

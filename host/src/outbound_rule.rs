@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 /// One allowed destination, `scheme://host:port`, in the spirit of Spin's
 /// `allowed_outbound_hosts`. In rules the operator writes, `*` matches any scheme or port; a host
-/// label `*` matches exactly one DNS label, a leading `*.` one or more (`*.s3.*.amazonaws.com`),
+/// label `*` matches exactly one DNS label, a leading `*.` one or more (`*.s3.*.example.com`),
 /// and a host of `*` any host. Rules derived from a tenant's endpoint or a source URL are exact
 /// origins ([`OutboundRule::exact_origin`]): a `*` there is an error, never a pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +74,13 @@ impl fmt::Display for HostPattern {
 pub struct RuleError {
     rule: String,
     why: &'static str,
+}
+
+impl RuleError {
+    /// A connector's outbound declaration (its auth schema's `x-outbound`) that is malformed.
+    pub fn declaration(why: &'static str) -> Self {
+        Self { rule: "x-outbound".to_string(), why }
+    }
 }
 
 /// `scheme://authority` of `text` without user information, path, query or fragment: what an
@@ -175,34 +182,8 @@ impl OutboundRule {
 impl fmt::Display for OutboundRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let scheme = self.scheme.map_or("*", Scheme::name);
-        let port = self.port.map(|p| p.to_string()).unwrap_or_else(|| "*".into());
+        let port = self.port.map_or_else(|| "*".into(), |p| p.to_string());
         write!(f, "{scheme}://{}:{port}", self.host)
-    }
-}
-
-/// Amazon S3's own host names, and nothing else of AWS: path-style and virtual-hosted, global
-/// and regional, dual-stack and Transfer Acceleration, in the `aws` and `aws-cn` partitions.
-pub const AWS_S3_RULES: &[&str] = &[
-    "https://s3.amazonaws.com:443",
-    "https://*.s3.amazonaws.com:443",
-    "https://s3.*.amazonaws.com:443",
-    "https://*.s3.*.amazonaws.com:443",
-    "https://s3.dualstack.*.amazonaws.com:443",
-    "https://*.s3.dualstack.*.amazonaws.com:443",
-    "https://s3-accelerate.amazonaws.com:443",
-    "https://*.s3-accelerate.amazonaws.com:443",
-    "https://s3-accelerate.dualstack.amazonaws.com:443",
-    "https://*.s3-accelerate.dualstack.amazonaws.com:443",
-    "https://s3.*.amazonaws.com.cn:443",
-    "https://*.s3.*.amazonaws.com.cn:443",
-];
-
-/// The outbound rules for an S3 endpoint: exactly the endpoint's origin for a custom one, or
-/// Amazon S3's host names ([`AWS_S3_RULES`]) when `endpoint` is `None`.
-pub fn rules_for_endpoint(endpoint: Option<&str>) -> Result<Vec<OutboundRule>, RuleError> {
-    match endpoint.map(str::trim).filter(|e| !e.is_empty()) {
-        None => AWS_S3_RULES.iter().map(|rule| rule.parse()).collect(),
-        Some(endpoint) => Ok(vec![OutboundRule::exact_origin(endpoint)?]),
     }
 }
 
@@ -215,6 +196,22 @@ pub fn rule_for_url(url: &str) -> Result<OutboundRule, RuleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn exact(url: &str) -> Result<Vec<OutboundRule>, RuleError> {
+        OutboundRule::exact_origin(url).map(|rule| vec![rule])
+    }
+
+    #[test]
+    fn endpoints_are_exact_origins_never_patterns() {
+        let rules = exact("http://127.0.0.1:3900").unwrap();
+        assert!(rules[0].allows("http", "127.0.0.1", 3900));
+        let rules = exact("https://minio.local:9000/").unwrap();
+        assert!(rules[0].allows("https", "minio.local", 9000));
+        assert!(!rules[0].allows("https", "bucket.minio.local", 9000));
+        for hostile in ["*://*:*", "https://*.com", "http://*:80", "https://*", "ftp://x"] {
+            assert!(exact(hostile).is_err(), "{hostile} must be refused");
+        }
+    }
 
     #[test]
     fn rules_match_scheme_host_and_port() {
@@ -261,48 +258,5 @@ mod tests {
         assert!(rule_for_url(presigned).unwrap().allows("https", "files.example.com", 443));
         let error = rule_for_url("https://*.example.com/x?X-Amz-Signature=sig-secret").unwrap_err().to_string();
         assert!(error.contains("not allowed") && !error.contains("sig-secret"), "{error}");
-    }
-
-    #[test]
-    fn endpoints_are_exact_origins_never_patterns() {
-        let rules = rules_for_endpoint(Some("http://127.0.0.1:3900")).unwrap();
-        assert_eq!(rules.len(), 1);
-        assert!(rules[0].allows("http", "127.0.0.1", 3900));
-        let rules = rules_for_endpoint(Some("https://minio.local:9000/")).unwrap();
-        assert_eq!(rules.len(), 1);
-        assert!(rules[0].allows("https", "minio.local", 9000));
-        assert!(!rules[0].allows("https", "bucket.minio.local", 9000));
-        for hostile in ["*://*:*", "https://*.com", "http://*:80", "https://*", "ftp://x"] {
-            assert!(rules_for_endpoint(Some(hostile)).is_err(), "{hostile} must be refused");
-        }
-    }
-
-    #[test]
-    fn the_aws_default_allows_s3_and_nothing_else_of_aws() {
-        let rules = rules_for_endpoint(None).unwrap();
-        let allowed = |host: &str| rules.iter().any(|r| r.allows("https", host, 443));
-        for host in [
-            "s3.amazonaws.com",
-            "bucket.s3.amazonaws.com",
-            "s3.eu-west-1.amazonaws.com",
-            "bucket.s3.eu-west-1.amazonaws.com",
-            "bucket.s3.dualstack.us-east-2.amazonaws.com",
-            "bucket.s3-accelerate.amazonaws.com",
-            "bucket.s3-accelerate.dualstack.amazonaws.com",
-            "bucket.s3.cn-north-1.amazonaws.com.cn",
-        ] {
-            assert!(allowed(host), "{host} is S3");
-        }
-        for host in [
-            "abc123.execute-api.us-east-1.amazonaws.com",
-            "xyz.appsync-api.eu-west-1.amazonaws.com",
-            "vpce-1.s3.us-east-1.vpce.amazonaws.com",
-            "sts.amazonaws.com",
-            "s3.amazonaws.com.evil.org",
-            "ec2.internal.amazonaws.com",
-        ] {
-            assert!(!allowed(host), "{host} is not S3");
-        }
-        assert!(!rules.iter().any(|r| r.allows("http", "s3.amazonaws.com", 80)));
     }
 }

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 pub use crate::budget::Budgets;
-pub use crate::outbound_rule::{AWS_S3_RULES, OutboundRule, RuleError, rule_for_url, rules_for_endpoint};
+pub use crate::declared_outbound::DeclaredOutbound;
+pub use crate::outbound_rule::{OutboundRule, RuleError, rule_for_url};
 
 /// Which host files an invocation may use.
 #[derive(Debug, Clone, Default)]
@@ -20,14 +21,14 @@ pub struct FileAccess {
 /// every host resource bounded by [`Budgets`].
 #[derive(Debug, Clone)]
 pub struct Policy {
-    /// Allowed destinations; `None` derives them from the auth's endpoint (its exact origin, or
-    /// Amazon S3's host names when it has none).
+    /// Allowed destinations; `None` takes what the connector declares for the invocation's auth
+    /// ([`DeclaredOutbound`]: a tenant endpoint's exact origin, or the connector's defaults).
     pub outbound: Option<Vec<OutboundRule>>,
     /// Whether requests may reach private addresses (loopback, private ranges, link-local and
     /// the cloud metadata service, CGNAT, unique-local; see [`crate::address`]). Checked on the
     /// resolved address at connect time, so names that resolve there are refused too. Only an
-    /// operator who runs S3 on such a network should set it; the CLI sets it for an endpoint its
-    /// user named.
+    /// operator who runs the service on such a network should set it; the CLI sets it for an
+    /// endpoint or source URL its user named.
     pub allow_private_networks: bool,
     /// Host files.
     pub files: FileAccess,

@@ -23,7 +23,7 @@ const SECRET_HEADERS: &[&str] = &[
 /// [`REDACTED`].
 pub fn url(url: &str) -> String {
     let url = &without_userinfo(url);
-    let Some((base, rest)) = url.split_once('?') else { return url.to_string() };
+    let Some((base, rest)) = url.split_once('?') else { return url.clone() };
     let (query, fragment) = match rest.split_once('#') {
         Some((query, fragment)) => (query, Some(fragment)),
         None => (rest, None),

@@ -5,12 +5,13 @@ use crate::bindings::{ConnectorError, ConnectorInfo, HttpConnectorPre};
 use crate::budget::{Budget, BudgetExceeded, Usage};
 use crate::clock::PinnedClock;
 use crate::compiled_cache::{CacheUse, load_component};
+use crate::declared_outbound::DeclaredOutbound;
 use crate::egress::{CapturedRequest, EgressHooks, Recorded, Tally};
 use crate::error::HostError;
 use crate::fairness::{Fairness, GuestClock};
 use crate::limits::GuestLimits;
 use crate::net::HttpClient;
-use crate::policy::{Policy, rules_for_endpoint};
+use crate::policy::Policy;
 use crate::state::HostState;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,12 +43,12 @@ pub struct RuntimeBuilder {
     pooling: Option<Pooling>,
 }
 
-/// Pre-allocated instance slots: faster instantiation for many concurrent invocations.
 /// Bytes of each pooled memory and table kept resident between instances. With Linux's
 /// `PAGEMAP_SCAN` only the pages an instance dirtied are zeroed in place: no `madvise`, so no
 /// TLB shoot-downs across cores and no page faults for the next instance.
 const KEEP_RESIDENT: usize = 4 << 20;
 
+/// Pre-allocated instance slots: faster instantiation for many concurrent invocations.
 #[derive(Debug, Clone, Copy)]
 struct Pooling {
     concurrent: u32,
@@ -113,6 +114,7 @@ impl RuntimeBuilder {
             cache,
             load_time,
             fairness,
+            declared: tokio::sync::OnceCell::new(),
         })
     }
 }
@@ -127,6 +129,8 @@ pub struct Runtime {
     cache: CacheUse,
     load_time: Duration,
     fairness: Arc<Fairness>,
+    /// The connector's own outbound declaration, read from its description once.
+    declared: tokio::sync::OnceCell<DeclaredOutbound>,
 }
 
 impl Drop for Runtime {
@@ -188,6 +192,17 @@ impl Runtime {
         finish(outcome, &usage, &policy)
     }
 
+    /// Where the connector says it connects (its auth schema's `x-outbound`), read from its
+    /// description on first use: the rules of a policy whose `outbound` is `None`.
+    pub async fn declared_outbound(&self) -> Result<&DeclaredOutbound, HostError> {
+        self.declared
+            .get_or_try_init(|| async {
+                let info = self.describe().await?;
+                DeclaredOutbound::from_auth_schema(&info.auth_schema).map_err(|e| HostError::Policy(e.to_string()))
+            })
+            .await
+    }
+
     /// Runs `operation` with `auth` and `input` (JSON texts) in a fresh instance under `policy`.
     pub async fn invoke(
         &self,
@@ -198,12 +213,7 @@ impl Runtime {
     ) -> Result<Invocation, HostError> {
         let rules = match &policy.outbound {
             Some(rules) => rules.clone(),
-            None => {
-                let endpoint = serde_json::from_str::<serde_json::Value>(auth)
-                    .ok()
-                    .and_then(|a| a.get("endpoint").and_then(|e| e.as_str()).map(str::to_string));
-                rules_for_endpoint(endpoint.as_deref()).map_err(|e| HostError::Policy(e.to_string()))?
-            }
+            None => self.declared_outbound().await?.rules_for(auth).map_err(|e| HostError::Policy(e.to_string()))?,
         };
         let (mut store, captured, denied) = self.new_store(policy, rules);
         let usage = store.data().usage.clone();
@@ -223,7 +233,7 @@ impl Runtime {
         Ok(Invocation { result, captured, denied, unrecorded: captured_dropped + denied_dropped, peak_memory })
     }
 
-    #[allow(clippy::type_complexity)]
+    #[expect(clippy::type_complexity, reason = "the wasmtime closure type is spelled out once, here")]
     fn new_store(
         &self,
         policy: &Policy,

@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// `<pid>-<counter>`, unique within this machine while the process lives.
-pub fn unique_suffix() -> String {
+pub(crate) fn unique_suffix() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     format!("{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
 }

@@ -4,7 +4,7 @@
 //! real Garage; every stdout, stderr, error message and `Debug` output is collected and searched.
 
 #[path = "../../tests/src/garage.rs"]
-#[allow(dead_code)]
+#[expect(dead_code, unreachable_pub, reason = "the test shares the suite's Garage harness and uses part of it")]
 mod garage;
 
 use connector_host::{Policy, Runtime, S3_CONNECTOR};

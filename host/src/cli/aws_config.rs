@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// Resolved connection settings. `Debug` hides the secret and the token.
 #[derive(Clone, Default)]
-pub struct Settings {
+pub(super) struct Settings {
     pub access_key_id: Option<String>,
     pub secret_access_key: Option<String>,
     pub session_token: Option<String>,
@@ -29,7 +29,7 @@ impl fmt::Debug for Settings {
 
 /// Flags that override everything else.
 #[derive(Debug, Default)]
-pub struct Overrides {
+pub(super) struct Overrides {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub endpoint: Option<String>,
@@ -37,7 +37,7 @@ pub struct Overrides {
 
 /// A problem with the configuration (exit code 253).
 #[derive(Debug)]
-pub struct ConfigError(pub String);
+pub(super) struct ConfigError(pub String);
 
 /// Parses an INI file into `section -> key -> value` (keys lower-cased).
 fn parse_ini(text: &str) -> HashMap<String, HashMap<String, String>> {
@@ -73,7 +73,7 @@ fn env(name: &str) -> Option<String> {
 }
 
 /// Resolves the settings for `overrides`.
-pub fn resolve(overrides: &Overrides) -> Result<Settings, ConfigError> {
+pub(super) fn resolve(overrides: &Overrides) -> Result<Settings, ConfigError> {
     let profile = overrides.profile.clone().or_else(|| env("AWS_PROFILE")).unwrap_or_else(|| "default".into());
     let read = |path: Option<PathBuf>| {
         path.and_then(|p| std::fs::read_to_string(p).ok()).map(|t| parse_ini(&t)).unwrap_or_default()
@@ -123,7 +123,7 @@ pub fn resolve(overrides: &Overrides) -> Result<Settings, ConfigError> {
 
 impl Settings {
     /// The connector's `auth` JSON, or a 253-class error naming what is missing.
-    pub fn auth_json(&self, addressing: Option<&str>) -> Result<serde_json::Value, ConfigError> {
+    pub(super) fn auth_json(&self, addressing: Option<&str>) -> Result<serde_json::Value, ConfigError> {
         let (Some(key), Some(secret)) = (&self.access_key_id, &self.secret_access_key) else {
             return Err(ConfigError(
                 "Unable to locate credentials. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or configure a profile in ~/.aws/credentials".into(),

@@ -1,32 +1,33 @@
 //! The command line, built from the connector's manifest: one subcommand per operation with a
 //! flag per input property, plus `invoke`, `describe`, `policy` and `imports`.
 
+use crate::cli::output::OutputFormat;
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use connector_host::ConnectorInfo;
 use serde_json::{Map, Value};
 
 /// Global flags, usable before or after the subcommand.
-pub fn global_args(command: Command) -> Command {
+pub(super) fn global_args(command: Command) -> Command {
     let flag = |name: &'static str, help: &'static str| Arg::new(name).long(name).global(true).help(help);
     command
         .arg(flag("endpoint-url", "S3-compatible endpoint, e.g. http://127.0.0.1:3900 (else AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile)"))
         .arg(flag("region", "Region, or \"auto\" to discover it (else AWS_REGION, AWS_DEFAULT_REGION, the profile)"))
         .arg(flag("profile", "Profile in ~/.aws/credentials and ~/.aws/config (else AWS_PROFILE)"))
-        .arg(flag("output", "Output format").value_parser(["json", "text", "table"]).default_value("json"))
+        .arg(flag("output", "Output format").value_parser(OutputFormat::NAMES).default_value("json"))
         .arg(flag("addressing", "Bucket addressing style").value_parser(["auto", "path", "virtual"]))
         .arg(flag("input", "Operation input as JSON, or @file.json"))
         .arg(flag("pin-time", "Pin the wall clock the connector sees, e.g. 20130524T000000Z (reproducible signatures)"))
         .arg(flag("file-root", "Directory the connector's file names resolve in (default: the file's own directory, or the current one)"))
         .arg(flag("timeout", "Time limit for the invocation, in seconds").value_parser(clap::value_parser!(u64)).default_value("900"))
         .arg(flag("memory-limit-mb", "Memory limit of the sandbox, in MiB").value_parser(clap::value_parser!(usize)).default_value("64"))
-        .arg(flag("allow-outbound", "Allowed destination scheme://host:port (repeatable; default: the endpoint only)").action(ArgAction::Append))
-        .arg(flag("cache-dir", "Where compiled components are cached (default ~/.cache/s3c)"))
+        .arg(flag("allow-outbound", "Allowed destination scheme://host:port (repeatable; default: the endpoint, else Amazon S3, plus a source URL's origin)").action(ArgAction::Append))
+        .arg(flag("cache-dir", "Where compiled components are cached (default $XDG_CACHE_HOME/s3c or ~/.cache/s3c)"))
         .arg(flag("dry-run", "Print the signed request(s) instead of sending them").action(ArgAction::SetTrue))
         .arg(flag("debug", "Print diagnostics to stderr").action(ArgAction::SetTrue))
 }
 
 /// The full command for `info`.
-pub fn build(info: &ConnectorInfo) -> Command {
+pub(super) fn build(info: &ConnectorInfo) -> Command {
     let mut command = Command::new("s3c")
         .about("AWS S3 from the command line, through the sandboxed S3 connector component")
         .subcommand_required(true)
@@ -86,7 +87,7 @@ fn operation_command(op: &connector_host::bindings::Operation) -> Command {
 }
 
 /// The operation input from `--input` merged with the subcommand's flags (flags win).
-pub fn operation_input(
+pub(super) fn operation_input(
     op: &connector_host::bindings::Operation,
     matches: &ArgMatches,
     base: Option<Value>,

@@ -1,13 +1,13 @@
 //! The minimal IAM policy for chosen operations and buckets, from the permissions each operation
 //! declares in the connector's manifest.
 
-use crate::bindings::ConnectorInfo;
+use connector_host::bindings::ConnectorInfo;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Builds an IAM policy document granting exactly what `operations` need on `buckets`
 /// (objects: every key, or keys under `key_prefix`).
-pub fn minimal_policy(
+pub(crate) fn minimal_policy(
     info: &ConnectorInfo,
     operations: &[String],
     buckets: &[String],
@@ -64,7 +64,7 @@ fn expand(pattern: &str, buckets: &[String], key_prefix: Option<&str>) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::{Operation, Permission};
+    use connector_host::bindings::{Operation, Permission};
 
     fn info() -> ConnectorInfo {
         let op = |id: &str, actions: &[&str], resource: &str| Operation {
@@ -74,7 +74,7 @@ mod tests {
             input_schema: "{}".into(),
             output_schema: "{}".into(),
             permissions: vec![Permission {
-                actions: actions.iter().map(|a| a.to_string()).collect(),
+                actions: actions.iter().map(ToString::to_string).collect(),
                 resource: resource.into(),
             }],
             idempotent: true,
@@ -97,14 +97,41 @@ mod tests {
     fn groups_resources_and_expands_buckets() {
         let ops = vec!["list-objects".to_string(), "get_object".to_string(), "list_buckets".to_string()];
         let policy = minimal_policy(&info(), &ops, &["a".into(), "b".into()], None).unwrap();
-        let text = policy.to_string();
-        assert!(text.contains(r#""Resource":["arn:aws:s3:::a/*","arn:aws:s3:::b/*"]"#), "{text}");
-        assert!(text.contains(r#""Resource":["arn:aws:s3:::a","arn:aws:s3:::b"]"#), "{text}");
-        assert!(
-            text.contains(r#""Action":["s3:ListAllMyBuckets"],"Effect":"Allow","Resource":["*"]"#)
-                || text.contains(r#""Resource":["*"]"#)
+        let owned = |items: &[&str]| items.iter().map(ToString::to_string).collect::<Vec<_>>();
+        let statement = |actions: &[&str], resources: &[&str]| (owned(actions), owned(resources));
+        let mut statements: Vec<(Vec<String>, Vec<String>)> = policy["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                assert_eq!(s["Effect"], "Allow");
+                let strings = |v: &Value| {
+                    v.as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect::<Vec<_>>()
+                };
+                (strings(&s["Action"]), strings(&s["Resource"]))
+            })
+            .collect();
+        statements.sort();
+        assert_eq!(
+            statements,
+            vec![
+                statement(&["s3:GetObject"], &["arn:aws:s3:::a/*", "arn:aws:s3:::b/*"]),
+                statement(&["s3:ListAllMyBuckets"], &["*"]),
+                statement(&["s3:ListBucket"], &["arn:aws:s3:::a", "arn:aws:s3:::b"]),
+            ]
         );
-        assert!(minimal_policy(&info(), &["nope".into()], &[], None).is_err());
-        assert!(minimal_policy(&info(), &["get_object".into()], &[], None).is_err());
+        assert_eq!(policy["Version"], "2012-10-17");
+    }
+
+    #[test]
+    fn key_prefixes_narrow_object_resources_and_mistakes_are_named() {
+        let policy = minimal_policy(&info(), &["get_object".into()], &["a".into()], Some("reports/")).unwrap();
+        assert_eq!(policy["Statement"][0]["Resource"], serde_json::json!(["arn:aws:s3:::a/reports/*"]));
+        let unknown = minimal_policy(&info(), &["nope".into()], &[], None).unwrap_err();
+        assert!(unknown.contains("unknown operation \"nope\"") && unknown.contains("list_objects"), "{unknown}");
+        let no_bucket = minimal_policy(&info(), &["get_object".into()], &[], None).unwrap_err();
+        assert!(no_bucket.contains("--bucket"), "{no_bucket}");
+        assert!(minimal_policy(&info(), &[], &["a".into()], None).unwrap_err().contains("at least one operation"));
+        assert!(minimal_policy(&info(), &["list_buckets".into()], &[], None).is_ok(), "no bucket needed for *");
     }
 }

@@ -1,14 +1,42 @@
 //! Printing results as JSON, text (tab-separated, like the AWS CLI) or a table.
 
+use crate::cli::CliError;
+use clap::ArgMatches;
 use serde_json::Value;
 
-/// Renders `value` in `format`. Strings a server chose (keys, messages) cannot drive the
-/// terminal: JSON escapes control characters itself, text and table escape them here.
-pub fn render(value: &Value, format: &str) -> String {
-    match format {
-        "text" => text(value),
-        "table" => table(value),
-        _ => json_safe(&serde_json::to_string_pretty(value).unwrap_or_default()),
+/// How results are printed (`--output`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OutputFormat {
+    /// Pretty JSON.
+    Json,
+    /// Tab-separated values, like the AWS CLI's `text`.
+    Text,
+    /// An aligned table.
+    Table,
+}
+
+impl OutputFormat {
+    /// The names `--output` accepts.
+    pub(crate) const NAMES: [&'static str; 3] = ["json", "text", "table"];
+
+    /// The format `--output` names (JSON by default).
+    pub(crate) fn from_matches(matches: &ArgMatches) -> Result<Self, CliError> {
+        match matches.get_one::<String>("output").map(String::as_str) {
+            None | Some("json") => Ok(OutputFormat::Json),
+            Some("text") => Ok(OutputFormat::Text),
+            Some("table") => Ok(OutputFormat::Table),
+            Some(other) => Err(CliError::Usage(format!("--output {other:?}: use one of {}", Self::NAMES.join(", ")))),
+        }
+    }
+
+    /// Renders `value`. Strings a server chose (keys, messages) cannot drive the terminal: JSON
+    /// escapes control characters itself, text and table escape them here.
+    pub(crate) fn render(self, value: &Value) -> String {
+        match self {
+            OutputFormat::Text => text(value),
+            OutputFormat::Table => table(value),
+            OutputFormat::Json => json_safe(&serde_json::to_string_pretty(value).unwrap_or_default()),
+        }
     }
 }
 
@@ -20,7 +48,7 @@ fn steers_terminal(c: char) -> bool {
 /// JSON text with the characters serde_json leaves raw (C1 controls, bidirectional
 /// overrides) written as `\uXXXX` escapes; they can only occur inside strings, so it stays
 /// the same JSON.
-pub fn json_safe(json: &str) -> String {
+pub(super) fn json_safe(json: &str) -> String {
     let mut safe = String::with_capacity(json.len());
     for c in json.chars() {
         if steers_terminal(c) && !matches!(c, '\n' | ' ') {
@@ -34,7 +62,7 @@ pub fn json_safe(json: &str) -> String {
 
 /// `text` with every control character (escape sequences, carriage returns, newlines, tabs,
 /// bidirectional overrides) shown as a `\u{..}` escape instead of reaching the terminal.
-pub fn terminal_safe(text: &str) -> String {
+pub(super) fn terminal_safe(text: &str) -> String {
     let mut safe = String::with_capacity(text.len());
     for c in text.chars() {
         if steers_terminal(c) {
@@ -66,7 +94,7 @@ fn text(value: &Value) -> String {
                         }
                     }
                     Value::Object(_) => {
-                        lines.push(format!("{}\t{}", terminal_safe(&key.to_uppercase()), row_text(item)))
+                        lines.push(format!("{}\t{}", terminal_safe(&key.to_uppercase()), row_text(item)));
                     }
                     other => lines.push(format!("{}\t{}", terminal_safe(&key.to_uppercase()), scalar(other))),
                 }
@@ -131,8 +159,8 @@ mod tests {
     #[test]
     fn text_and_table() {
         let v = serde_json::json!({"buckets": [{"name": "a", "creation_date": "d"}], "owner": null});
-        assert_eq!(render(&v, "text"), "BUCKETS\td\ta\nOWNER\tNone");
-        let t = render(&v, "table");
+        assert_eq!(OutputFormat::Text.render(&v), "BUCKETS\td\ta\nOWNER\tNone");
+        let t = OutputFormat::Table.render(&v);
         assert!(t.contains("| creation_date | name |"), "{t}");
     }
 
@@ -143,12 +171,12 @@ mod tests {
         assert!(!safe.chars().any(|c| c.is_control() || c == '\u{202e}'), "{safe:?}");
         assert!(safe.starts_with("evil\\u{1b}]0;pwned"), "{safe}");
         let v = serde_json::json!({"objects": [{"key": hostile}]});
-        for format in ["text", "table", "json"] {
-            let rendered = render(&v, format);
-            assert!(!rendered.contains('\u{1b}') && !rendered.contains('\r'), "{format}: {rendered:?}");
-            assert!(!rendered.contains('\u{202e}'), "{format}: {rendered:?}");
+        for format in [OutputFormat::Text, OutputFormat::Table, OutputFormat::Json] {
+            let rendered = format.render(&v);
+            assert!(!rendered.contains('\u{1b}') && !rendered.contains('\r'), "{format:?}: {rendered:?}");
+            assert!(!rendered.contains('\u{202e}'), "{format:?}: {rendered:?}");
         }
-        let c1 = render(&serde_json::json!({"key": "a\u{9b}31m"}), "json");
+        let c1 = OutputFormat::Json.render(&serde_json::json!({"key": "a\u{9b}31m"}));
         assert_eq!(serde_json::from_str::<Value>(&c1).unwrap()["key"], "a\u{9b}31m", "still the same JSON");
         assert!(!c1.contains('\u{9b}'));
     }

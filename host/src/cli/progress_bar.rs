@@ -10,7 +10,7 @@ const TICK: Duration = Duration::from_millis(250);
 
 /// Which direction the bar follows.
 #[derive(Debug, Clone, Copy)]
-pub enum Direction {
+pub(super) enum Direction {
     /// Request bodies (uploads), against a known total.
     Upload(u64),
     /// Response bodies (downloads), against the responses' Content-Length.
@@ -18,13 +18,13 @@ pub enum Direction {
 }
 
 /// A running progress line; dropping it stops and clears the line.
-pub struct ProgressBar {
+pub(super) struct ProgressBar {
     task: tokio::task::JoinHandle<()>,
 }
 
 impl ProgressBar {
     /// Starts drawing `transfer` on stderr if it is a terminal; `None` otherwise (quiet).
-    pub fn start(transfer: Arc<Transfer>, direction: Direction) -> Option<ProgressBar> {
+    pub(super) fn start(transfer: Arc<Transfer>, direction: Direction) -> Option<ProgressBar> {
         if !std::io::stderr().is_terminal() {
             return None;
         }
@@ -52,8 +52,8 @@ impl Drop for ProgressBar {
     }
 }
 
-/// `12.0 MiB / 1.0 GiB (1%)  48.0 MiB/s  ETA 21s`.
-pub fn render(done: u64, total: u64, elapsed: Duration) -> String {
+/// `12.0 MiB / 1.0 GiB (1%)  48.0 MiB/s  ETA 22s`.
+pub(super) fn render(done: u64, total: u64, elapsed: Duration) -> String {
     let seconds = elapsed.as_secs_f64().max(0.001);
     let rate = done as f64 / seconds;
     let mut line = bytes(done as f64);
