@@ -6,12 +6,12 @@ use serde_json::{Value, json};
 use std::path::Path;
 
 /// A runtime with the compiled-component cache (as a platform would run it), pooled instances.
-pub fn runtime(cache: &Path) -> Runtime {
+pub(crate) fn runtime(cache: &Path) -> Runtime {
     Runtime::builder().with_cache_dir(cache).with_pooling(128, 64 << 20).build(S3_CONNECTOR).expect("runtime")
 }
 
 /// A policy granting `files` as the file store.
-pub fn policy(files: &Path) -> Policy {
+pub(crate) fn policy(files: &Path) -> Policy {
     Policy {
         files: FileAccess { root: Some(files.to_path_buf()), writable: true },
         allow_private_networks: true,
@@ -20,7 +20,7 @@ pub fn policy(files: &Path) -> Policy {
 }
 
 /// Runs one operation; panics on any failure (a benchmark must not time errors).
-pub async fn call(
+pub(crate) async fn call(
     runtime: &Runtime,
     bench: &Bench,
     policy: &Policy,
@@ -37,7 +37,7 @@ pub async fn call(
 }
 
 /// The connector's auth with an upload checksum mode.
-pub fn auth_with_checksum(bench: &Bench, checksum: &str) -> Value {
+pub(crate) fn auth_with_checksum(bench: &Bench, checksum: &str) -> Value {
     let mut auth = bench.auth();
     auth["checksum"] = json!(checksum);
     auth

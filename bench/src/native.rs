@@ -19,14 +19,14 @@ use tokio::io::AsyncWriteExt;
 type Body = BoxBody<Bytes, std::io::Error>;
 
 /// A pooled client and the signing identity.
-pub struct Native {
+pub(crate) struct Native {
     client: Client<HttpConnector, Body>,
     bench: Bench,
 }
 
 impl Native {
     /// A client for `bench`.
-    pub fn new(bench: &Bench) -> Native {
+    pub(crate) fn new(bench: &Bench) -> Native {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         Native { client: Client::builder(TokioExecutor::new()).build(connector), bench: bench.clone() }
@@ -80,7 +80,7 @@ impl Native {
     }
 
     /// PUT `path` as `key`, streamed, `UNSIGNED-PAYLOAD`.
-    pub async fn put_file(&self, key: &str, path: &Path) {
+    pub(crate) async fn put_file(&self, key: &str, path: &Path) {
         let file = tokio::fs::File::open(path).await.expect("open");
         let length = file.metadata().await.expect("metadata").len();
         let stream = tokio_util::io::ReaderStream::with_capacity(file, 1 << 20);
@@ -90,7 +90,7 @@ impl Native {
     }
 
     /// GET `key` into `path`, streamed.
-    pub async fn get_file(&self, key: &str, path: &Path) -> u64 {
+    pub(crate) async fn get_file(&self, key: &str, path: &Path) -> u64 {
         let response = self.send(self.request("GET", key, empty(), None, SignableBody::Bytes(&[]))).await;
         let mut file = tokio::fs::File::create(path).await.expect("create");
         let mut body = response.into_body();
@@ -106,19 +106,19 @@ impl Native {
     }
 
     /// HEAD `key`.
-    pub async fn head(&self, key: &str) {
+    pub(crate) async fn head(&self, key: &str) {
         let response = self.send(self.request("HEAD", key, empty(), None, SignableBody::Bytes(&[]))).await;
         let _ = response.into_body().collect().await;
     }
 
     /// GET a small object.
-    pub async fn get_small(&self, key: &str) -> usize {
+    pub(crate) async fn get_small(&self, key: &str) -> usize {
         let response = self.send(self.request("GET", key, empty(), None, SignableBody::Bytes(&[]))).await;
         response.into_body().collect().await.expect("body").to_bytes().len()
     }
 
     /// PUT a small body, its SHA-256 signed.
-    pub async fn put_small(&self, key: &str, data: &[u8]) {
+    pub(crate) async fn put_small(&self, key: &str, data: &[u8]) {
         let body = Full::new(Bytes::copy_from_slice(data)).map_err(|never| match never {}).boxed();
         let response =
             self.send(self.request("PUT", key, body, Some(data.len() as u64), SignableBody::Bytes(data))).await;

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Command-line options.
-pub struct Options {
+pub(crate) struct Options {
     /// Size of the large object, MiB.
     pub size_mib: u64,
     /// Operations per small-op latency case.
@@ -50,7 +50,7 @@ const ROUNDS: usize = 3;
 const SMALL_SIZE: usize = 4096;
 
 /// Runs the whole benchmark and writes `options.out`.
-pub async fn run(options: Options) {
+pub(crate) async fn run(options: Options) {
     let garage = s3_test_support::garage::Garage::start();
     let work_dir = std::env::temp_dir().join(format!("s3-bench-{}", std::process::id()));
     std::fs::create_dir_all(&work_dir).expect("work dir");
@@ -75,7 +75,7 @@ pub async fn run(options: Options) {
 
     let mut large: Vec<(String, Vec<Value>)> = LARGE_CASES.iter().map(|c| (c.to_string(), Vec::new())).collect();
     for round in 0..options.repeats {
-        for (case, results) in large.iter_mut() {
+        for (case, results) in &mut large {
             eprintln!("bench: round {} {case}", round + 1);
             if case.starts_with("get-") {
                 prime_page_cache(&bench.work_dir, size);
@@ -264,7 +264,7 @@ async fn concurrency(
 }
 
 /// Instantiate + call + drop with no network: a presign (signing included) and an input error.
-pub async fn overhead(runtime: &Runtime, bench: &Bench, policy: &connector_host::Policy) -> [Latency; 2] {
+pub(crate) async fn overhead(runtime: &Runtime, bench: &Bench, policy: &connector_host::Policy) -> [Latency; 2] {
     let auth = bench.auth().to_string();
     let presign = json!({"bucket": bench.bucket, "key": "k", "expires_in": 60}).to_string();
     let invalid = json!({"bucket": bench.bucket}).to_string();
@@ -289,7 +289,7 @@ pub async fn overhead(runtime: &Runtime, bench: &Bench, policy: &connector_host:
 
 /// Only the per-invocation overhead (no server needed): for profiling the host and the guest,
 /// e.g. under `perf record`. Prints p50 and p99 of each kind of invocation.
-pub async fn overhead_only() {
+pub(crate) async fn overhead_only() {
     let work_dir = std::env::temp_dir().join(format!("s3-bench-overhead-{}", std::process::id()));
     let bench = Bench {
         endpoint: "http://127.0.0.1:9".into(),
@@ -328,7 +328,7 @@ fn machine() -> String {
                 .map(|l| l.split_whitespace().nth(1).unwrap_or("0").parse::<u64>().unwrap_or(0) / 1024 / 1024)
         })
         .unwrap_or(0);
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let cores = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
     format!(
         "{cores} cores ({cpu}), {memory} GiB RAM, Linux; Garage {} on loopback, same machine",
         s3_test_support::garage::GARAGE_VERSION
@@ -353,7 +353,7 @@ fn gzip_size(bytes: &[u8]) -> usize {
 
 fn median_seconds(results: &[Value]) -> f64 {
     let mut seconds: Vec<f64> = results.iter().map(|r| r["seconds"].as_f64().unwrap_or(f64::NAN)).collect();
-    seconds.sort_by(|a, b| a.total_cmp(b));
+    seconds.sort_by(f64::total_cmp);
     seconds[seconds.len() / 2]
 }
 
@@ -365,7 +365,7 @@ fn check(ok: bool) -> &'static str {
     if ok { "met" } else { "**missed**" }
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments, reason = "one table row: every column is an argument")]
 fn render(
     options: &Options,
     _bench: &Bench,

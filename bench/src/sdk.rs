@@ -10,7 +10,7 @@ use std::path::Path;
 use tokio::io::AsyncWriteExt;
 
 /// An SDK client for the bench server (path-style, plain HTTP, pooled).
-pub fn client(bench: &Bench) -> Client {
+pub(crate) fn client(bench: &Bench) -> Client {
     let credentials = Credentials::new(&bench.access_key_id, &bench.secret_access_key, None, None, "bench");
     let config = aws_sdk_s3::Config::builder()
         .behavior_version(BehaviorVersion::latest())
@@ -19,9 +19,10 @@ pub fn client(bench: &Bench) -> Client {
         .force_path_style(true)
         .credentials_provider(credentials)
         .http_client(aws_smithy_http_client::Builder::new().build_http())
-        // The same work as the connector's default: no trailing checksums (the connector sends a
-        // Content-MD5 instead) and no response checksum validation (the connector verifies
-        // sizes); payloads unsigned on PUT (below), as the connector streams files.
+        // No trailing checksums and no response checksum validation: the SDK would compute them
+        // in-line, while the connector's default CRC32C header is computed by the host natively
+        // before sending (and its download checks are the host's size and stated-checksum check);
+        // payloads unsigned on PUT (below), as the connector streams files.
         .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
         .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
         .build();
@@ -29,7 +30,7 @@ pub fn client(bench: &Bench) -> Client {
 }
 
 /// Uploads `path` as `key` with one PutObject.
-pub async fn put_file(client: &Client, bucket: &str, key: &str, path: &Path) {
+pub(crate) async fn put_file(client: &Client, bucket: &str, key: &str, path: &Path) {
     let body = ByteStream::from_path(path).await.expect("open file");
     client
         .put_object()
@@ -44,7 +45,7 @@ pub async fn put_file(client: &Client, bucket: &str, key: &str, path: &Path) {
 }
 
 /// Downloads `key` into `path`, streaming.
-pub async fn get_file(client: &Client, bucket: &str, key: &str, path: &Path) -> u64 {
+pub(crate) async fn get_file(client: &Client, bucket: &str, key: &str, path: &Path) -> u64 {
     let response = client.get_object().bucket(bucket).key(key).send().await.expect("SDK get_object");
     let mut reader = response.body.into_async_read();
     let mut file = tokio::fs::File::create(path).await.expect("create");
@@ -54,18 +55,18 @@ pub async fn get_file(client: &Client, bucket: &str, key: &str, path: &Path) -> 
 }
 
 /// HeadObject.
-pub async fn head(client: &Client, bucket: &str, key: &str) {
+pub(crate) async fn head(client: &Client, bucket: &str, key: &str) {
     client.head_object().bucket(bucket).key(key).send().await.expect("SDK head_object");
 }
 
 /// GetObject of a small object, collected.
-pub async fn get_small(client: &Client, bucket: &str, key: &str) -> usize {
+pub(crate) async fn get_small(client: &Client, bucket: &str, key: &str) -> usize {
     let response = client.get_object().bucket(bucket).key(key).send().await.expect("SDK get_object");
     response.body.collect().await.expect("body").into_bytes().len()
 }
 
 /// PutObject of a small body.
-pub async fn put_small(client: &Client, bucket: &str, key: &str, body: &[u8]) {
+pub(crate) async fn put_small(client: &Client, bucket: &str, key: &str, body: &[u8]) {
     client
         .put_object()
         .bucket(bucket)

@@ -8,7 +8,7 @@ use serde_json::json;
 use std::sync::Arc;
 
 /// Runs the soak and writes the report to `out`.
-pub async fn run(invocations: usize, concurrency: usize, out: &std::path::Path) {
+pub(crate) async fn run(invocations: usize, concurrency: usize, out: &std::path::Path) {
     let garage = Garage::start();
     let work_dir = std::env::temp_dir().join(format!("s3-bench-soak-{}", std::process::id()));
     std::fs::create_dir_all(&work_dir).expect("work dir");

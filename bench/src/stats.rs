@@ -4,7 +4,7 @@ use std::time::Duration;
 
 /// Latency percentiles of a set of samples.
 #[derive(Debug, Clone, Copy)]
-pub struct Latency {
+pub(crate) struct Latency {
     /// Median.
     pub p50: Duration,
     /// 99th percentile.
@@ -14,7 +14,7 @@ pub struct Latency {
 }
 
 /// Percentiles of `samples` (sorted in place).
-pub fn latency(samples: &mut [Duration]) -> Latency {
+pub(crate) fn latency(samples: &mut [Duration]) -> Latency {
     samples.sort();
     let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
     let total: Duration = samples.iter().sum();
@@ -22,12 +22,12 @@ pub fn latency(samples: &mut [Duration]) -> Latency {
 }
 
 /// MiB/s for `bytes` in `elapsed`.
-pub fn mib_per_s(bytes: u64, elapsed: Duration) -> f64 {
+pub(crate) fn mib_per_s(bytes: u64, elapsed: Duration) -> f64 {
     bytes as f64 / (1024.0 * 1024.0) / elapsed.as_secs_f64()
 }
 
 /// The peak resident set size of this process, in KiB (`VmHWM`).
-pub fn peak_rss_kib() -> u64 {
+pub(crate) fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 /// Endpoint, credentials, bucket and the large file.
 #[derive(Clone)]
-pub struct Bench {
+pub(crate) struct Bench {
     pub endpoint: String,
     pub region: String,
     pub access_key_id: String,
@@ -16,7 +16,7 @@ pub struct Bench {
 
 impl Bench {
     /// Reads what the parent exported.
-    pub fn from_env() -> Bench {
+    pub(crate) fn from_env() -> Bench {
         let var = |name: &str| {
             std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set (workers are started by s3-bench)"))
         };
@@ -32,7 +32,7 @@ impl Bench {
     }
 
     /// The variables a worker needs.
-    pub fn env(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn env(&self) -> Vec<(&'static str, String)> {
         vec![
             ("BENCH_ENDPOINT", self.endpoint.clone()),
             ("BENCH_REGION", self.region.clone()),
@@ -45,7 +45,7 @@ impl Bench {
     }
 
     /// The connector's auth object.
-    pub fn auth(&self) -> Value {
+    pub(crate) fn auth(&self) -> Value {
         json!({"access_key_id": self.access_key_id, "secret_access_key": self.secret_access_key, "region": self.region, "endpoint": self.endpoint})
     }
 }

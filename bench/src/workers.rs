@@ -8,10 +8,10 @@ use serde_json::{Value, json};
 use std::time::Instant;
 
 /// The object every GET case downloads (uploaded once by the parent).
-pub const SHARED_KEY: &str = "big/shared.bin";
+pub(crate) const SHARED_KEY: &str = "big/shared.bin";
 
 /// Runs `case` (`put-connector`, `put-connector-crc32c`, `get-sdk`, `put-curl`, ...).
-pub async fn run(case: &str) -> Value {
+pub(crate) async fn run(case: &str) -> Value {
     let bench = Bench::from_env();
     let out = bench.work_dir.join(format!("out-{case}.bin"));
     let _ = std::fs::remove_file(&out);

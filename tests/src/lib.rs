@@ -40,8 +40,8 @@ static TARGET: OnceLock<Target> = OnceLock::new();
 
 /// The server for this test process, started on first use.
 pub fn target() -> &'static Target {
-    TARGET.get_or_init(|| match std::env::var("S3_TEST_ENDPOINT") {
-        Ok(endpoint) => {
+    TARGET.get_or_init(|| {
+        if let Ok(endpoint) = std::env::var("S3_TEST_ENDPOINT") {
             let var = |name: &str| {
                 std::env::var(name).unwrap_or_else(|_| panic!("S3_TEST_ENDPOINT is set, so {name} must be too"))
             };
@@ -53,8 +53,7 @@ pub fn target() -> &'static Target {
                 secret_access_key: var("S3_TEST_SECRET_ACCESS_KEY"),
                 _garage: None,
             }
-        }
-        Err(_) => {
+        } else {
             let garage = garage::Garage::start();
             Target {
                 kind: ServerKind::Garage,
@@ -93,8 +92,7 @@ pub fn runtime() -> Runtime {
 pub fn unique_bucket(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     format!("{prefix}-{}-{}-{:x}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed), nanos % 0xffff)
 }
 

@@ -94,10 +94,10 @@ pub async fn soak(
                     };
                     if let Some(failure) = failure {
                         errors.fetch_add(1, Ordering::Relaxed);
-                        first_error.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(failure);
+                        first_error.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get_or_insert(failure);
                     }
                     if done.fetch_add(1, Ordering::Relaxed) + 1 == invocations / 10 {
-                        *warm.lock().unwrap_or_else(|e| e.into_inner()) = Some((rss_kib(), open_fds()));
+                        *warm.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some((rss_kib(), open_fds()));
                     }
                 }
             })
@@ -107,8 +107,9 @@ pub async fn soak(
         worker.await.expect("soak worker");
     }
     let elapsed = started.elapsed();
-    let (rss_warm_kib, fds_warm) = warm.lock().unwrap_or_else(|e| e.into_inner()).unwrap_or((rss_kib(), open_fds()));
-    let first_error = first_error.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let (rss_warm_kib, fds_warm) =
+        warm.lock().unwrap_or_else(std::sync::PoisonError::into_inner).unwrap_or((rss_kib(), open_fds()));
+    let first_error = first_error.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
     SoakReport {
         invocations,
         concurrency,

@@ -27,7 +27,7 @@ static SERIAL: Mutex<()> = Mutex::new(());
 
 /// Waits for the other attack tests to finish (they measure the whole process).
 fn alone() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+    SERIAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The runtime every attack runs on: two workers, as the sandbox's fairness claims assume.
@@ -91,7 +91,9 @@ fn under_attack(operation: &'static str, input: Value, policy: Policy, copies: u
             .collect();
         let mut during = Vec::new();
         let mut rss_peak = rss_before;
-        while during.len() < SAMPLES || (!attacks.iter().all(|a| a.is_finished()) && during.len() < 100 * SAMPLES) {
+        while during.len() < SAMPLES
+            || (!attacks.iter().all(tokio::task::JoinHandle::is_finished) && during.len() < 100 * SAMPLES)
+        {
             during.push(honest(&connector).await);
             rss_peak = rss_peak.max(rss_kib());
         }

@@ -168,7 +168,8 @@ async fn an_interrupted_download_resumes_where_it_stopped() {
     assert_eq!(leftovers, 0);
     // A changed object never continues the old bytes.
     let again = json!({"bucket": bucket, "key": "r.bin", "format": "file", "file": "dst2.bin", "resume": true});
-    let _ = s.call_with("get_object", &via_proxy, again.clone(), &s.policy).await.unwrap_err();
+    let cut = s.call_with("get_object", &via_proxy, again.clone(), &s.policy).await.unwrap_err();
+    assert!(cut.retryable, "a cut download is worth resuming: {cut:?}");
     write_random_file(&s.files.join("src2.bin"), size, 9);
     s.ok("put_object_file", json!({"bucket": bucket, "key": "r.bin", "file": "src2.bin"})).await;
     let fresh = s.ok("get_object", again).await;

@@ -1,6 +1,7 @@
 //! Every operation through the component and the host, against a real S3 server: the local
 //! Garage, or MinIO/AWS when `S3_TEST_ENDPOINT` is set.
 
+use connector_host::ErrorKind;
 use s3_test_support::files::{sha256_file, write_random_file};
 use s3_test_support::{ServerKind, Session, plain_http, target};
 use serde_json::{Value, json};
@@ -20,8 +21,8 @@ const AWKWARD_KEYS: &[&str] = &[
 ];
 
 /// The error kind's name (`NotFound`), for compact assertions.
-fn kind(e: &connector_host::ConnectorError) -> String {
-    format!("{:?}", e.kind).trim_start_matches("ErrorKind::").to_string()
+fn kind(e: &connector_host::ConnectorError) -> ErrorKind {
+    e.kind
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -35,14 +36,14 @@ async fn bucket_lifecycle_and_location() {
     assert_eq!(location["region"], expected_region);
     s.ok("put_object_text", json!({"bucket": bucket, "key": "k", "content": "x"})).await;
     let not_empty = s.call("delete_bucket", json!({"bucket": bucket})).await.unwrap_err();
-    assert_eq!(kind(&not_empty), "Conflict", "{not_empty:?}");
+    assert_eq!(kind(&not_empty), ErrorKind::Conflict, "{not_empty:?}");
     assert_eq!(not_empty.service_code.as_deref(), Some("BucketNotEmpty"));
     s.remove_bucket(&bucket).await;
     let gone = s.call("list_objects", json!({"bucket": bucket})).await.unwrap_err();
-    assert_eq!(kind(&gone), "NotFound");
+    assert_eq!(kind(&gone), ErrorKind::NotFound);
     assert_eq!(gone.service_code.as_deref(), Some("NoSuchBucket"));
     let bad_name = s.call("create_bucket", json!({"bucket": "Bad_Name"})).await.unwrap_err();
-    assert_eq!((kind(&bad_name), bad_name.field.as_deref()), ("InvalidInput".into(), Some("/bucket")));
+    assert_eq!((kind(&bad_name), bad_name.field.as_deref()), (ErrorKind::InvalidInput, Some("/bucket")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -82,7 +83,7 @@ async fn text_round_trip_with_metadata_and_formats() {
     assert_eq!(parsed["body"], json!({"a": [1, 2, {"b": null}]}));
     let not_json =
         s.call("get_object", json!({"bucket": bucket, "key": "data/items.csv", "format": "json"})).await.unwrap_err();
-    assert_eq!((kind(&not_json), not_json.field.as_deref()), ("InvalidInput".into(), Some("/format")));
+    assert_eq!((kind(&not_json), not_json.field.as_deref()), (ErrorKind::InvalidInput, Some("/format")));
     let ranged = s.ok("get_object", json!({"bucket": bucket, "key": "data/items.csv", "range": "bytes=0-3"})).await;
     assert_eq!(ranged["body"], "name");
     assert_eq!(ranged["content_range"], format!("bytes 0-3/{}", content.len()));
@@ -91,10 +92,10 @@ async fn text_round_trip_with_metadata_and_formats() {
     let missing = s.call("get_object", json!({"bucket": bucket, "key": "nope"})).await.unwrap_err();
     assert_eq!(
         (kind(&missing), missing.service_code.as_deref(), missing.http_status),
-        ("NotFound".into(), Some("NoSuchKey"), Some(404))
+        (ErrorKind::NotFound, Some("NoSuchKey"), Some(404))
     );
     let missing_head = s.call("head_object", json!({"bucket": bucket, "key": "nope"})).await.unwrap_err();
-    assert_eq!(kind(&missing_head), "NotFound");
+    assert_eq!(kind(&missing_head), ErrorKind::NotFound);
     s.remove_bucket(&bucket).await;
 }
 
@@ -135,7 +136,7 @@ async fn awkward_keys_round_trip_through_every_object_operation() {
     for key in &keys {
         s.ok("delete_object", json!({"bucket": bucket, "key": key})).await;
         let gone = s.call("head_object", json!({"bucket": bucket, "key": key})).await.unwrap_err();
-        assert_eq!(kind(&gone), "NotFound", "{key}");
+        assert_eq!(kind(&gone), ErrorKind::NotFound, "{key}");
     }
     s.remove_bucket(&bucket).await;
 }
@@ -251,7 +252,7 @@ async fn presigned_urls_work_and_fail_once_expired_or_tampered() {
             .call("get_object_signed_url", json!({"bucket": bucket, "key": "k", "expires_in": expires}))
             .await
             .unwrap_err();
-        assert_eq!((kind(&err), err.field.as_deref()), ("InvalidInput".into(), Some(field)));
+        assert_eq!((kind(&err), err.field.as_deref()), (ErrorKind::InvalidInput, Some(field)));
     }
     s.ok("get_object_signed_url", json!({"bucket": bucket, "key": "k", "expires_in": 604_800})).await;
     s.remove_bucket(&bucket).await;
@@ -265,13 +266,13 @@ async fn credentials_and_region_errors_are_typed() {
     let mut bad_secret = s.auth.clone();
     bad_secret["secret_access_key"] = json!("0000000000000000000000000000000000000000000000000000000000000000");
     let err = s.call_with("list_buckets", &bad_secret, json!({}), &s.policy).await.unwrap_err();
-    assert_eq!(kind(&err), "Unauthorized", "{err:?}");
+    assert_eq!(kind(&err), ErrorKind::Unauthorized, "{err:?}");
     assert!(!err.message.contains("0000000000000000"), "the secret leaked into {err:?}");
     let mut unknown_key = s.auth.clone();
     unknown_key["access_key_id"] = json!("GK000000000000000000000000");
     let err =
         s.call_with("get_object", &unknown_key, json!({"bucket": bucket, "key": "k"}), &s.policy).await.unwrap_err();
-    assert!(matches!(kind(&err).as_str(), "Unauthorized" | "Forbidden"), "{err:?}");
+    assert!(matches!(kind(&err), ErrorKind::Unauthorized | ErrorKind::Forbidden), "{err:?}");
     for region in ["us-west-2", "auto"] {
         let mut wrong = s.auth.clone();
         wrong["region"] = json!(region);
@@ -289,7 +290,7 @@ async fn credentials_and_region_errors_are_typed() {
     let mut invalid = s.auth.clone();
     invalid["region"] = json!("not a region");
     let err = s.call_with("list_buckets", &invalid, json!({}), &s.policy).await.unwrap_err();
-    assert_eq!((kind(&err), err.field.as_deref()), ("InvalidInput".into(), Some("/region")));
+    assert_eq!((kind(&err), err.field.as_deref()), (ErrorKind::InvalidInput, Some("/region")));
     s.remove_bucket(&bucket).await;
 }
 
@@ -307,7 +308,7 @@ async fn acl_copy_and_put_options() {
             let err = result.unwrap_err();
             assert_eq!(
                 (kind(&err), err.http_status, err.retryable),
-                ("Unsupported".into(), Some(501), false),
+                (ErrorKind::Unsupported, Some(501), false),
                 "{err:?}"
             );
         }
@@ -339,7 +340,7 @@ async fn acl_copy_and_put_options() {
         .call("copy_object", json!({"source_bucket": bucket, "source_key": "absent", "bucket": bucket, "key": "x"}))
         .await
         .unwrap_err();
-    assert_eq!(kind(&missing), "NotFound");
+    assert_eq!(kind(&missing), ErrorKind::NotFound);
     let sse = s
         .call("put_object_text", json!({"bucket": bucket, "key": "enc", "content": "x", "kms_key_id": "k"}))
         .await
@@ -351,10 +352,7 @@ async fn acl_copy_and_put_options() {
             json!({"bucket": bucket, "key": "tagged.txt", "content": "t", "tags": {"team": "data & ml"}}),
         )
         .await;
-    assert!(
-        tagged.is_ok() || tagged.as_ref().unwrap_err().kind == connector_host::ErrorKind::Unsupported,
-        "{tagged:?}"
-    );
+    assert!(tagged.is_ok() || tagged.as_ref().unwrap_err().kind == ErrorKind::Unsupported, "{tagged:?}");
     let unknown = s
         .call("put_object_text", json!({"bucket": bucket, "key": "k", "content": "x", "contnet_type": "text/plain"}))
         .await
@@ -385,27 +383,27 @@ async fn files_of_hundreds_of_mib_stream_both_ways() {
         .call("get_object", json!({"bucket": bucket, "key": "big.bin", "format": "file", "file": "out/copy.bin"}))
         .await
         .unwrap_err();
-    assert_eq!(kind(&exists), "Conflict");
+    assert_eq!(kind(&exists), ErrorKind::Conflict);
     let ranged = s.ok("get_object", json!({"bucket": bucket, "key": "big.bin", "format": "file", "file": "part.bin", "range": "bytes=1048576-2097151"})).await;
     assert_eq!(ranged["file"]["size"], 1 << 20);
     let missing = s
         .call("get_object", json!({"bucket": bucket, "key": "absent", "format": "file", "file": "absent.bin"}))
         .await
         .unwrap_err();
-    assert_eq!(kind(&missing), "NotFound");
+    assert_eq!(kind(&missing), ErrorKind::NotFound);
     let leftovers: Vec<String> =
         std::fs::read_dir(&s.files).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     assert!(!leftovers.iter().any(|n| n.contains("absent") || n.contains("partial")), "{leftovers:?}");
     let too_big =
         s.call("get_object", json!({"bucket": bucket, "key": "big.bin", "max_bytes": 1024})).await.unwrap_err();
-    assert_eq!((kind(&too_big), too_big.field.as_deref()), ("TooLarge".into(), Some("/max_bytes")));
+    assert_eq!((kind(&too_big), too_big.field.as_deref()), (ErrorKind::TooLarge, Some("/max_bytes")));
     let no_file = s
         .call("put_object_file", json!({"bucket": bucket, "key": "x", "file": "does-not-exist.bin"}))
         .await
         .unwrap_err();
-    assert_eq!((kind(&no_file), no_file.field.as_deref()), ("NotFound".into(), Some("/file")));
+    assert_eq!((kind(&no_file), no_file.field.as_deref()), (ErrorKind::NotFound, Some("/file")));
     let escape =
         s.call("put_object_file", json!({"bucket": bucket, "key": "x", "file": "../../etc/passwd"})).await.unwrap_err();
-    assert_eq!(kind(&escape), "InvalidInput");
+    assert_eq!(kind(&escape), ErrorKind::InvalidInput);
     s.remove_bucket(&bucket).await;
 }

@@ -3,7 +3,7 @@
 
 use connector_host::{ErrorKind, HostError, OutboundRule, Policy, Runtime, S3_CONNECTOR};
 use s3_test_support::loopback::{ScriptedServer, black_hole, xml_response};
-use s3_test_support::{Session, runtime, target};
+use s3_test_support::{Session, runtime};
 use serde_json::json;
 use std::time::Duration;
 
@@ -194,7 +194,6 @@ async fn dry_run_sends_nothing_and_reproduces_the_s3_documentation_signature() {
     assert_eq!(invocation.captured.len(), 1);
     assert_eq!(s.ok("list_objects", json!({"bucket": bucket})).await["objects"], json!([]));
     s.remove_bucket(&bucket).await;
-    let _ = target();
 }
 
 #[test]
@@ -266,12 +265,17 @@ async fn pooling_allocator_serves_concurrent_invocations_and_reports_peak_memory
             runtime.invoke("get_object_signed_url", &auth, &input, &Policy::default()).await
         }));
     }
+    // 32 invocations on 8 slots: each is served (a slot frees as an invocation ends) or refused
+    // with a typed instantiation error; none fails otherwise.
     let mut served = 0;
     for task in tasks {
-        if let Ok(invocation) = task.await.unwrap() {
-            assert_eq!(invocation.result.unwrap_err().kind, ErrorKind::InvalidInput);
-            assert!(invocation.peak_memory > 0 && invocation.peak_memory < 4 << 20, "{}", invocation.peak_memory);
-            served += 1;
+        match task.await.unwrap() {
+            Ok(invocation) => {
+                assert_eq!(invocation.result.unwrap_err().kind, ErrorKind::InvalidInput);
+                assert!(invocation.peak_memory > 0 && invocation.peak_memory < 4 << 20, "{}", invocation.peak_memory);
+                served += 1;
+            }
+            Err(error) => assert!(matches!(error, HostError::Instantiate(_)), "{error}"),
         }
     }
     assert!(served >= 8, "at least the pool's 8 slots serve; got {served}");

@@ -3,10 +3,10 @@
 //! errors for URLs the policy denies, that are missing, or malformed.
 
 use connector_host::ErrorKind;
-use connector_host::policy::{OutboundRule, Policy, rules_for_endpoint};
+use connector_host::policy::{OutboundRule, Policy};
+use s3_test_support::Session;
 use s3_test_support::files::{sha256_file, write_random_file};
 use s3_test_support::loopback::ScriptedServer;
-use s3_test_support::{Session, target};
 use serde_json::{Value, json};
 
 const MIB: u64 = 1024 * 1024;
@@ -59,7 +59,8 @@ async fn a_source_without_range_support_goes_up_in_one_request() {
     let body = "a,b\n1,2\n".repeat(4096);
     let answer = format!("HTTP/1.1 200 OK\r\ncontent-type: text/csv\r\ncontent-length: {}\r\n\r\n{body}", body.len());
     let server = ScriptedServer::start(vec![answer]).await;
-    let mut rules = rules_for_endpoint(target().endpoint.as_deref()).unwrap();
+    // What the connector declares for this auth (the target's endpoint), plus the scripted source.
+    let mut rules = s.runtime.declared_outbound().await.unwrap().rules_for(&s.auth.to_string()).unwrap();
     rules.push(server.endpoint.parse::<OutboundRule>().unwrap());
     let policy = Policy { outbound: Some(rules), ..s.policy.clone() };
     let input = json!({"bucket": bucket, "key": "table.csv", "url": format!("{}/exports/table.csv?token=x", server.endpoint), "multipart_threshold": 0});

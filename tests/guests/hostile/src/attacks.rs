@@ -1,13 +1,13 @@
 //! The attacks, one per operation. Each returns what it got away with (`Ok`) or how the host
 //! stopped it (`Err`, the host's answer as text); traps and limit hits end the instance instead.
 
-use crate::wasi::http::outgoing_handler;
-use crate::wasi::http::types::{Fields, FutureIncomingResponse, Method, OutgoingRequest, Scheme};
-use crate::workflow::connector::file_store;
+use crate::bindings::wasi::http::outgoing_handler;
+use crate::bindings::wasi::http::types::{Fields, FutureIncomingResponse, Method, OutgoingRequest, Scheme};
+use crate::bindings::workflow::connector::file_store;
 use serde_json::Value;
 
 /// Runs attack `operation` with its `input`.
-pub fn run(operation: &str, input: &Value) -> Result<String, String> {
+pub(crate) fn run(operation: &str, input: &Value) -> Result<String, String> {
     let text = |name: &str| input[name].as_str().unwrap_or_default().to_string();
     let number = |name: &str| input[name].as_u64().unwrap_or(0);
     match operation {
@@ -199,7 +199,7 @@ fn allocate(mib: u64) -> Result<String, String> {
 
 /// Writes `hostile` to `name` and commits it, claiming `expected` (`{size, sha256: bool}`) if given.
 fn create_file(name: &str, resume_key: Option<&str>, expected: &Value) -> Result<String, String> {
-    use crate::workflow::connector::file_store::{DigestAlgorithm, ExpectedContent, FileDigest};
+    use crate::bindings::workflow::connector::file_store::{DigestAlgorithm, ExpectedContent, FileDigest};
     let writer = file_store::create(name, true, resume_key).map_err(|e| format!("{e:?}"))?;
     let contents = writer.contents().map_err(|e| format!("{e:?}"))?;
     contents.blocking_write_and_flush(b"hostile").map_err(|e| format!("{e:?}"))?;

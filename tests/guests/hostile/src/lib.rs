@@ -7,14 +7,17 @@
 
 mod attacks;
 
-wit_bindgen::generate!({
-    path: "../../../wit",
-    world: "workflow:connector/http-connector",
-    generate_all,
-});
+/// The bindings wit-bindgen generates for the world (undocumented: they mirror the WIT docs).
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../../wit",
+        world: "workflow:connector/http-connector",
+        generate_all,
+    });
+}
 
-use exports::workflow::connector::connector::Guest;
-use workflow::connector::types::{ConnectorError, ConnectorInfo, ErrorKind};
+use bindings::exports::workflow::connector::connector::Guest;
+use bindings::workflow::connector::types::{ConnectorError, ConnectorInfo, ErrorKind};
 
 struct Hostile;
 
@@ -49,4 +52,4 @@ fn failed(message: String) -> ConnectorError {
     }
 }
 
-export!(Hostile);
+bindings::export!(Hostile with_types_in bindings);
