@@ -49,12 +49,14 @@ pub struct ServerAnswer {
     pub request_id: Option<String>,
 }
 
-/// Why a request got no answer.
+/// Why a request got no answer. The one place that decides what each failure means for a
+/// workflow ([`TransportFailure::kind`]) and whether trying again may help
+/// ([`TransportFailure::retryable`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransportFailure {
     /// The host's egress policy or a budget refused it.
     Denied,
-    /// The name did not resolve.
+    /// The name does not resolve (a wrong endpoint or region stays wrong).
     Dns,
     /// The connection was refused or could not be made.
     Connect,
@@ -62,10 +64,46 @@ pub enum TransportFailure {
     Broken,
     /// A time limit ran out (connect, first byte, between bytes).
     Timeout,
-    /// The TLS handshake or a certificate failed.
+    /// The TLS handshake failed or was aborted.
     Tls,
-    /// The answer was not valid HTTP or exceeded a host limit.
+    /// The server's certificate is not trusted (it will not become trusted by retrying).
+    Certificate,
+    /// The request body did not match its stated length (a bug).
+    RequestBody,
+    /// The answer exceeds what the host accepts.
+    ResponseTooLarge,
+    /// The answer was not valid HTTP.
     Protocol,
+}
+
+impl TransportFailure {
+    /// The failure class a workflow sees.
+    pub const fn kind(self) -> ErrorKind {
+        match self {
+            TransportFailure::Denied => ErrorKind::Denied,
+            TransportFailure::Timeout => ErrorKind::Timeout,
+            TransportFailure::RequestBody => ErrorKind::Internal,
+            TransportFailure::ResponseTooLarge => ErrorKind::TooLarge,
+            TransportFailure::Dns
+            | TransportFailure::Connect
+            | TransportFailure::Broken
+            | TransportFailure::Tls
+            | TransportFailure::Certificate
+            | TransportFailure::Protocol => ErrorKind::Unavailable,
+        }
+    }
+
+    /// Whether the same request may get an answer if sent again.
+    pub const fn retryable(self) -> bool {
+        matches!(
+            self,
+            TransportFailure::Connect
+                | TransportFailure::Broken
+                | TransportFailure::Timeout
+                | TransportFailure::Tls
+                | TransportFailure::Protocol
+        )
+    }
 }
 
 /// How the host's file store failed.
@@ -107,6 +145,12 @@ impl ConnectorError {
     /// An `internal` error.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Internal, message)
+    }
+
+    /// A request that got no answer, classified by `failure`.
+    pub fn transport(failure: TransportFailure, message: impl Into<String>) -> Self {
+        let retryable = failure.retryable();
+        Self { retryable, ..Self::caused(failure.kind(), Cause::Transport(failure), message) }
     }
 
     /// An integrity failure: stored or received bytes differ from those sent or stated.
@@ -192,5 +236,26 @@ mod tests {
         assert!(!error.retryable);
         assert!(ConnectorError::new(ErrorKind::Throttled, "slow down").retryable);
         assert_eq!(ConnectorError::internal("x").http_status(), None);
+    }
+
+    #[test]
+    fn transport_failures_are_retried_only_when_trying_again_may_help() {
+        let retried = |failure| ConnectorError::transport(failure, "m").retryable;
+        for failure in
+            [TransportFailure::Connect, TransportFailure::Broken, TransportFailure::Timeout, TransportFailure::Tls]
+        {
+            assert!(retried(failure), "{failure:?}");
+        }
+        for failure in [
+            TransportFailure::Denied,
+            TransportFailure::Dns,
+            TransportFailure::Certificate,
+            TransportFailure::RequestBody,
+            TransportFailure::ResponseTooLarge,
+        ] {
+            assert!(!retried(failure), "{failure:?}");
+        }
+        assert_eq!(ConnectorError::transport(TransportFailure::Denied, "m").kind, ErrorKind::Denied);
+        assert_eq!(ConnectorError::transport(TransportFailure::ResponseTooLarge, "m").kind, ErrorKind::TooLarge);
     }
 }

@@ -60,6 +60,8 @@ fn which_failures_are_retried() {
         (Reply::error(400, "RequestTimeout"), ErrorKind::Timeout),
         (Reply::Fault(TransportFailure::Broken), ErrorKind::Unavailable),
         (Reply::Fault(TransportFailure::Connect), ErrorKind::Unavailable),
+        (Reply::Fault(TransportFailure::Tls), ErrorKind::Unavailable),
+        (Reply::Fault(TransportFailure::Timeout), ErrorKind::Timeout),
     ] {
         assert_eq!(retried(reply.clone()), (3, kind, true), "{reply:?}");
     }
@@ -71,6 +73,9 @@ fn which_failures_are_retried() {
         (Reply::error(400, "InvalidArgument"), ErrorKind::InvalidInput),
         (Reply::status(412), ErrorKind::PreconditionFailed),
         (Reply::Fault(TransportFailure::Denied), ErrorKind::Denied),
+        (Reply::Fault(TransportFailure::Dns), ErrorKind::Unavailable),
+        (Reply::Fault(TransportFailure::Certificate), ErrorKind::Unavailable),
+        (Reply::Fault(TransportFailure::ResponseTooLarge), ErrorKind::TooLarge),
     ] {
         assert_eq!(retried(reply.clone()), (1, kind, false), "{reply:?}");
     }

@@ -1,14 +1,14 @@
 //! The head of one HTTP exchange over `wasi:http/outgoing-handler`: building the request,
 //! waiting for the answer's status and headers, and the typed errors for failed exchanges.
 
-use super::wasi::http::outgoing_handler;
-use super::wasi::http::types::{
+use super::bindings::wasi::http::outgoing_handler;
+use super::bindings::wasi::http::types::{
     ErrorCode, Fields, FutureIncomingResponse, IncomingBody, Method as WasiMethod, OutgoingRequest, RequestOptions,
     Scheme as WasiScheme,
 };
 use crate::client::request::Body;
 use crate::client::transport::HttpRequest;
-use crate::error::{Cause, ConnectorError, ErrorKind, Result, TransportFailure};
+use crate::error::{ConnectorError, Result, TransportFailure};
 use crate::protocol::http::{HttpResponse, Method};
 use crate::protocol::url::{HttpUrl, Scheme as UrlScheme};
 use std::time::Duration;
@@ -91,63 +91,54 @@ pub(super) fn build_request(request: &HttpRequest<'_>) -> Result<OutgoingRequest
     Ok(outgoing)
 }
 
-/// A typed error for a wasi:http failure to reach `url`.
+/// A typed error for a wasi:http failure to reach `url` (kind and retry from the failure's type).
 pub(super) fn transport_error(url: &HttpUrl, code: ErrorCode) -> ConnectorError {
     let host = url.authority();
     let failure = failure_of(&code);
-    let (kind, message) = match &code {
-        ErrorCode::HttpRequestDenied => (
-            ErrorKind::Denied,
-            format!(
-                "the host's egress policy does not allow requests to {host}; ask the operator to allow it, or check the endpoint"
-            ),
+    let message = match &code {
+        ErrorCode::HttpRequestDenied => format!(
+            "the host's egress policy does not allow requests to {host}; ask the operator to allow it, or check the endpoint"
         ),
-        ErrorCode::DnsError(e) => {
-            (ErrorKind::Unavailable, format!("cannot resolve {host} ({:?}); check the endpoint and region", e.rcode))
-        }
-        ErrorCode::ConnectionRefused => {
-            (ErrorKind::Unavailable, format!("{host} refused the connection; is the server running?"))
-        }
+        ErrorCode::DnsError(e) => format!("cannot resolve {host} ({:?}); check the endpoint and region", e.rcode),
+        ErrorCode::ConnectionRefused => format!("{host} refused the connection; is the server running?"),
         ErrorCode::ConnectionTimeout
         | ErrorCode::ConnectionReadTimeout
         | ErrorCode::ConnectionWriteTimeout
-        | ErrorCode::HttpResponseTimeout => (ErrorKind::Timeout, format!("{host} did not answer in time ({code:?})")),
+        | ErrorCode::HttpResponseTimeout => format!("{host} did not answer in time ({code:?})"),
         ErrorCode::TlsProtocolError | ErrorCode::TlsCertificateError | ErrorCode::TlsAlertReceived(_) => {
-            (ErrorKind::Unavailable, format!("TLS with {host} failed ({code:?})"))
+            format!("TLS with {host} failed ({code:?})")
         }
-        ErrorCode::HttpRequestBodySize(_) => {
-            (ErrorKind::Internal, format!("the request body did not match its length ({code:?})"))
-        }
-        ErrorCode::HttpResponseBodySize(_) => {
-            (ErrorKind::TooLarge, format!("the response from {host} exceeds the host's size limit"))
-        }
-        other => (ErrorKind::Unavailable, format!("the request to {host} failed: {other:?}")),
+        ErrorCode::HttpRequestBodySize(_) => format!("the request body did not match its length ({code:?})"),
+        ErrorCode::HttpResponseBodySize(_) => format!("the response from {host} exceeds the host's size limit"),
+        other => format!("the request to {host} failed: {other:?}"),
     };
-    let retryable = matches!(kind, ErrorKind::Unavailable | ErrorKind::Timeout)
-        && !matches!(code, ErrorCode::TlsCertificateError | ErrorCode::DnsError(_));
-    ConnectorError { retryable, ..ConnectorError::caused(kind, Cause::Transport(failure), message) }
+    ConnectorError::transport(failure, message)
 }
 
 /// The typed failure behind a `wasi:http` error code.
 fn failure_of(code: &ErrorCode) -> TransportFailure {
     match code {
         ErrorCode::HttpRequestDenied => TransportFailure::Denied,
-        ErrorCode::DnsError(_) | ErrorCode::DnsTimeout => TransportFailure::Dns,
-        ErrorCode::ConnectionRefused
-        | ErrorCode::ConnectionTerminated
-        | ErrorCode::DestinationNotFound
-        | ErrorCode::DestinationUnavailable
-        | ErrorCode::DestinationIpProhibited
-        | ErrorCode::DestinationIpUnroutable
-        | ErrorCode::ConnectionLimitReached => TransportFailure::Connect,
+        ErrorCode::DnsError(_) => TransportFailure::Dns,
         ErrorCode::ConnectionTimeout
         | ErrorCode::ConnectionReadTimeout
         | ErrorCode::ConnectionWriteTimeout
         | ErrorCode::HttpResponseTimeout => TransportFailure::Timeout,
-        ErrorCode::TlsProtocolError | ErrorCode::TlsCertificateError | ErrorCode::TlsAlertReceived(_) => {
-            TransportFailure::Tls
-        }
-        ErrorCode::HttpRequestBodySize(_) | ErrorCode::HttpResponseBodySize(_) => TransportFailure::Protocol,
+        ErrorCode::TlsCertificateError => TransportFailure::Certificate,
+        ErrorCode::TlsProtocolError | ErrorCode::TlsAlertReceived(_) => TransportFailure::Tls,
+        ErrorCode::HttpRequestBodySize(_) => TransportFailure::RequestBody,
+        ErrorCode::HttpResponseBodySize(_) => TransportFailure::ResponseTooLarge,
+        ErrorCode::ConnectionRefused
+        | ErrorCode::DestinationNotFound
+        | ErrorCode::DestinationUnavailable
+        | ErrorCode::DestinationIpProhibited
+        | ErrorCode::DestinationIpUnroutable
+        | ErrorCode::ConnectionLimitReached
+        | ErrorCode::DnsTimeout => TransportFailure::Connect,
+        ErrorCode::HttpProtocolError
+        | ErrorCode::HttpResponseIncomplete
+        | ErrorCode::HttpResponseHeaderSectionSize(_)
+        | ErrorCode::HttpResponseHeaderSize(_) => TransportFailure::Protocol,
         _ => TransportFailure::Broken,
     }
 }

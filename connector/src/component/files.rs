@@ -1,6 +1,6 @@
 //! The host file store: sizes, hashes, and the typed errors for its failures.
 
-use super::workflow::connector::file_store::{self, DigestAlgorithm, FileError};
+use super::bindings::workflow::connector::file_store::{self, DigestAlgorithm, FileError};
 use crate::error::{Cause, ConnectorError, ErrorKind, FileFailure, Result};
 use connector_contract::DigestAlgorithm as Digest;
 

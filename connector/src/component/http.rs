@@ -1,11 +1,11 @@
 //! One HTTP exchange over `wasi:http/outgoing-handler`, streaming bodies through `wasi:io`.
 
+use super::bindings::wasi::http::outgoing_handler;
+use super::bindings::wasi::http::types::{IncomingBody, OutgoingBody};
+use super::bindings::wasi::io::streams::StreamError;
+use super::bindings::workflow::connector::file_store::{self, FillEnd};
 use super::exchange::{build_request, request_options, transport_error, wait_for_answer};
 use super::streams::{CHUNK, flush, receive_error, splice_exact, write_all};
-use super::wasi::http::outgoing_handler;
-use super::wasi::http::types::{IncomingBody, OutgoingBody};
-use super::wasi::io::streams::StreamError;
-use super::workflow::connector::file_store::{self, FillEnd};
 use super::{files, source};
 use crate::client::request::Body;
 use crate::client::transport::{FileSink, HttpRequest, PartialBytes, ResponseSink};

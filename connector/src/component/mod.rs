@@ -1,6 +1,7 @@
 //! The component: wit-bindgen glue that exports the connector interface and implements
 //! [`Transport`](crate::client::transport::Transport) on the imports.
 
+mod bindings;
 mod exchange;
 mod files;
 mod http;
@@ -8,16 +9,12 @@ mod source;
 mod streams;
 mod transport;
 
-wit_bindgen::generate!({
-    path: "../wit",
-    world: "workflow:connector/http-connector",
-    generate_all,
-});
-
 use crate::error::{ConnectorError as CoreError, ErrorKind};
 use crate::ops::{OPERATIONS, Operation as CoreOperation};
-use exports::workflow::connector::connector::Guest;
-use workflow::connector::types::{ConnectorError, ConnectorInfo, ErrorKind as WitErrorKind, Operation, Permission};
+use bindings::exports::workflow::connector::connector::Guest;
+use bindings::workflow::connector::types::{
+    ConnectorError, ConnectorInfo, ErrorKind as WitErrorKind, Operation, Permission,
+};
 
 struct Component;
 
@@ -88,4 +85,4 @@ fn to_wit_error(error: CoreError) -> ConnectorError {
     }
 }
 
-export!(Component);
+bindings::export!(Component with_types_in bindings);

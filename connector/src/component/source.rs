@@ -2,10 +2,10 @@
 //! wanted, otherwise through the component, digesting each byte and, with a trailer, framing the
 //! bytes as `aws-chunked`.
 
+use super::bindings::wasi::http::types::IncomingBody;
+use super::bindings::wasi::io::streams::{InputStream, OutputStream, StreamError};
 use super::exchange;
 use super::streams::{receive_error, splice_exact, write_all};
-use super::wasi::http::types::IncomingBody;
-use super::wasi::io::streams::{InputStream, OutputStream, StreamError};
 use crate::client::url_source::UrlSource;
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::protocol::aws_chunked;

@@ -1,8 +1,8 @@
 //! Moving bytes through `wasi:io` streams: writes that respect the host's permits, host-side
 //! splices, and the typed errors for broken streams.
 
-use super::wasi::io::streams::{InputStream, OutputStream, StreamError};
-use crate::error::{Cause, ConnectorError, ErrorKind, Result, TransportFailure};
+use super::bindings::wasi::io::streams::{InputStream, OutputStream, StreamError};
+use crate::error::{ConnectorError, Result, TransportFailure};
 
 /// Most bytes moved by one write or splice call.
 pub(super) const CHUNK: u64 = 1024 * 1024;
@@ -80,7 +80,7 @@ pub(super) fn send_error(error: StreamError, remaining: u64) -> ConnectorError {
         StreamError::Closed => "the connection closed".to_string(),
     };
     let message = format!("sending the request body failed with {remaining} bytes left: {detail}");
-    ConnectorError::caused(ErrorKind::Unavailable, Cause::Transport(TransportFailure::Broken), message)
+    ConnectorError::transport(TransportFailure::Broken, message)
 }
 
 /// A failure to read a response body.
@@ -90,5 +90,5 @@ pub(super) fn receive_error(error: StreamError) -> ConnectorError {
         StreamError::Closed => "closed".to_string(),
     };
     let message = format!("reading the response failed: {detail}");
-    ConnectorError::caused(ErrorKind::Unavailable, Cause::Transport(TransportFailure::Broken), message)
+    ConnectorError::transport(TransportFailure::Broken, message)
 }

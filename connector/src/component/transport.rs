@@ -1,7 +1,7 @@
 //! [`Transport`] on the component's imports: wasi:http, the file store, clocks and random.
 
-use super::wasi::clocks::{monotonic_clock, wall_clock};
-use super::wasi::random::random;
+use super::bindings::wasi::clocks::{monotonic_clock, wall_clock};
+use super::bindings::wasi::random::random;
 use super::{files, http};
 use crate::client::transport::{ExistingFile, HttpRequest, ResponseSink, Transport};
 use crate::error::Result;

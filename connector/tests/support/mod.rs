@@ -7,7 +7,7 @@
 use connector_contract::DigestAlgorithm;
 use s3_connector::client::request::Body;
 use s3_connector::client::transport::{ExistingFile, HttpRequest, PartialBytes, ResponseSink, Transport};
-use s3_connector::error::{Cause, ConnectorError, ErrorKind, Result, TransportFailure};
+use s3_connector::error::{ConnectorError, ErrorKind, Result, TransportFailure};
 use s3_connector::protocol::checksum::StreamDigest;
 use s3_connector::protocol::http::{HttpResponse, Method};
 use std::collections::{HashMap, VecDeque};
@@ -193,11 +193,7 @@ impl Transport for Scripted {
                 }
                 Ok(response)
             }
-            Reply::Fault(failure) => {
-                let kind = if failure == TransportFailure::Denied { ErrorKind::Denied } else { ErrorKind::Unavailable };
-                let error = ConnectorError::caused(kind, Cause::Transport(failure), format!("scripted {failure:?}"));
-                Err(error)
-            }
+            Reply::Fault(failure) => Err(ConnectorError::transport(failure, format!("scripted {failure:?}"))),
             Reply::CutAfter(kept) => {
                 let ResponseSink::File(file) = sink else { panic!("a cut needs a file sink") };
                 let resume = file.resume.as_ref().expect("a cut download is resumable");
@@ -206,8 +202,7 @@ impl Transport for Scripted {
                     partial.clear();
                 }
                 partial.extend(std::iter::repeat_n(b'p', usize::try_from(kept).unwrap()));
-                let failure = TransportFailure::Broken;
-                Err(ConnectorError::caused(ErrorKind::Unavailable, Cause::Transport(failure), "scripted cut"))
+                Err(ConnectorError::transport(TransportFailure::Broken, "scripted cut"))
             }
         }
     }
