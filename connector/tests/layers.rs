@@ -1,162 +1,22 @@
 //! The module graph of the connector, read from its sources: layers only point down (`protocol`
 //! names no `client`, `ops` or `component`; `client` names no `ops` or `component`; `ops` names no
-//! `component`) and no two modules use each other, directly or through others.
+//! `component`) and no two modules use each other, directly or through others (parents and their
+//! children included).
+
+#[path = "support/module_graph.rs"]
+mod module_graph;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-/// Every module of `src` (`client::request`, `protocol`, ...) with its source text.
-fn modules(src: &Path) -> BTreeMap<String, String> {
-    let mut found = BTreeMap::new();
-    let mut stack = vec![src.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            let relative = path.strip_prefix(src).unwrap().with_extension("");
-            let mut parts: Vec<String> = relative.iter().map(|p| p.to_string_lossy().into_owned()).collect();
-            if parts.last().is_some_and(|last| last == "mod" || last == "lib") {
-                parts.pop();
-            }
-            let name = if parts.is_empty() { "crate".to_string() } else { parts.join("::") };
-            found.insert(name, strip_tests(&std::fs::read_to_string(&path).unwrap()));
-        }
-    }
-    found
-}
-
-/// The source without its `#[cfg(test)]` module (tests may reach across layers).
-fn strip_tests(source: &str) -> String {
-    source.find("#[cfg(test)]\nmod tests").map_or(source, |at| &source[..at]).to_string()
-}
-
-/// The paths a source names: `crate::a::b`, `super::c`, braces expanded, and in a parent module
-/// its children by name (`request::Body`).
-fn named_paths(module: &str, source: &str, children: &BTreeSet<String>) -> Vec<Vec<String>> {
-    let parent: Vec<String> = if module == "crate" {
-        Vec::new()
-    } else {
-        let mut parts: Vec<String> = module.split("::").map(str::to_string).collect();
-        parts.pop();
-        parts
-    };
-    let own: Vec<String> =
-        if module == "crate" { Vec::new() } else { module.split("::").map(str::to_string).collect() };
-    let mut paths = Vec::new();
-    let bytes = source.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() {
-        let rest = &source[at..];
-        let boundary =
-            at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_' || bytes[at - 1] == b':');
-        let start = if !boundary {
-            None
-        } else if let Some(tail) = rest.strip_prefix("crate::") {
-            Some((Vec::new(), tail))
-        } else if let Some(tail) = rest.strip_prefix("super::") {
-            Some((parent.clone(), tail))
-        } else {
-            children.iter().find(|child| rest.starts_with(&format!("{child}::"))).map(|_| (own.clone(), rest))
-        };
-        match start {
-            Some((base, tail)) => {
-                expand(&base, tail, &mut paths);
-                at += 1;
-            }
-            None => at += rest.chars().next().map_or(1, char::len_utf8),
-        }
-    }
-    paths
-}
-
-/// Adds `base` + the path at the start of `text` (with `{a, b::c}` groups expanded).
-fn expand(base: &[String], text: &str, out: &mut Vec<Vec<String>>) {
-    let mut path = base.to_vec();
-    let mut rest = text;
-    loop {
-        let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
-        let segment = &rest[..end];
-        if !segment.is_empty() {
-            path.push(segment.to_string());
-        }
-        rest = &rest[end..];
-        if let Some(tail) = rest.strip_prefix("::{") {
-            let close = matching_brace(tail);
-            for item in split_top_level(&tail[..close]) {
-                expand(&path, item.trim(), out);
-            }
-            return;
-        }
-        match rest.strip_prefix("::") {
-            Some(tail) => rest = tail,
-            None => break,
-        }
-    }
-    out.push(path);
-}
-
-fn matching_brace(text: &str) -> usize {
-    let mut depth = 0;
-    for (i, c) in text.char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' if depth == 0 => return i,
-            '}' => depth -= 1,
-            _ => {}
-        }
-    }
-    text.len()
-}
-
-fn split_top_level(text: &str) -> Vec<&str> {
-    let (mut items, mut depth, mut start) = (Vec::new(), 0, 0);
-    for (i, c) in text.char_indices() {
-        match c {
-            '{' => depth += 1,
-            '}' => depth -= 1,
-            ',' if depth == 0 => {
-                items.push(&text[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    items.push(&text[start..]);
-    items
-}
-
-/// The module graph: which modules each module uses (the longest module prefix of each path).
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
-    let modules = modules(&src);
-    let names: BTreeSet<String> = modules.keys().cloned().collect();
-    let mut edges = BTreeMap::new();
-    for (module, source) in &modules {
-        let prefix = if module == "crate" { String::new() } else { format!("{module}::") };
-        let children: BTreeSet<String> = names
-            .iter()
-            .filter_map(|name| name.strip_prefix(&prefix).filter(|rest| !rest.contains("::")).map(str::to_string))
-            .filter(|child| module != "crate" || !child.is_empty())
-            .collect();
-        let used: BTreeSet<String> = named_paths(module, source, &children)
-            .into_iter()
-            .filter_map(|path| {
-                (1..=path.len()).rev().map(|n| path[..n].join("::")).find(|candidate| names.contains(candidate))
-            })
-            .filter(|target| target != module && !target.starts_with(&prefix))
-            .collect();
-        edges.insert(module.clone(), used);
-    }
-    edges
+    module_graph::graph(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src"), &|_| true)
 }
 
 #[test]
 fn layers_only_point_down() {
     let rank = |module: &str| match module.split("::").next().unwrap() {
-        "error" | "input" => 0,
+        "error" | "input" | "names" => 0,
         "protocol" => 1,
         "client" => 2,
         "ops" => 3,
@@ -175,28 +35,6 @@ fn no_module_cycles() {
     let graph = graph();
     assert!(graph.len() > 30, "the scan found the modules: {:?}", graph.keys());
     assert!(graph["client"].contains("protocol::signing"), "the scan follows `use` paths: {:?}", graph["client"]);
-    // Depth-first search for a back edge, reporting the cycle it closes.
-    fn visit(
-        node: &str,
-        graph: &BTreeMap<String, BTreeSet<String>>,
-        trail: &mut Vec<String>,
-        done: &mut BTreeSet<String>,
-    ) {
-        if let Some(at) = trail.iter().position(|n| n == node) {
-            panic!("module cycle: {} -> {node}", trail[at..].join(" -> "));
-        }
-        if done.contains(node) {
-            return;
-        }
-        trail.push(node.to_string());
-        for next in graph.get(node).into_iter().flatten() {
-            visit(next, graph, trail, done);
-        }
-        trail.pop();
-        done.insert(node.to_string());
-    }
-    let mut done = BTreeSet::new();
-    for node in graph.keys() {
-        visit(node, &graph, &mut Vec::new(), &mut done);
-    }
+    assert!(graph["client"].contains("client::retry"), "and a parent's use of its children: {:?}", graph["client"]);
+    module_graph::assert_no_cycles(&graph);
 }

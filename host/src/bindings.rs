@@ -24,7 +24,7 @@ mod generated {
             "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
             "wasi:random": wasmtime_wasi::p2::bindings::random,
             "wasi:http": wasmtime_wasi_http::p2::bindings::http,
-            "workflow:connector/file-store.file-writer": crate::file_store::FileWriter,
+            "workflow:connector/file-store.file-writer": crate::file_writer::FileWriter,
         },
     });
 }

@@ -12,6 +12,7 @@ use crate::bindings::file_store::{ExpectedContent, FileError, FileStat, FillEnd,
 use crate::budget::{BudgetedWriter, Held};
 use crate::file_name::{PARTIAL_SUFFIX, TEMP_SUFFIX, resolve};
 use crate::file_read_stream::FileReadStream;
+use crate::file_writer::{FileWriter, IfExists, Unfinished};
 use crate::state::HostState;
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -34,31 +35,6 @@ const COMMITTED_MODE: u32 = 0o644;
 const DIRECTORY_MODE: u32 = 0o755;
 /// Partial downloads untouched this long are removed when another download starts beside them.
 pub const STALE_PARTIAL_AGE: Duration = Duration::from_secs(7 * 24 * 3600);
-
-/// A file being written: an in-progress file beside the target, renamed to it on commit. A plain
-/// writer's file is removed if it is dropped uncommitted; a resumable writer's is kept (under a
-/// name derived from its resume key) for the next attempt to continue.
-pub struct FileWriter {
-    temp: PathBuf,
-    target: PathBuf,
-    name: String,
-    overwrite: bool,
-    file: Option<File>,
-    /// Holds the partial's lock while this writer lives, whoever has the file itself.
-    _lock: Option<File>,
-    existing: u64,
-    resumable: bool,
-    committed: bool,
-    _open: Held,
-}
-
-impl Drop for FileWriter {
-    fn drop(&mut self) {
-        if !self.committed && !self.resumable {
-            let _ = std::fs::remove_file(&self.temp);
-        }
-    }
-}
 
 /// The partial-download file for `file_name` and `resume_key`: the key is hashed into the name,
 /// so a changed object never continues another version's bytes.
@@ -188,7 +164,7 @@ impl Host for HostState {
         let root = self.file_root();
         let created = blocking(move || {
             let target = resolve(&canonical_root(&root?)?, &name)?;
-            start_writing(target, name, overwrite, resume_key.as_deref(), open)
+            start_writing(target, name, IfExists::from_overwrite(overwrite), resume_key.as_deref(), open)
         })
         .await;
         match created {
@@ -202,13 +178,13 @@ impl Host for HostState {
 fn start_writing(
     target: PathBuf,
     name: String,
-    overwrite: bool,
+    if_exists: IfExists,
     resume_key: Option<&str>,
     open: Held,
 ) -> Result<FileWriter, FileError> {
     match std::fs::symlink_metadata(&target) {
         Ok(meta) if meta.is_dir() => return Err(FileError::InvalidName(format!("{name:?} is a directory"))),
-        Ok(_) if !overwrite => return Err(FileError::AlreadyExists(name)),
+        Ok(_) if if_exists == IfExists::Fail => return Err(FileError::AlreadyExists(name)),
         _ => {}
     }
     let parent = target.parent().ok_or_else(|| FileError::InvalidName(name.clone()))?;
@@ -235,15 +211,16 @@ fn start_writing(
         (temp, file, None)
     };
     let existing = file.metadata().map_err(|e| io_error(&name, e))?.len();
+    let unfinished = if resume_key.is_some() { Unfinished::KeepForResume } else { Unfinished::Remove };
     Ok(FileWriter {
         temp,
         target,
         name,
-        overwrite,
+        if_exists,
         file: Some(file),
         _lock: lock,
         existing,
-        resumable: resume_key.is_some(),
+        unfinished,
         committed: false,
         _open: open,
     })
@@ -293,15 +270,15 @@ struct Commit {
     temp: PathBuf,
     target: PathBuf,
     name: String,
-    overwrite: bool,
+    if_exists: IfExists,
     expected: Option<ExpectedContent>,
 }
 
 /// Makes the in-progress file durable and, if it holds what was expected, visible under its
 /// name (blocking). Returns the size. A file that does not match is removed, never renamed.
 fn commit_file(commit: &Commit, cancelled: &std::sync::atomic::AtomicBool) -> Result<u64, FileError> {
-    let Commit { temp, target, name, overwrite, expected } = commit;
-    let (name, overwrite) = (name.as_str(), *overwrite);
+    let Commit { temp, target, name, if_exists, expected } = commit;
+    let name = name.as_str();
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
@@ -316,7 +293,7 @@ fn commit_file(commit: &Commit, cancelled: &std::sync::atomic::AtomicBool) -> Re
         return Err(FileError::Mismatch(why));
     }
     file.set_permissions(std::fs::Permissions::from_mode(COMMITTED_MODE)).map_err(|e| io_error(name, e))?;
-    if overwrite {
+    if *if_exists == IfExists::Replace {
         std::fs::rename(temp, target).map_err(|e| io_error(name, e))?;
     } else {
         // A hard link fails if the name exists, atomically: nothing created meanwhile is replaced.
@@ -421,7 +398,7 @@ impl HostFileWriter for HostState {
             temp: entry.temp.clone(),
             target: entry.target.clone(),
             name: entry.name.clone(),
-            overwrite: entry.overwrite,
+            if_exists: entry.if_exists,
             expected,
         };
         let cancelled = self.cancelled.clone();

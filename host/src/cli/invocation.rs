@@ -2,8 +2,9 @@
 //! sandbox policy, the files it may touch, and the invocation itself.
 
 use crate::cli::aws_config::{self, ConfigError, Overrides};
+use crate::cli::error::CliError;
 use crate::cli::output::{self, OutputFormat};
-use crate::cli::{CliError, commands, progress_bar, report};
+use crate::cli::{commands, progress_bar, report};
 use clap::ArgMatches;
 use connector_host::policy::rule_for_url;
 use connector_host::progress::Transfer;
@@ -23,7 +24,7 @@ pub(crate) async fn run(
     matches: &ArgMatches,
 ) -> Result<ExitCode, CliError> {
     let debug = matches.get_flag("debug");
-    let format = OutputFormat::from_matches(matches)?;
+    let format = OutputFormat::from_matches(matches).map_err(CliError::Usage)?;
     let (operation, mut input) = operation_call(info, name, sub, matches)?;
     let auth = resolve_auth(matches, debug)?;
     let mut policy = base_policy(matches, &auth, &input)?;

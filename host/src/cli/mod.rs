@@ -11,13 +11,16 @@ mod progress_bar;
 mod report;
 
 use clap::ArgMatches;
-use connector_host::{ConnectorInfo, Runtime, S3_CONNECTOR};
-pub(crate) use error::CliError;
+use connector_host::{ConnectorInfo, Runtime};
+use error::CliError;
 use output::OutputFormat;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
+
+/// The S3 connector component, built for this binary by `host/build.rs` (the `component` profile).
+static S3_CONNECTOR: &[u8] = include_bytes!(env!("S3_CONNECTOR_WASM_PATH"));
 
 /// Runs the CLI; the exit code follows the AWS CLI's (0, 252 usage, 253 configuration, 254 the
 /// service refused, 255 anything else).
@@ -131,9 +134,4 @@ fn default_cache_dir() -> Option<PathBuf> {
     std::env::var_os("XDG_CACHE_HOME")
         .map(|d| PathBuf::from(d).join("s3c"))
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/s3c")))
-}
-
-/// Parses a JSON text the component produced; text that is not JSON is shown as a string.
-fn parse_output(text: String) -> Value {
-    serde_json::from_str(&text).unwrap_or(Value::String(text))
 }

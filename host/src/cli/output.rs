@@ -1,6 +1,5 @@
 //! Printing results as JSON, text (tab-separated, like the AWS CLI) or a table.
 
-use crate::cli::CliError;
 use clap::ArgMatches;
 use serde_json::Value;
 
@@ -19,13 +18,13 @@ impl OutputFormat {
     /// The names `--output` accepts.
     pub(crate) const NAMES: [&'static str; 3] = ["json", "text", "table"];
 
-    /// The format `--output` names (JSON by default).
-    pub(crate) fn from_matches(matches: &ArgMatches) -> Result<Self, CliError> {
+    /// The format `--output` names (JSON by default), or what is wrong with it.
+    pub(crate) fn from_matches(matches: &ArgMatches) -> Result<Self, String> {
         match matches.get_one::<String>("output").map(String::as_str) {
             None | Some("json") => Ok(OutputFormat::Json),
             Some("text") => Ok(OutputFormat::Text),
             Some("table") => Ok(OutputFormat::Table),
-            Some(other) => Err(CliError::Usage(format!("--output {other:?}: use one of {}", Self::NAMES.join(", ")))),
+            Some(other) => Err(format!("--output {other:?}: use one of {}", Self::NAMES.join(", "))),
         }
     }
 

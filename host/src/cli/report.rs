@@ -3,9 +3,9 @@
 
 use crate::cli::error::{EXIT_OTHER, EXIT_SERVICE, EXIT_USAGE};
 use crate::cli::output::{self, OutputFormat};
-use crate::cli::parse_output;
 use connector_contract::ErrorKind as Kind;
 use connector_host::{ConnectorError, Invocation};
+use serde_json::Value;
 use std::process::ExitCode;
 
 /// Prints `invocation`'s outcome and returns the exit code.
@@ -27,6 +27,11 @@ pub(crate) fn outcome(operation: &str, invocation: Invocation, dry_run: bool, fo
         }
         Err(error) => ExitCode::from(report_error(operation, &error)),
     }
+}
+
+/// Parses a JSON text the component produced; text that is not JSON is shown as a string.
+fn parse_output(text: String) -> Value {
+    serde_json::from_str(&text).unwrap_or(Value::String(text))
 }
 
 /// Prints the AWS CLI's one-line error and the typed error as JSON; returns the exit code.
