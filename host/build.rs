@@ -1,5 +1,5 @@
-//! Builds the S3 connector component for `wasm32-wasip2` so the host and its tests always embed
-//! the fresh component.
+//! Builds the S3 connector component for `wasm32-wasip2` so the `s3c` binary (and this package's
+//! tests) embed the fresh component; the library itself embeds none.
 
 mod build_guest;
 

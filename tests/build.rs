@@ -1,5 +1,6 @@
-//! Builds the hostile test guest (`tests/guests/hostile`) for `wasm32-wasip2`, twice: as is, and
-//! with std's sockets linked in (a component the host must refuse to load).
+//! Builds the components the tests run: the S3 connector (the `component` profile, as shipped,
+//! or `S3_CONNECTOR_WASM` when set), and the hostile test guest (`tests/guests/hostile`) twice —
+//! as is, and with std's sockets linked in (a component the host must refuse to load).
 
 #[path = "../host/build_guest.rs"]
 mod build_guest;
@@ -10,9 +11,24 @@ fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let workspace = manifest_dir.parent().unwrap().to_path_buf();
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
-    for watched in ["tests/guests/hostile", "wit", "Cargo.lock", "host/build_guest.rs"] {
+    for watched in [
+        "tests/guests/hostile",
+        "connector/src",
+        "connector/Cargo.toml",
+        "contract",
+        "Cargo.toml",
+        "wit",
+        "Cargo.lock",
+        "host/build_guest.rs",
+    ] {
         println!("cargo:rerun-if-changed={}", workspace.join(watched).display());
     }
+    println!("cargo:rerun-if-env-changed=S3_CONNECTOR_WASM");
+    let connector = match std::env::var("S3_CONNECTOR_WASM") {
+        Ok(prebuilt) => PathBuf::from(prebuilt),
+        Err(_) => build_guest::build_guest(&workspace, "s3-connector", &[], "component"),
+    };
+    println!("cargo:rustc-env=S3_CONNECTOR_WASM_PATH={}", connector.display());
     for (features, name, variable) in
         [(&[][..], "hostile.wasm", "HOSTILE_WASM"), (&["sockets"][..], "hostile_sockets.wasm", "HOSTILE_SOCKETS_WASM")]
     {

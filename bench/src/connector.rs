@@ -1,7 +1,8 @@
 //! The connector through the sandbox: the real host library running the real component.
 
 use crate::target::Bench;
-use connector_host::{FileAccess, Policy, Runtime, S3_CONNECTOR};
+use connector_host::{FileAccess, Policy, Runtime};
+use s3_test_support::S3_CONNECTOR;
 use serde_json::{Value, json};
 use std::path::Path;
 

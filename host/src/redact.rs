@@ -1,7 +1,9 @@
 //! Secrets out of everything the host prints or formats: credentials in URL queries (presigned
-//! source URLs, session tokens) and in headers. The SigV4 `Authorization` of an S3 request is
-//! kept (a signature over one request, shown by dry runs so it can be compared); any other
-//! `Authorization` (a bearer token) is not.
+//! URLs, session tokens) and in headers. By name, for any service: a query parameter or header
+//! whose name says token, secret, password, key, credential, signature or cookie. An
+//! `Authorization` that carries a request signature (`…Signature=…`: valid for that one request,
+//! shown by dry runs so it can be compared) is kept; any other (a bearer token, basic
+//! credentials) is not.
 
 /// Shown in place of a secret.
 pub const REDACTED: &str = "******";
@@ -9,15 +11,9 @@ pub const REDACTED: &str = "******";
 /// Query parameters whose values are credentials (compared case-insensitively, by substring).
 const SECRET_QUERY_NAMES: &[&str] = &["signature", "token", "credential", "secret", "password", "sig", "key"];
 
-/// Headers whose values are credentials.
-const SECRET_HEADERS: &[&str] = &[
-    "x-amz-security-token",
-    "proxy-authorization",
-    "cookie",
-    "set-cookie",
-    "x-amz-server-side-encryption-customer-key",
-    "x-amz-copy-source-server-side-encryption-customer-key",
-];
+/// Header names (substrings, lower case) whose values are credentials.
+const SECRET_HEADER_NAMES: &[&str] =
+    &["token", "secret", "password", "key", "credential", "cookie", "proxy-authorization"];
 
 /// `url` with user information and the values of credential-like query parameters replaced by
 /// [`REDACTED`].
@@ -51,15 +47,16 @@ fn without_userinfo(url: &str) -> String {
 
 fn is_secret_query_name(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    // X-Amz-Algorithm, -Date, -Expires and -SignedHeaders say how, not what: keep them readable.
-    name != "x-amz-signedheaders" && SECRET_QUERY_NAMES.iter().any(|secret| name.contains(secret))
+    // Algorithm, date, expiry and the list of signed headers say how, not what: keep them readable.
+    !name.ends_with("signedheaders") && SECRET_QUERY_NAMES.iter().any(|secret| name.contains(secret))
 }
 
 /// A header's value as it may be printed.
 pub fn header_value<'a>(name: &str, value: &'a str) -> &'a str {
     let name = name.to_ascii_lowercase();
+    let signature_only = value.contains("Signature=") && !value.trim_start().to_ascii_lowercase().starts_with("bearer");
     let secret =
-        SECRET_HEADERS.contains(&name.as_str()) || (name == "authorization" && !value.starts_with("AWS4-HMAC-SHA256 "));
+        SECRET_HEADER_NAMES.iter().any(|secret| name.contains(secret)) || (name == "authorization" && !signature_only);
     if secret { REDACTED } else { value }
 }
 
@@ -85,9 +82,13 @@ mod tests {
     }
 
     #[test]
-    fn secret_headers_are_hidden_but_sigv4_is_shown() {
+    fn secret_headers_are_hidden_but_request_signatures_are_shown() {
         assert_eq!(header_value("X-Amz-Security-Token", "tok"), REDACTED);
+        assert_eq!(header_value("x-amz-server-side-encryption-customer-key", "k"), REDACTED);
+        assert_eq!(header_value("Cookie", "session=1"), REDACTED);
         assert_eq!(header_value("authorization", "Bearer abc"), REDACTED);
+        assert_eq!(header_value("authorization", "Bearer Signature=x"), REDACTED);
+        assert_eq!(header_value("authorization", "Basic dXNlcjpwdw=="), REDACTED);
         let sigv4 = "AWS4-HMAC-SHA256 Credential=AKID/20130524/us-east-1/s3/aws4_request, Signature=f0";
         assert_eq!(header_value("Authorization", sigv4), sigv4);
         assert_eq!(header_value("range", "bytes=0-9"), "bytes=0-9");

@@ -33,9 +33,6 @@ const EPOCH_TICK: Duration = Duration::from_millis(1);
 /// Most bytes one `get-random-bytes` call may ask for (wasmtime's default is 64 MiB).
 const MAX_RANDOM_BYTES: u64 = 4096;
 
-/// The S3 connector component built with this host.
-pub static S3_CONNECTOR: &[u8] = include_bytes!(env!("S3_CONNECTOR_WASM_PATH"));
-
 /// Configures a [`Runtime`].
 #[derive(Debug, Clone, Default)]
 pub struct RuntimeBuilder {

@@ -7,7 +7,10 @@
 #[expect(dead_code, unreachable_pub, reason = "the test shares the suite's Garage harness and uses part of it")]
 mod garage;
 
-use connector_host::{Policy, Runtime, S3_CONNECTOR};
+use connector_host::{Policy, Runtime};
+
+/// The S3 connector component `host/build.rs` built for this package.
+const S3_CONNECTOR: &[u8] = include_bytes!(env!("S3_CONNECTOR_WASM_PATH"));
 use std::process::Command;
 
 const SESSION_TOKEN: &str = "canary-session-token-7f3e9a";

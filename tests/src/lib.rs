@@ -1,13 +1,16 @@
 //! Support for the integration tests and the demo: the S3 server under test (a local Garage
 //! started here, or the server named by `S3_TEST_ENDPOINT`), and calls through the real host.
 
+/// The S3 connector component, built by this crate's build script (the `component` profile).
+pub static S3_CONNECTOR: &[u8] = include_bytes!(env!("S3_CONNECTOR_WASM_PATH"));
+
 pub mod files;
 pub mod garage;
 pub mod loopback;
 pub mod process;
 pub mod soak;
 
-use connector_host::{ConnectorError, FileAccess, Policy, Runtime, S3_CONNECTOR};
+use connector_host::{ConnectorError, FileAccess, Policy, Runtime};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::OnceLock;
