@@ -2,7 +2,7 @@
 //! `component` module adapts it to the WIT world on `wasm32`. Layers, from the bottom (a layer
 //! uses only the ones below it):
 //!
-//! - [`error`], [`input`]: the typed error and JSON input parsing.
+//! - [`error`], [`input`], `names`: the typed error, JSON input parsing, named enum values.
 //! - [`protocol`]: S3's wire format — URLs and addressing, regions, encoding, signing, checksums,
 //!   XML, error documents. Pure functions over values.
 //! - [`client`]: sending requests over a [`client::transport::Transport`] — connection settings,
@@ -14,6 +14,7 @@
 pub mod client;
 pub mod error;
 pub mod input;
+mod names;
 pub mod ops;
 pub mod protocol;
 

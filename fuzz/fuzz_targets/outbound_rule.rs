@@ -5,7 +5,7 @@
 #![no_main]
 
 #[path = "../../host/src/outbound_rule.rs"]
-#[allow(dead_code)]
+#[expect(dead_code, reason = "the target uses part of the host module")]
 mod outbound_rule;
 
 use libfuzzer_sys::fuzz_target;

@@ -2,6 +2,7 @@
 
 use crate::error::{ConnectorError, Result};
 use crate::input::parse_input;
+use crate::names::named_enum;
 use crate::protocol::checksum::ChecksumMode;
 pub use crate::protocol::credentials::Credentials;
 use crate::protocol::region;
@@ -28,16 +29,16 @@ impl Region {
     }
 }
 
-/// How the bucket appears in the URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Addressing {
-    /// Virtual-hosted on AWS (unless the bucket name has dots), path-style on custom endpoints.
-    Auto,
-    /// `https://endpoint/bucket/key`.
-    Path,
-    /// `https://bucket.endpoint/key`.
-    Virtual,
+named_enum! {
+    /// How the bucket appears in the URL.
+    pub enum Addressing {
+        /// Virtual-hosted on AWS (unless the bucket name has dots), path-style on custom endpoints.
+        Auto = "auto",
+        /// `https://endpoint/bucket/key`.
+        Path = "path",
+        /// `https://bucket.endpoint/key`.
+        Virtual = "virtual",
+    }
 }
 
 /// Where requests go: AWS, or the origin of a custom endpoint.
@@ -86,17 +87,17 @@ pub struct Connection {
     pub checksum: ChecksumMode,
 }
 
-/// Whether request payloads are hashed into the signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PayloadSigning {
-    /// Small in-memory bodies are hashed; file bodies are sent `UNSIGNED-PAYLOAD` over HTTPS
-    /// and plain HTTP alike (hashing a file in the guest halves upload speed).
-    Auto,
-    /// Always hash (file bodies are read twice: once to hash, once to send).
-    Signed,
-    /// Never hash; for stores that reject nothing and for the fastest uploads.
-    Unsigned,
+named_enum! {
+    /// Whether request payloads are hashed into the signature.
+    pub enum PayloadSigning {
+        /// Small in-memory bodies are hashed; file bodies are sent `UNSIGNED-PAYLOAD` over HTTPS
+        /// and plain HTTP alike (hashing a file in the guest halves upload speed).
+        Auto = "auto",
+        /// Always hash (file bodies are read twice: once to hash, once to send).
+        Signed = "signed",
+        /// Never hash; for stores that reject nothing and for the fastest uploads.
+        Unsigned = "unsigned",
+    }
 }
 
 #[derive(Deserialize)]
@@ -159,7 +160,7 @@ impl Connection {
             endpoint,
             addressing: input.addressing.unwrap_or(Addressing::Auto),
             payload_signing: input.payload_signing.unwrap_or(PayloadSigning::Auto),
-            checksum: input.checksum.unwrap_or(ChecksumMode::Crc32c),
+            checksum: input.checksum.unwrap_or(ChecksumMode::DEFAULT),
         })
     }
 }
@@ -198,9 +199,9 @@ pub fn auth_schema() -> Value {
             "session_token": {"type": "string", "title": "Session token", "description": "For temporary credentials (STS).", "writeOnly": true, "format": "password"},
             "region": {"type": "string", "title": "Region", "description": "e.g. eu-west-1; \"auto\" (default) discovers each bucket's region.", "default": "auto"},
             "endpoint": {"type": "string", "title": "Custom endpoint", "description": "scheme://host[:port] of an S3-compatible store (MinIO, Garage, Ceph, R2). Empty for AWS.", "format": "uri", "x-group": "advanced"},
-            "addressing": {"enum": ["auto", "path", "virtual"], "title": "Addressing style", "default": "auto", "x-enumLabels": {"auto": "Automatic", "path": "Path-style", "virtual": "Virtual-hosted"}, "x-group": "advanced"},
-            "payload_signing": {"enum": ["auto", "signed", "unsigned"], "title": "Payload signing", "default": "auto", "description": "auto: hash small bodies, stream files unsigned.", "x-group": "advanced"},
-            "checksum": {"enum": ["md5", "crc32c", "crc32", "sha256", "none"], "title": "Upload checksum", "default": "crc32c", "description": "Integrity checksum sent with file uploads and parts (computed by the host). crc32c is the fastest; use md5 (Content-MD5) for stores that reject x-amz-checksum-* headers.", "x-group": "advanced"}
+            "addressing": {"enum": Addressing::NAMES, "title": "Addressing style", "default": Addressing::Auto.as_str(), "x-enumLabels": {"auto": "Automatic", "path": "Path-style", "virtual": "Virtual-hosted"}, "x-group": "advanced"},
+            "payload_signing": {"enum": PayloadSigning::NAMES, "title": "Payload signing", "default": PayloadSigning::Auto.as_str(), "description": "auto: hash small bodies, stream files unsigned.", "x-group": "advanced"},
+            "checksum": {"enum": ChecksumMode::NAMES, "title": "Upload checksum", "default": ChecksumMode::DEFAULT.as_str(), "description": "Integrity checksum sent with file uploads and parts (computed by the host). crc32c is the fastest; use md5 (Content-MD5) for stores that reject x-amz-checksum-* headers.", "x-group": "advanced"}
         }
     })
 }

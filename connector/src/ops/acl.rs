@@ -29,8 +29,8 @@ pub(super) const PUT_OBJECT_ACL: Operation = Operation {
                 "grants": {"type": "array", "title": "Grants", "minItems": 1, "items": {
                     "type": "object", "additionalProperties": false, "required": ["permission", "grantee_type", "grantee"],
                     "properties": {
-                        "permission": {"enum": ["READ", "WRITE", "READ_ACP", "WRITE_ACP", "FULL_CONTROL"]},
-                        "grantee_type": {"enum": ["canonical_user", "group", "email"]},
+                        "permission": {"enum": AclPermission::NAMES},
+                        "grantee_type": {"enum": GranteeType::NAMES},
                         "grantee": {"type": "string", "description": "Canonical user id, group name or URI, or e-mail address."}
                     }
                 }}

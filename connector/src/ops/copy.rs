@@ -45,7 +45,7 @@ pub(super) const COPY_OBJECT: Operation = Operation {
                 "source_bucket": schema::bucket(),
                 "source_key": schema::key(),
                 "source_version_id": schema::version_id(),
-                "metadata_directive": {"enum": ["COPY", "REPLACE"], "title": "Metadata", "default": "COPY",
+                "metadata_directive": {"enum": MetadataDirective::NAMES, "title": "Metadata", "default": MetadataDirective::Copy.as_str(),
                                        "x-enumLabels": {"COPY": "Keep the source's", "REPLACE": "Replace with the given"}}
             }),
         )

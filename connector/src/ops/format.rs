@@ -1,25 +1,32 @@
 //! Rendering an object's bytes for inline output: text, parsed JSON, CSV rows or base64.
 
 use crate::error::{ConnectorError, Result};
+use crate::names::named_enum;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-/// How Get Object returns the body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub(super) enum OutputFormat {
-    /// UTF-8 text.
-    #[default]
-    Text,
-    /// Parsed JSON.
-    Json,
-    /// CSV rows.
-    Csv,
-    /// Base64 of the raw bytes.
-    Base64,
-    /// Written to a host file; nothing inline.
-    File,
+named_enum! {
+    /// How Get Object returns the body.
+    pub(super) enum OutputFormat {
+        /// UTF-8 text.
+        Text = "text",
+        /// Parsed JSON.
+        Json = "json",
+        /// CSV rows.
+        Csv = "csv",
+        /// Base64 of the raw bytes.
+        Base64 = "base64",
+        /// Written to a host file; nothing inline.
+        File = "file",
+    }
+}
+
+#[expect(clippy::derivable_impls, reason = "named_enum! derives no Default")]
+impl Default for OutputFormat {
+    fn default() -> Self {
+        OutputFormat::Text
+    }
 }
 
 /// CSV parsing options.

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 /// Options stored with an object on upload or copy.
 #[derive(Debug, Default, Deserialize)]
-pub struct ObjectOptions {
+pub(super) struct ObjectOptions {
     /// MIME type.
     #[serde(default)]
     pub content_type: Option<String>,
@@ -46,7 +46,7 @@ pub struct ObjectOptions {
 
 impl ObjectOptions {
     /// The request headers for these options; `default_content_type` applies when none is given.
-    pub fn headers(&self, default_content_type: Option<&str>) -> Result<Vec<(String, String)>> {
+    pub(super) fn headers(&self, default_content_type: Option<&str>) -> Result<Vec<(String, String)>> {
         let mut out = Vec::new();
         let content_type = self.content_type.as_deref().or(default_content_type);
         push(&mut out, "/content_type", "content-type", content_type)?;
@@ -111,12 +111,12 @@ fn push(out: &mut Vec<(String, String)>, field: &str, name: &str, value: Option<
 }
 
 /// An ETag without its surrounding quotes.
-pub fn unquote(etag: &str) -> String {
+pub(super) fn unquote(etag: &str) -> String {
     etag.trim_matches('"').to_string()
 }
 
 /// The facts S3 returns about an object in HEAD and GET response headers.
-pub fn object_facts(response: &HttpResponse) -> Map<String, Value> {
+pub(super) fn object_facts(response: &HttpResponse) -> Map<String, Value> {
     let text = |name: &str| response.header(name).map(str::to_string);
     let mut metadata = Map::new();
     for (name, value) in &response.headers {

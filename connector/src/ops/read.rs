@@ -106,7 +106,7 @@ pub(super) const GET_OBJECT: Operation = Operation {
                 "key": schema::key(),
                 "version_id": schema::version_id(),
                 "range": {"type": "string", "title": "Byte range", "pattern": "^(bytes=)?(\\d+-\\d*|-\\d+)$", "description": "e.g. bytes=0-99, 100- or -500 (last 500 bytes)."},
-                "format": {"enum": ["text", "json", "csv", "base64", "file"], "title": "Return the body as", "default": "text",
+                "format": {"enum": OutputFormat::NAMES, "title": "Return the body as", "default": OutputFormat::default().as_str(),
                            "x-enumLabels": {"text": "Text", "json": "Parsed JSON", "csv": "CSV rows", "base64": "Base64", "file": "Host file"}},
                 "file": {"type": "string", "title": "File name", "description": "With format file: the name in the host file store to write."},
                 "overwrite": {"type": "boolean", "title": "Overwrite file", "default": false},

@@ -5,7 +5,7 @@ use crate::protocol::values::{CannedAcl, ServerSideEncryption, StorageClass};
 use serde_json::{Value, json};
 
 /// An object schema with `properties`, the `required` names and no other properties.
-pub fn object(title: &str, required: &[&str], properties: Value) -> Value {
+pub(super) fn object(title: &str, required: &[&str], properties: Value) -> Value {
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": title,
@@ -17,27 +17,27 @@ pub fn object(title: &str, required: &[&str], properties: Value) -> Value {
 }
 
 /// The `bucket` property.
-pub fn bucket() -> Value {
+pub(super) fn bucket() -> Value {
     json!({"type": "string", "title": "Bucket", "minLength": 1, "maxLength": 255, "description": "Bucket name."})
 }
 
 /// The `key` property.
-pub fn key() -> Value {
+pub(super) fn key() -> Value {
     json!({"type": "string", "title": "Object key", "minLength": 1, "maxLength": 1024, "description": "Full object key (path), e.g. reports/2024/summary.csv. Any UTF-8 up to 1024 bytes."})
 }
 
 /// The `version_id` property.
-pub fn version_id() -> Value {
+pub(super) fn version_id() -> Value {
     json!({"type": "string", "title": "Version ID", "description": "A specific object version (versioned buckets only).", "x-group": "advanced"})
 }
 
 /// The `metadata` property (user metadata, `x-amz-meta-*`).
-pub fn metadata() -> Value {
+pub(super) fn metadata() -> Value {
     json!({"type": "object", "title": "Metadata", "additionalProperties": {"type": "string"}, "description": "User metadata stored with the object (x-amz-meta-*). Names are case-insensitive ASCII."})
 }
 
 /// The canned ACL property.
-pub fn canned_acl() -> Value {
+pub(super) fn canned_acl() -> Value {
     json!({
         "title": "Canned ACL",
         "enum": CannedAcl::NAMES,
@@ -50,7 +50,7 @@ pub fn canned_acl() -> Value {
 }
 
 /// The properties every object upload accepts (`put_object_text`, `put_object_file`).
-pub fn upload_properties() -> Value {
+pub(super) fn upload_properties() -> Value {
     json!({
         "bucket": bucket(),
         "key": key(),
@@ -68,7 +68,7 @@ pub fn upload_properties() -> Value {
 }
 
 /// Output of an upload.
-pub fn upload_output() -> Value {
+pub(super) fn upload_output() -> Value {
     object(
         "Upload result",
         &["bucket", "key", "etag", "size"],
@@ -84,7 +84,7 @@ pub fn upload_output() -> Value {
 }
 
 /// Output fields describing an object (HEAD and GET).
-pub fn object_facts() -> Value {
+pub(super) fn object_facts() -> Value {
     json!({
         "content_length": {"type": "integer"},
         "content_type": {"type": ["string", "null"]},
@@ -101,7 +101,7 @@ pub fn object_facts() -> Value {
 }
 
 /// Merges the properties of `extra` into object schema `base`.
-pub fn with_properties(mut base: Value, extra: Value) -> Value {
+pub(super) fn with_properties(mut base: Value, extra: Value) -> Value {
     if let (Some(props), Value::Object(extra)) = (base["properties"].as_object_mut(), extra) {
         props.extend(extra);
     }

@@ -2,28 +2,28 @@
 //! (headers, trailers, multipart elements), digests computed over streamed bytes, the checksums
 //! S3 states for stored objects, and the composite values of multipart uploads.
 
+use crate::names::named_enum;
 use base64::Engine as _;
 use connector_contract::DigestAlgorithm;
 use md5::{Digest as _, Md5};
-use serde::Deserialize;
 use sha2::Sha256;
 
-/// The integrity checksum sent with each uploaded file or part (computed by the host, natively).
-/// The default is `crc32c` (fastest, see bench/RESULTS.md); stores that reject newer checksum
-/// headers work with `md5` (`Content-MD5`, understood by all).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ChecksumMode {
-    /// `Content-MD5`; also lets the final multipart ETag be verified.
-    Md5,
-    /// `x-amz-checksum-crc32c`; the cheapest to compute.
-    Crc32c,
-    /// `x-amz-checksum-crc32`.
-    Crc32,
-    /// `x-amz-checksum-sha256`.
-    Sha256,
-    /// No checksum header (the final size is still verified).
-    None,
+named_enum! {
+    /// The integrity checksum sent with each uploaded file or part (computed by the host,
+    /// natively). The default is `crc32c` (fastest, see bench/RESULTS.md); stores that reject
+    /// newer checksum headers work with `md5` (`Content-MD5`, understood by all).
+    pub enum ChecksumMode {
+        /// `Content-MD5`; also lets the final multipart ETag be verified.
+        Md5 = "md5",
+        /// `x-amz-checksum-crc32c`; the cheapest to compute.
+        Crc32c = "crc32c",
+        /// `x-amz-checksum-crc32`.
+        Crc32 = "crc32",
+        /// `x-amz-checksum-sha256`.
+        Sha256 = "sha256",
+        /// No checksum header (the final size is still verified).
+        None = "none",
+    }
 }
 
 /// What a checksum mode sends with each upload: the digest, the header that carries it, and —
@@ -65,6 +65,9 @@ const FLEXIBLE: [(DigestAlgorithm, &str, FlexibleNames); 3] = [
 ];
 
 impl ChecksumMode {
+    /// The mode used when the auth names none.
+    pub const DEFAULT: ChecksumMode = ChecksumMode::Crc32c;
+
     /// What this mode sends; `None` for [`ChecksumMode::None`].
     pub fn spec(self) -> Option<ChecksumSpec> {
         let digest = match self {

@@ -10,18 +10,18 @@ const PATH: &AsciiSet = &QUERY_COMPONENT.remove(b'/');
 
 /// Encodes an object key for the URI path. `/` is kept; `//`, `.` and `..` segments are kept as
 /// they are (S3 does no path normalization).
-pub fn encode_key(key: &str) -> String {
+pub(crate) fn encode_key(key: &str) -> String {
     utf8_percent_encode(key, PATH).to_string()
 }
 
 /// Encodes a query-string name or value, or any single URI component.
-pub fn encode_component(value: &str) -> String {
+pub(crate) fn encode_component(value: &str) -> String {
     utf8_percent_encode(value, QUERY_COMPONENT).to_string()
 }
 
 /// Builds `a=1&b=2` from pairs, encoding both sides, sorted by name then value so the string is
 /// canonical. An empty value still gets `=` (`?acl=`), as S3 canonical requests expect.
-pub fn query_string(pairs: &[(String, String)]) -> String {
+pub(crate) fn query_string(pairs: &[(String, String)]) -> String {
     let mut encoded: Vec<(String, String)> =
         pairs.iter().map(|(k, v)| (encode_component(k), encode_component(v))).collect();
     encoded.sort();

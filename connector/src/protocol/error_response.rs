@@ -7,7 +7,7 @@ use crate::protocol::xml::element_text;
 
 /// The typed error for a non-2xx S3 response. Uses the XML error document when there is one
 /// (HEAD answers have none) and the status otherwise.
-pub fn from_response(response: &HttpResponse) -> ConnectorError {
+pub(crate) fn from_response(response: &HttpResponse) -> ConnectorError {
     let body = response.body.as_slice();
     let code = element_text(body, "Code").filter(|c| !c.is_empty());
     let message = element_text(body, "Message").filter(|m| !m.is_empty());
@@ -32,7 +32,7 @@ pub fn from_response(response: &HttpResponse) -> ConnectorError {
 
 /// CopyObject and CompleteMultipartUpload may answer 200 and still fail, with an error document
 /// in the body: such an answer becomes the typed error (as a 500, which it is in effect).
-pub fn reject_late_error(response: HttpResponse) -> Result<HttpResponse, ConnectorError> {
+pub(crate) fn reject_late_error(response: HttpResponse) -> Result<HttpResponse, ConnectorError> {
     if crate::protocol::xml::root_name(&response.body).as_deref() == Some("Error") {
         return Err(from_response(&HttpResponse { status: 500, ..response }));
     }
@@ -41,7 +41,7 @@ pub fn reject_late_error(response: HttpResponse) -> Result<HttpResponse, Connect
 
 /// The region S3 says the bucket is in, from `x-amz-bucket-region` or the error's `<Region>`.
 /// A hint that is not a plain region name (it would be put into a host name) is ignored.
-pub fn region_hint(response: &HttpResponse) -> Option<String> {
+pub(crate) fn region_hint(response: &HttpResponse) -> Option<String> {
     response
         .header("x-amz-bucket-region")
         .map(str::to_string)

@@ -2,13 +2,13 @@
 
 pub mod aws_chunked;
 pub mod checksum;
-pub mod credentials;
-pub mod encoding;
-pub mod error_response;
+pub(crate) mod credentials;
+pub(crate) mod encoding;
+pub(crate) mod error_response;
 pub mod http;
-pub mod region;
-pub mod signing;
-pub mod time_format;
+pub(crate) mod region;
+pub(crate) mod signing;
+pub(crate) mod time_format;
 pub mod url;
 pub mod values;
 pub mod xml;

@@ -3,11 +3,11 @@
 
 /// The region of S3's global endpoint, of buckets without a location constraint, and of requests
 /// signed before any bucket's region is known.
-pub const DEFAULT_REGION: &str = "us-east-1";
+pub(crate) const DEFAULT_REGION: &str = "us-east-1";
 
 /// The region a `LocationConstraint` (from `GET ?location`) names: empty means us-east-1 and `EU`
 /// is the legacy name of eu-west-1; anything else is a region name as is.
-pub fn from_location_constraint(constraint: &str) -> &str {
+pub(crate) fn from_location_constraint(constraint: &str) -> &str {
     match constraint.trim() {
         "" => DEFAULT_REGION,
         "EU" => "eu-west-1",
@@ -18,7 +18,7 @@ pub fn from_location_constraint(constraint: &str) -> &str {
 /// Whether a region named by a server (`x-amz-bucket-region`, `<Region>`, `LocationConstraint`)
 /// may be used: it goes into a host name (`s3.<region>.amazonaws.com`), so one DNS label of
 /// lower-case letters, digits and `-`.
-pub fn is_region_label(name: &str) -> bool {
+pub(crate) fn is_region_label(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 63
         && !name.starts_with('-')
@@ -28,13 +28,13 @@ pub fn is_region_label(name: &str) -> bool {
 
 /// Whether a region a user configured may be signed for: S3-compatible stores use their own
 /// names (Garage's `garage`, MinIO's anything), so letters of both cases, digits, `-` and `_`.
-pub fn is_configurable_region(name: &str) -> bool {
+pub(crate) fn is_configurable_region(name: &str) -> bool {
     !name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// The AWS S3 host for `region`: the global name for us-east-1 (as in AWS's own examples), the
 /// regional one elsewhere.
-pub fn aws_host(region: &str) -> String {
+pub(crate) fn aws_host(region: &str) -> String {
     if region == DEFAULT_REGION { "s3.amazonaws.com".to_string() } else { format!("s3.{region}.amazonaws.com") }
 }
 

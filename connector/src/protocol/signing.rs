@@ -15,11 +15,11 @@ use aws_smithy_runtime_api::client::identity::Identity;
 use std::time::{Duration, SystemTime};
 
 /// The longest a presigned URL may live (SigV4 limit): 7 days.
-pub const MAX_PRESIGN_EXPIRY: Duration = Duration::from_secs(7 * 24 * 3600);
+pub(crate) const MAX_PRESIGN_EXPIRY: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// What the signature says about the request body.
 #[derive(Debug, Clone, Copy)]
-pub enum Payload<'a> {
+pub(crate) enum Payload<'a> {
     /// The body is hashed (SHA-256) into the signature.
     Bytes(&'a [u8]),
     /// The body is not hashed: `UNSIGNED-PAYLOAD`.
@@ -30,7 +30,7 @@ pub enum Payload<'a> {
 
 /// Who signs, for which region, at what time.
 #[derive(Debug, Clone, Copy)]
-pub struct Signer<'a> {
+pub(crate) struct Signer<'a> {
     /// The credentials.
     pub credentials: &'a Credentials,
     /// The region in the credential scope.
@@ -41,12 +41,19 @@ pub struct Signer<'a> {
 
 /// A signature's parts, for header signing.
 #[derive(Debug, Clone)]
-pub struct SignedHeaders {
+pub(crate) struct SignedHeaders {
     /// Headers to add to the request (`authorization`, `x-amz-date`, `x-amz-content-sha256`,
     /// `x-amz-security-token`).
     pub headers: Vec<(String, String)>,
-    /// The hex signature.
-    pub signature: String,
+}
+
+impl SignedHeaders {
+    /// The hex signature, from the `authorization` header.
+    #[cfg(test)]
+    fn signature(&self) -> &str {
+        let (_, authorization) = self.headers.iter().find(|(name, _)| name == "authorization").expect("signed");
+        authorization.rsplit("Signature=").next().unwrap_or_default()
+    }
 }
 
 /// Headers to add, query parameters to add, and the signature.
@@ -109,7 +116,7 @@ impl Signer<'_> {
 
     /// Signs a request in the `Authorization` header. `url` is the full URL with its path already
     /// percent-encoded once; `headers` are the headers to sign (the host header comes from the URL).
-    pub fn sign_headers(
+    pub(crate) fn sign_headers(
         &self,
         method: Method,
         url: &str,
@@ -121,14 +128,14 @@ impl Signer<'_> {
             Payload::Unsigned => SignableBody::UnsignedPayload,
             Payload::Precomputed(hash) => SignableBody::Precomputed(hash.to_string()),
         };
-        let (headers, _, signature) =
+        let (headers, _, _) =
             self.sign_request(method, url, headers, body, s3_settings(SignatureLocation::Headers, None))?;
-        Ok(SignedHeaders { headers, signature })
+        Ok(SignedHeaders { headers })
     }
 
     /// Presigns a request: returns `url` with the `X-Amz-*` query parameters appended. The caller
     /// must send exactly `headers` (they are signed).
-    pub fn presign(
+    pub(crate) fn presign(
         &self,
         method: Method,
         url: &str,
@@ -207,7 +214,7 @@ mod tests {
         let signed = signer
             .sign_headers(v["method"].as_str().unwrap().parse().unwrap(), &url, &headers, Payload::Bytes(&body))
             .unwrap();
-        assert_eq!(signed.signature, v["expected_signature"].as_str().unwrap(), "{file}");
+        assert_eq!(signed.signature(), v["expected_signature"].as_str().unwrap(), "{file}");
         let content_sha = &signed.headers.iter().find(|(k, _)| k == "x-amz-content-sha256").unwrap().1;
         assert_eq!(content_sha, v["payload"]["sha256"].as_str().unwrap());
     }
@@ -310,7 +317,7 @@ mod tests {
             .collect();
         let url = format!("https://{}{}", v["host"].as_str().unwrap(), v["path"].as_str().unwrap());
         let signed = signer.sign_headers(Method::Put, &url, &headers, Payload::Precomputed(marker)).unwrap();
-        assert_eq!(signed.signature, v["expected_seed_signature"].as_str().unwrap(), "{file}");
+        assert_eq!(signed.signature(), v["expected_seed_signature"].as_str().unwrap(), "{file}");
         v
     }
 
@@ -339,7 +346,7 @@ mod tests {
         let creds =
             Credentials { access_key_id: "AKID".into(), secret_access_key: "secret".into(), session_token: None };
         let signer = Signer { credentials: &creds, region: "us-east-1", time: time_of("20130524T000000Z") };
-        signer.sign_headers(Method::Get, url, &[], Payload::Bytes(b"")).unwrap().signature
+        signer.sign_headers(Method::Get, url, &[], Payload::Bytes(b"")).unwrap().signature().to_string()
     }
 
     #[test]

@@ -1,36 +1,11 @@
 //! S3's enumerated values — canned ACLs, ACL permissions, grantee kinds, storage classes,
-//! server-side encryption, metadata directives — as types: each parses from exactly S3's
-//! spelling (an unknown value is an `invalid-input` error listing the known ones) and prints back
-//! as it.
+//! server-side encryption, metadata directives — as types (see [`crate::names`]).
 
-use serde::Deserialize;
+use crate::names::named_enum;
 
-/// Defines an enum of S3 names: `Deserialize` from the names, `as_str()` back, `NAMES` in order.
-macro_rules! s3_names {
-    ($(#[$doc:meta])* $name:ident { $($(#[$variant_doc:meta])* $variant:ident = $text:literal,)+ }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-        pub enum $name {
-            $($(#[$variant_doc])* #[serde(rename = $text)] $variant,)+
-        }
-
-        impl $name {
-            /// Every name, in S3's documentation order.
-            pub const NAMES: &[&str] = &[$($text,)+];
-
-            /// The name as S3 spells it.
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)+
-                }
-            }
-        }
-    };
-}
-
-s3_names! {
+named_enum! {
     /// A canned ACL (`x-amz-acl`).
-    CannedAcl {
+    pub enum CannedAcl {
         /// Owner only.
         Private = "private",
         /// Everyone may read.
@@ -48,9 +23,9 @@ s3_names! {
     }
 }
 
-s3_names! {
+named_enum! {
     /// A canned ACL a bucket can be created with.
-    BucketAcl {
+    pub enum BucketAcl {
         /// Owner only.
         Private = "private",
         /// Everyone may list.
@@ -62,9 +37,9 @@ s3_names! {
     }
 }
 
-s3_names! {
+named_enum! {
     /// A permission in an explicit ACL grant.
-    AclPermission {
+    pub enum AclPermission {
         /// Read the object.
         Read = "READ",
         /// Write (buckets only).
@@ -80,7 +55,7 @@ s3_names! {
 
 impl AclPermission {
     /// The `x-amz-grant-*` header that carries grants of this permission.
-    pub const fn header(self) -> &'static str {
+    pub(crate) const fn header(self) -> &'static str {
         match self {
             AclPermission::Read => "x-amz-grant-read",
             AclPermission::Write => "x-amz-grant-write",
@@ -91,9 +66,9 @@ impl AclPermission {
     }
 }
 
-s3_names! {
+named_enum! {
     /// Who a grant names.
-    GranteeType {
+    pub enum GranteeType {
         /// A canonical user id (`id="..."`).
         CanonicalUser = "canonical_user",
         /// An e-mail address (`emailAddress="..."`; some regions only).
@@ -103,9 +78,9 @@ s3_names! {
     }
 }
 
-s3_names! {
+named_enum! {
     /// A storage class (`x-amz-storage-class`).
-    StorageClass {
+    pub enum StorageClass {
         /// The default.
         Standard = "STANDARD",
         /// Legacy reduced redundancy.
@@ -127,9 +102,9 @@ s3_names! {
     }
 }
 
-s3_names! {
+named_enum! {
     /// Server-side encryption (`x-amz-server-side-encryption`).
-    ServerSideEncryption {
+    pub enum ServerSideEncryption {
         /// SSE-S3.
         Aes256 = "AES256",
         /// SSE-KMS (with `kms_key_id`, or the account's default key).
@@ -137,9 +112,9 @@ s3_names! {
     }
 }
 
-s3_names! {
+named_enum! {
     /// What a copy does with the source's metadata (`x-amz-metadata-directive`).
-    MetadataDirective {
+    pub enum MetadataDirective {
         /// Keep the source's metadata and content headers.
         Copy = "COPY",
         /// Use the ones the request gives.
