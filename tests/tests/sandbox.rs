@@ -1,7 +1,8 @@
 //! The host as a sandbox: what the component imports, egress policy, time and memory limits,
 //! retries on loopback faults, dry runs, pinned clocks and the compiled-component cache.
 
-use connector_host::{ErrorKind, HostError, OutboundRule, Policy, Runtime, S3_CONNECTOR};
+use connector_host::{ErrorKind, HostError, OutboundRule, Policy, Runtime};
+use s3_test_support::S3_CONNECTOR;
 use s3_test_support::loopback::{ScriptedServer, black_hole, xml_response};
 use s3_test_support::{Session, runtime};
 use serde_json::json;
