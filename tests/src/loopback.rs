@@ -174,3 +174,79 @@ async fn relay(
     }
     // Dropping both halves of both sockets closes the connections (a reset mid-message).
 }
+
+/// A proxy to a real server that flips one byte in the body of every response it relays (the
+/// responses must be to GETs: it reads each head, then exactly `Content-Length` body bytes). A
+/// corrupting network path, as the client sees it.
+pub struct CorruptingProxy {
+    /// `http://127.0.0.1:<port>`.
+    pub endpoint: String,
+    /// Bodies corrupted so far.
+    pub flipped: Arc<AtomicUsize>,
+}
+
+impl CorruptingProxy {
+    /// Starts a proxy to `upstream` (`http://host:port`) on the current tokio runtime.
+    pub async fn start(upstream: &str) -> CorruptingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+        let upstream = upstream.trim_start_matches("http://").to_string();
+        let flipped = Arc::new(AtomicUsize::new(0));
+        let counter = flipped.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else { continue };
+                tokio::spawn(relay_corrupting(client, server, counter.clone()));
+            }
+        });
+        CorruptingProxy { endpoint, flipped }
+    }
+}
+
+async fn relay_corrupting(client: tokio::net::TcpStream, server: tokio::net::TcpStream, flipped: Arc<AtomicUsize>) {
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    let upload = tokio::io::copy(&mut client_read, &mut server_write);
+    let download = async {
+        let mut pending: Vec<u8> = Vec::new();
+        let mut buffer = vec![0u8; 64 * 1024];
+        loop {
+            // The head of the next response.
+            let head_end = loop {
+                if let Some(at) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break at + 4;
+                }
+                match server_read.read(&mut buffer).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => pending.extend_from_slice(&buffer[..n]),
+                }
+            };
+            let head = String::from_utf8_lossy(&pending[..head_end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .and_then(|value| value.trim().parse().ok())
+                .unwrap_or(0);
+            while pending.len() < head_end + length {
+                match server_read.read(&mut buffer).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => pending.extend_from_slice(&buffer[..n]),
+                }
+            }
+            if length > 0 {
+                // A different byte each time, spread over the body.
+                let count = flipped.fetch_add(1, Ordering::SeqCst);
+                let at = head_end + (count * 7919) % length;
+                pending[at] ^= 0x01;
+            }
+            if client_write.write_all(&pending[..head_end + length]).await.is_err() {
+                return;
+            }
+            pending.drain(..head_end + length);
+        }
+    };
+    tokio::select! {
+        _ = upload => {},
+        () = download => {},
+    }
+}

@@ -61,6 +61,12 @@ impl<'t> Client<'t> {
     /// whose caller re-plans from the bytes on disk.
     pub fn send_to(&mut self, request: &S3Request, sink: &ResponseSink) -> Result<HttpResponse> {
         let policy = if sink.is_resumable() { RetryPolicy::ONCE } else { RetryPolicy::REQUEST };
+        self.send_with(request, sink, policy)
+    }
+
+    /// Sends `request` like [`Self::send_to`], retrying per `policy` (an operation that retries
+    /// a larger step itself passes [`RetryPolicy::ONCE`]).
+    pub fn send_with(&mut self, request: &S3Request, sink: &ResponseSink, policy: RetryPolicy) -> Result<HttpResponse> {
         self.retrying(policy, |client| client.send_once(request, sink))
     }
 

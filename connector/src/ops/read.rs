@@ -10,6 +10,7 @@ use crate::client::request::S3Request;
 use crate::client::retry::RetryPolicy;
 use crate::client::transport::{ExistingFile, FileSink, PartialBytes, ResponseSink, Resume};
 use crate::error::{ConnectorError, ErrorKind, Result};
+use crate::protocol::checksum;
 use crate::protocol::http::{HttpResponse, Method};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -32,6 +33,36 @@ impl ObjectRef {
         validate::bucket_name(&self.bucket)?;
         validate::object_key("/key", &self.key)?;
         Ok(S3Request::new(method).bucket(&self.bucket).key(&self.key).query_opt("versionId", self.version_id.clone()))
+    }
+
+    /// A download of this object, of `range` if given. A whole-object download asks S3 to state
+    /// its stored checksum, so the bytes can be checked against it
+    /// ([`HttpResponse::stated_content`]); a range has no checksum of its own.
+    fn download(&self, range: Option<String>) -> Result<S3Request> {
+        let request = self.request(Method::Get)?;
+        Ok(match range {
+            Some(range) => request.header("range", range),
+            None => request.header("x-amz-checksum-mode", "ENABLED"),
+        })
+    }
+}
+
+/// Checks an in-memory body against what its answer states (length, and the full-object
+/// checksum when there is one); a body that differs is an integrity failure, never output.
+fn verify_body(response: &HttpResponse) -> Result<()> {
+    let Some((size, digest)) = response.stated_content() else { return Ok(()) };
+    let received = response.body.len() as u64;
+    if received != size {
+        return Err(ConnectorError::integrity(format!(
+            "integrity check failed: {received} bytes received, the server stated {size}; try again"
+        )));
+    }
+    match digest.map(|stated| checksum::verify(&stated, &response.body)) {
+        Some(Err(why)) => Err(ConnectorError {
+            retryable: true,
+            ..ConnectorError::integrity(format!("integrity check failed: {why}; try again"))
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -170,7 +201,7 @@ fn get_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
             resumable_download(client, &input, &name)
         }
         (OutputFormat::File, Some(name)) => {
-            let request = input.target.request(Method::Get)?.header_opt("range", range);
+            let request = input.target.download(range)?;
             let existing = ExistingFile::from_overwrite(input.overwrite);
             let sink = ResponseSink::File(FileSink { name: name.clone(), existing, resume: None });
             let response = client.send_to(&request, &sink)?;
@@ -185,10 +216,15 @@ fn get_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
             Err(ConnectorError::invalid_input("/resume", "resume applies to format \"file\" only"))
         }
         (format, None) => {
-            let request = input.target.request(Method::Get)?.header_opt("range", range);
+            let request = input.target.download(range)?;
             let limit = input.max_bytes.unwrap_or(DEFAULT_INLINE_LIMIT).min(MAX_INLINE_LIMIT);
             let sink = ResponseSink::Memory { limit };
-            let response = client.send_to(&request, &sink).map_err(|e| explain_too_large(e, &sink))?;
+            let response = client
+                .retrying(RetryPolicy::REQUEST, |client| {
+                    let response = client.send_with(&request, &sink, RetryPolicy::ONCE)?;
+                    verify_body(&response).map(|()| response)
+                })
+                .map_err(|e| explain_too_large(e, &sink))?;
             let mut out = object_facts(&response);
             out.insert("content_range".into(), json!(response.header("content-range")));
             out.insert("body".into(), render(format, &response.body, &input.csv.clone().unwrap_or_default())?);
@@ -214,10 +250,8 @@ fn resumable_download(client: &mut Client<'_>, input: &GetInput, name: &str) -> 
     let existing = ExistingFile::from_overwrite(input.overwrite);
     let outcome = client.retrying(RetryPolicy::REQUEST, |client| {
         let plan = plan_resume(client, &input.target, name, existing)?;
-        let mut request = input.target.request(Method::Get)?.header("if-match", plan.etag.clone());
-        if plan.from > 0 {
-            request = request.header("range", format!("bytes={}-", plan.from));
-        }
+        let rest = (plan.from > 0).then(|| format!("bytes={}-", plan.from));
+        let request = input.target.download(rest)?.header("if-match", plan.etag.clone());
         let resume = Resume { key: plan.etag.clone(), partial: plan.partial };
         let sink = ResponseSink::File(FileSink { name: name.to_string(), existing, resume: Some(resume) });
         let response = client.send_to(&request, &sink)?;

@@ -111,18 +111,46 @@ impl SentChecksum {
 /// A digest a server states for a whole object: the algorithm and the raw bytes.
 pub type StatedDigest = (DigestAlgorithm, Vec<u8>);
 
-/// The full-object checksum an answer states in `x-amz-checksum-*` headers (read through
-/// `header`). A composite value (`…-N`, the checksum of part checksums) is not a checksum of the
-/// bytes and is skipped, as is a value that is not base64.
+/// The full-object checksum an answer states (read through `header`): an `x-amz-checksum-*`
+/// header (sent when the request asked with `x-amz-checksum-mode: ENABLED`), else the MD5 an
+/// unencrypted single-part object's ETag is. A composite value (`…-N`, the checksum of part
+/// checksums) is not a checksum of the bytes and is skipped, as is a value that is not base64. An
+/// ETag is trusted as an MD5 only without any server-side encryption header: with SSE-KMS, SSE-C
+/// (and, on some stores, SSE-S3) it is not one, and a false integrity failure is worse than none.
 pub fn stated_full_object<'a>(header: impl Fn(&str) -> Option<&'a str>) -> Option<StatedDigest> {
-    FLEXIBLE.into_iter().find_map(|(algorithm, name, _)| {
+    let flexible = FLEXIBLE.into_iter().find_map(|(algorithm, name, _)| {
         let value = header(name)?.trim();
         if value.contains('-') {
             return None;
         }
         let raw = base64::engine::general_purpose::STANDARD.decode(value).ok()?;
         Some((algorithm, raw))
+    });
+    flexible.or_else(|| {
+        let encrypted = ["x-amz-server-side-encryption", "x-amz-server-side-encryption-customer-algorithm"]
+            .into_iter()
+            .any(|name| header(name).is_some());
+        let etag = header("etag")?.trim().trim_matches('"');
+        let is_md5 = etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit());
+        (is_md5 && !encrypted).then(|| (DigestAlgorithm::Md5, hex::decode(etag).unwrap_or_default()))
     })
+}
+
+/// Checks `body` against the digest an answer stated for it; the error names what differs.
+pub fn verify(stated: &StatedDigest, body: &[u8]) -> Result<(), String> {
+    let (algorithm, expected) = stated;
+    let mut digest = StreamDigest::new(*algorithm);
+    digest.update(body);
+    let actual = digest.finish();
+    if &actual == expected {
+        Ok(())
+    } else {
+        Err(format!(
+            "the {algorithm} of the bytes received is {}, the server stated {}",
+            base64_of(&actual),
+            base64_of(expected)
+        ))
+    }
 }
 
 /// The composite value S3 derives for a multipart upload from its parts' digests: the digest of
@@ -229,6 +257,29 @@ mod tests {
         assert_eq!(stated("x-amz-checksum-crc32c", "4waSgw==-3"), None);
         assert_eq!(stated("x-amz-checksum-crc32", "not base64"), None);
         assert_eq!(stated("content-md5", "1B2M2Y8AsgTpgAmY7PhCfg=="), None);
+    }
+
+    #[test]
+    fn an_unencrypted_single_part_etag_is_an_md5_and_nothing_else_is() {
+        let md5 = "9e107d9d372bb6826bd81d3542a419d6";
+        let quoted = format!("\"{md5}\"");
+        let stated = |headers: &[(&str, &str)]| {
+            stated_full_object(|asked| headers.iter().find(|(name, _)| *name == asked).map(|(_, value)| *value))
+        };
+        assert_eq!(stated(&[("etag", &quoted)]), Some((DigestAlgorithm::Md5, hex::decode(md5).unwrap())));
+        assert_eq!(stated(&[("etag", "\"9e107d9d372bb6826bd81d3542a419d6-2\"")]), None, "multipart");
+        for encryption in [("x-amz-server-side-encryption", "aws:kms"), ("x-amz-server-side-encryption", "AES256")] {
+            assert_eq!(stated(&[("etag", &quoted), encryption]), None, "{encryption:?}");
+        }
+        assert_eq!(stated(&[("etag", &quoted), ("x-amz-server-side-encryption-customer-algorithm", "AES256")]), None);
+        let crc = stated(&[("etag", &quoted), ("x-amz-checksum-crc32c", "4waSgw==")]).unwrap();
+        assert_eq!(crc.0, DigestAlgorithm::Crc32c, "a stated checksum comes first");
+        let body = b"The quick brown fox jumps over the lazy dog";
+        assert!(verify(&(DigestAlgorithm::Md5, hex::decode(md5).unwrap()), body).is_ok());
+        assert!(
+            verify(&(DigestAlgorithm::Md5, hex::decode(md5).unwrap()), b"The quick brown fox jumps over the lazy cog")
+                .is_err()
+        );
     }
 
     #[test]

@@ -93,8 +93,8 @@ impl HttpResponse {
     }
 
     /// The body's length, and the full-object checksum S3 states for it, when this answer to a
-    /// download says them: a 200's `Content-Length` and `x-amz-checksum-*` (a composite `…-N`
-    /// value is not a checksum of the bytes and is skipped), or a 206's range length.
+    /// download says them: a 200's `Content-Length` and checksum
+    /// ([`checksum::stated_full_object`]), or a 206's range length.
     pub fn stated_content(&self) -> Option<(u64, Option<StatedDigest>)> {
         match self.status {
             200 => {
