@@ -6,7 +6,7 @@ use super::validate;
 use crate::client::Client;
 use crate::client::connection::Region;
 use crate::client::request::{Body, S3Request};
-use crate::error::Result;
+use crate::error::{ErrorKind, Result};
 use crate::protocol::http::Method;
 use crate::protocol::region;
 use crate::protocol::values::BucketAcl;
@@ -33,7 +33,7 @@ pub(super) const LIST_BUCKETS: Operation = Operation {
             }),
         )
     },
-    permissions: &[Permission { actions: &["s3:GetObject", "s3:ListAllMyBuckets"], resource: "*" }],
+    permissions: &[Permission { actions: &["s3:ListAllMyBuckets"], resource: "*" }],
     idempotent: true,
     run: list_buckets,
 };
@@ -58,6 +58,45 @@ struct BucketInput {
 
 fn bucket_only_schema(title: &str) -> Value {
     object(title, &["bucket"], json!({"bucket": schema::bucket()}))
+}
+
+/// Head Bucket.
+pub(super) const HEAD_BUCKET: Operation = Operation {
+    id: "head_bucket",
+    input_fields: &["bucket"],
+    title: "Head Bucket",
+    description: "Says whether a bucket exists (and the credentials may use it) and which region it is in.",
+    input_schema: || bucket_only_schema("Head Bucket input"),
+    output_schema: || {
+        object(
+            "Head Bucket output",
+            &["bucket", "exists"],
+            json!({"bucket": {"type": "string"}, "exists": {"type": "boolean"}, "region": {"type": ["string", "null"]}}),
+        )
+    },
+    permissions: &[Permission { actions: &["s3:ListBucket"], resource: BUCKET_ARN }],
+    idempotent: true,
+    run: head_bucket,
+};
+
+/// A missing bucket is an answer (`exists: false`), not an error; a forbidden one is an error.
+fn head_bucket(client: &mut Client<'_>, input: Value) -> Result<Value> {
+    let input: BucketInput = parse(input)?;
+    validate::bucket_name(&input.bucket)?;
+    match client.send(&S3Request::new(Method::Head).bucket(&input.bucket)) {
+        Ok(response) => {
+            // S3 names the region; other stores answer where they were asked.
+            let region = response
+                .header("x-amz-bucket-region")
+                .filter(|named| region::is_region_label(named))
+                .map_or_else(|| client.region_for(Some(&input.bucket)), str::to_string);
+            Ok(json!({"bucket": input.bucket, "exists": true, "region": region}))
+        }
+        Err(error) if error.kind == ErrorKind::NotFound => {
+            Ok(json!({"bucket": input.bucket, "exists": false, "region": null}))
+        }
+        Err(error) => Err(error),
+    }
 }
 
 /// Get Bucket Location.

@@ -88,6 +88,7 @@ impl ObjectOptions {
             )?;
         }
         if !self.tags.is_empty() {
+            validate::tags(self.tags.iter())?;
             let pairs: Vec<(String, String)> = self.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             out.push(("x-amz-tagging".into(), crate::protocol::encoding::query_string(&pairs)));
         }
@@ -152,14 +153,14 @@ mod tests {
     fn builds_headers_and_rejects_bad_values() {
         let options = ObjectOptions {
             metadata: [("Author".to_string(), "Ann".to_string())].into(),
-            tags: [("team".to_string(), "a&b".to_string())].into(),
+            tags: [("team".to_string(), "a+b c".to_string())].into(),
             server_side_encryption: Some(ServerSideEncryption::AwsKms),
             kms_key_id: Some("key-1".into()),
             ..Default::default()
         };
         let headers = options.headers(Some("text/plain")).unwrap();
         assert!(headers.contains(&("x-amz-meta-author".into(), "Ann".into())));
-        assert!(headers.contains(&("x-amz-tagging".into(), "team=a%26b".into())));
+        assert!(headers.contains(&("x-amz-tagging".into(), "team=a%2Bb%20c".into())));
         assert!(headers.contains(&("x-amz-server-side-encryption-aws-kms-key-id".into(), "key-1".into())));
         assert!(headers.contains(&("content-type".into(), "text/plain".into())));
         let bad = ObjectOptions { cache_control: Some("a\r\nb".into()), ..Default::default() };

@@ -63,7 +63,7 @@ pub(super) const LIST_OBJECTS: Operation = Operation {
             }),
         )
     },
-    permissions: &[Permission { actions: &["s3:ListBucket", "s3:GetObject"], resource: BUCKET_ARN }],
+    permissions: &[Permission { actions: &["s3:ListBucket"], resource: BUCKET_ARN }],
     idempotent: true,
     run: list_objects,
 };

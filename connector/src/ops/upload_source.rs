@@ -112,7 +112,14 @@ impl UploadSource {
                     request = request.header(sum.header, sum.value.clone());
                 }
                 let response = client.send(&request)?;
-                Ok(SentPiece { response, digest: checksum.map(|sum| sum.digest) })
+                if let Some(sum) = &checksum {
+                    check_echoed_checksum(&response, sum.header, &sum.value, offset, length)?;
+                }
+                let digest = checksum.map(|sum| sum.digest);
+                if client.conn.checksum == ChecksumMode::Md5 {
+                    check_md5_etag(&response, digest.as_deref(), offset, length)?;
+                }
+                Ok(SentPiece { response, digest })
             }
             Self::Url { url, facts } => {
                 let piece = UrlSource {
@@ -139,6 +146,20 @@ impl UploadSource {
 fn stream_checksum(mode: ChecksumMode) -> Option<StreamChecksum> {
     let spec = mode.spec()?;
     Some(StreamChecksum { algorithm: spec.digest, trailer: spec.flexible.map(|_| spec.header) })
+}
+
+/// Compares the checksum S3 echoes for a piece (flexible checksums are returned with the answer)
+/// with the one sent; S3 itself refuses a body that does not match what was sent.
+fn check_echoed_checksum(response: &HttpResponse, header: &str, sent: &str, offset: u64, length: u64) -> Result<()> {
+    match response.header(header) {
+        Some(echoed) if header.starts_with("x-amz-checksum-") && echoed.trim() != sent => {
+            Err(ConnectorError::integrity(format!(
+                "integrity check failed: S3 reports {header} {echoed} for bytes {offset}..{}, the bytes sent give {sent}",
+                offset + length
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Compares S3's ETag for a piece with the MD5 of the bytes sent, when the ETag is an MD5 (it is

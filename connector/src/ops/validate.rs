@@ -73,6 +73,45 @@ pub(super) fn header_token(field: &str, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Most tags an object may carry.
+const MAX_TAGS: usize = 10;
+/// Longest tag key, in characters.
+const MAX_TAG_KEY: usize = 128;
+/// Longest tag value, in characters.
+const MAX_TAG_VALUE: usize = 256;
+
+/// Checks object tags against S3's rules: at most 10; keys of 1 to 128 and values of up to 256
+/// characters; letters, digits, spaces and `+ - = . _ : / @` only; no key in the reserved `aws:`
+/// prefix.
+pub(super) fn tags<'a>(tags: impl ExactSizeIterator<Item = (&'a String, &'a String)>) -> Result<()> {
+    if tags.len() > MAX_TAGS {
+        return Err(ConnectorError::invalid_input(
+            "/tags",
+            format!("{} tags given; S3 keeps at most {MAX_TAGS} per object", tags.len()),
+        ));
+    }
+    let allowed = |c: char| c.is_alphanumeric() || c == ' ' || "+-=._:/@".contains(c);
+    for (key, value) in tags {
+        let field = format!("/tags/{key}");
+        let problem = if key.is_empty() || key.chars().count() > MAX_TAG_KEY {
+            Some(format!("a tag key has 1 to {MAX_TAG_KEY} characters"))
+        } else if value.chars().count() > MAX_TAG_VALUE {
+            Some(format!("a tag value has at most {MAX_TAG_VALUE} characters"))
+        } else if key.to_ascii_lowercase().starts_with("aws:") {
+            Some("keys starting with \"aws:\" are reserved by AWS".to_string())
+        } else {
+            key.chars()
+                .chain(value.chars())
+                .find(|c| !allowed(*c))
+                .map(|bad| format!("{bad:?} is not allowed in tags (letters, digits, spaces and + - = . _ : / @ are)"))
+        };
+        if let Some(problem) = problem {
+            return Err(ConnectorError::invalid_input(field, format!("tag {key:?}: {problem}")));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +133,26 @@ mod tests {
         assert!(object_key("/key", "").is_err());
         assert!(object_key("/key", &"k".repeat(1025)).is_err());
         assert!(object_key("/key", &"é".repeat(512)).is_ok());
+    }
+
+    #[test]
+    fn tags_follow_s3s_rules() {
+        let check = |pairs: &[(&str, &str)]| {
+            let map: std::collections::BTreeMap<String, String> =
+                pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            tags(map.iter())
+        };
+        assert!(check(&[("team", "data + ml"), ("path", "a/b:c@d=e_f.g-h"), ("grüße", "ünïcode")]).is_ok());
+        assert!(check(&[("empty-value", "")]).is_ok());
+        let error = check(&[("team", "data & ml")]).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some("/tags/team"));
+        assert!(error.message.contains("'&'"), "{}", error.message);
+        assert!(check(&[("", "x")]).is_err());
+        assert!(check(&[("aws:owner", "x")]).is_err());
+        assert!(check(&[(&"k".repeat(129), "x")]).is_err());
+        assert!(check(&[("k", &"v".repeat(257))]).is_err());
+        let many: Vec<(String, String)> = (0..11).map(|i| (format!("k{i}"), "v".to_string())).collect();
+        let many: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(check(&many).unwrap_err().field.as_deref(), Some("/tags"));
     }
 }

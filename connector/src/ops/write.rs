@@ -38,11 +38,9 @@ struct UploadInput {
 
 const TEXT_PERMISSIONS: &[Permission] =
     &[Permission { actions: &["s3:PutObject", "s3:PutObjectAcl"], resource: OBJECT_ARN }];
-/// File uploads also read the object back (size check) and may abort a multipart upload.
-const FILE_PERMISSIONS: &[Permission] = &[Permission {
-    actions: &["s3:PutObject", "s3:PutObjectAcl", "s3:GetObject", "s3:AbortMultipartUpload"],
-    resource: OBJECT_ARN,
-}];
+/// File uploads may also abort the multipart upload they started, when it fails.
+const FILE_PERMISSIONS: &[Permission] =
+    &[Permission { actions: &["s3:PutObject", "s3:PutObjectAcl", "s3:AbortMultipartUpload"], resource: OBJECT_ARN }];
 
 /// Put Object Text.
 pub(super) const PUT_OBJECT_TEXT: Operation = Operation {
@@ -165,7 +163,8 @@ fn put_object_file(client: &mut Client<'_>, input: Value) -> Result<Value> {
             1,
         )
     };
-    verify_size(client, &input, size)?;
+    // Integrity came with the answers: S3 refuses a body that does not match its checksum header,
+    // its echoed checksum or MD5 ETag was compared, and a multipart upload's composite checked.
     Ok(output(&input, etag, size, version_id, parts))
 }
 
@@ -187,16 +186,4 @@ fn delete_if_corrupt(client: &mut Client<'_>, input: &UploadInput, error: Connec
 
 fn output(input: &UploadInput, etag: String, size: u64, version_id: Option<String>, parts: u64) -> Value {
     json!({"bucket": input.bucket, "key": input.key, "etag": etag, "size": size, "version_id": version_id, "parts": parts})
-}
-
-/// Checks the stored object's size against what was sent; deletes the object if they differ.
-fn verify_size(client: &mut Client<'_>, input: &UploadInput, sent: u64) -> Result<()> {
-    let head = client.send(&S3Request::new(Method::Head).bucket(&input.bucket).key(&input.key))?;
-    let stored = head.header("content-length").and_then(|l| l.parse::<u64>().ok());
-    if stored == Some(sent) {
-        return Ok(());
-    }
-    let error =
-        ConnectorError::integrity(format!("integrity check failed: sent {sent} bytes but S3 stored {stored:?}"));
-    Err(delete_if_corrupt(client, input, error))
 }
