@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Everything the demo and the tests need on a fresh machine: the wasm target and Garage.
+# Everything the demo and the tests need on a fresh machine: the wasm target, Garage, and moto
+# (the second server, with boto3 as the tests' independent client).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! rustup target list --installed | grep -qx wasm32-wasip2; then
   rustup target add wasm32-wasip2
 fi
 scripts/install-garage.sh >/dev/null
+scripts/install-moto.sh >/dev/null

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 export GARAGE_BIN="${GARAGE_BIN:-$(scripts/install-garage.sh)}"
+export MOTO_BIN_DIR="${MOTO_BIN_DIR:-$(scripts/install-moto.sh)}"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

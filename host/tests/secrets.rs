@@ -3,6 +3,10 @@
 //! failure, `--debug`, `--dry-run`, every output format) and the library's invocations against a
 //! real Garage; every stdout, stderr, error message and `Debug` output is collected and searched.
 
+#[path = "../../tests/src/process.rs"]
+#[expect(dead_code, unreachable_pub, reason = "the Garage harness uses part of the process helpers")]
+mod process;
+
 #[path = "../../tests/src/garage.rs"]
 #[expect(dead_code, unreachable_pub, reason = "the test shares the suite's Garage harness and uses part of it")]
 mod garage;

@@ -1,9 +1,9 @@
 //! A single-node Garage on loopback, configured for the tests and the demo: layout applied, a
 //! fixed test key imported and allowed to create buckets. The process dies with the test binary.
 
-use std::net::TcpListener;
+use crate::process::{free_port, spawn_tied};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// The pinned Garage version (`scripts/install-garage.sh` builds it).
@@ -38,10 +38,6 @@ pub fn garage_binary() -> Option<PathBuf> {
     }
     std::env::var_os("PATH")
         .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join("garage")).find(|p| p.exists()))
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("no free loopback port")
 }
 
 /// Removes data directories left by test processes that no longer run.
@@ -192,32 +188,9 @@ api_bind_addr = "127.0.0.1:{admin_port}"
     }
 }
 
-/// Starts the server from a thread that lives as long as the process; the child gets SIGKILL
-/// when that thread (so the process) ends. Returns the server's process id.
+/// Starts `garage server` for `config`, logging to `log`; returns its process id.
 fn spawn_server(binary: &Path, config: &Path, log: &Path) -> u32 {
-    let (binary, config, log) = (binary.to_path_buf(), config.to_path_buf(), log.to_path_buf());
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("cannot open the Garage log");
-        let mut command = Command::new(&binary);
-        command
-            .arg("-c")
-            .arg(&config)
-            .arg("server")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log);
-        // SAFETY: prctl is async-signal-safe and only sets this child's parent-death signal.
-        unsafe {
-            use std::os::unix::process::CommandExt;
-            command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
-        let mut child = command.spawn().expect("cannot start garage");
-        let _ = ready_tx.send(child.id());
-        let _ = child.wait();
-    });
-    ready_rx.recv().expect("the Garage thread died")
+    let mut command = Command::new(binary);
+    command.arg("-c").arg(config).arg("server");
+    spawn_tied(command, log)
 }

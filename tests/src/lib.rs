@@ -7,6 +7,7 @@ pub static S3_CONNECTOR: &[u8] = include_bytes!(env!("S3_CONNECTOR_WASM_PATH"));
 pub mod files;
 pub mod garage;
 pub mod loopback;
+pub mod moto;
 pub mod process;
 pub mod soak;
 
@@ -114,6 +115,11 @@ pub struct Session {
 impl Session {
     /// A session with a fresh file store directory.
     pub fn new() -> Session {
+        Self::with_auth(target().auth())
+    }
+
+    /// A session against the server and credentials in `auth`, with a fresh file store.
+    pub fn with_auth(auth: Value) -> Session {
         let files = std::env::temp_dir().join(format!("s3c-files-{}-{}", std::process::id(), unique_bucket("f")));
         std::fs::create_dir_all(&files).expect("file store dir");
         let policy = Policy {
@@ -122,7 +128,7 @@ impl Session {
             allow_private_networks: true,
             ..Policy::default()
         };
-        Session { runtime: runtime(), auth: target().auth(), policy, files }
+        Session { runtime: runtime(), auth, policy, files }
     }
 
     /// Runs `operation` with `input`; returns the output JSON or the typed error.

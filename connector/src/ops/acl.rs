@@ -137,7 +137,9 @@ fn put_object_acl(client: &mut Client<'_>, input: Value) -> Result<Value> {
         request = request.header(&name, value);
     }
     let response = client.send(&request)?;
-    Ok(json!({"bucket": input.bucket, "key": input.key, "version_id": response.header("x-amz-version-id")}))
+    // The version the ACL now applies to: the one asked for, else the one S3 names (if any).
+    let version_id = input.version_id.clone().or_else(|| response.header("x-amz-version-id").map(str::to_string));
+    Ok(json!({"bucket": input.bucket, "key": input.key, "version_id": version_id}))
 }
 
 #[cfg(test)]
