@@ -47,6 +47,9 @@ pub struct ServerAnswer {
     pub code: Option<String>,
     /// The server's request id.
     pub request_id: Option<String>,
+    /// Whether the server refused because of its Block Public Access settings (a setting, not a
+    /// missing permission).
+    pub public_access_blocked: bool,
 }
 
 /// Why a request got no answer. The one place that decides what each failure means for a
@@ -224,7 +227,12 @@ mod tests {
 
     #[test]
     fn notes_follow_the_message_and_answers_fill_the_record_fields() {
-        let answer = ServerAnswer { status: 404, code: Some("NoSuchKey".into()), request_id: Some("R1".into()) };
+        let answer = ServerAnswer {
+            status: 404,
+            code: Some("NoSuchKey".into()),
+            request_id: Some("R1".into()),
+            public_access_blocked: false,
+        };
         let error = ConnectorError::caused(ErrorKind::NotFound, Cause::Answer(Box::new(answer)), "no such key")
             .noted("nothing was written");
         assert_eq!(error.full_message(), "no such key; nothing was written");

@@ -2,32 +2,14 @@
 //! clock, AWS-style credentials and exit codes.
 
 use std::io::{Read, Write};
-use std::process::{Command, Output};
+mod support;
 
-fn s3c(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let home = std::env::temp_dir().join(format!("s3c-cli-home-{}", std::process::id()));
-    std::fs::create_dir_all(&home).unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_s3c"));
-    command.args(args).env_clear().env("HOME", &home).env("PATH", std::env::var("PATH").unwrap_or_default());
-    command.arg("--cache-dir").arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../target/component-cache"));
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    command.output().expect("s3c runs")
-}
+use support::{s3c, stderr, stdout};
 
 const DOC_KEYS: &[(&str, &str)] = &[
     ("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE"),
     ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
 ];
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 #[test]
 fn describe_lists_every_operation_with_schemas_and_permissions() {

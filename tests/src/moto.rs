@@ -136,16 +136,25 @@ out({"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]})
         self.run(&self.admin, script)
     }
 
-    /// A new IAM user that holds exactly `policy` (a policy document); returns its keys.
+    /// A new IAM user that holds exactly `policy` (a policy document; one without statements
+    /// grants nothing, so the user gets no policy at all); returns its keys.
     pub fn user_with_policy(&self, name: &str, policy: &Value) -> Keys {
+        let grants_something = policy["Statement"].as_array().is_some_and(|s| !s.is_empty());
+        let attach = if grants_something {
+            format!(
+                r#"iam.put_user_policy(UserName={name:?}, PolicyName="only", PolicyDocument={:?})"#,
+                policy.to_string()
+            )
+        } else {
+            String::new()
+        };
         let created = self.admin(&format!(
             r#"
 iam.create_user(UserName={name:?})
-iam.put_user_policy(UserName={name:?}, PolicyName="only", PolicyDocument={policy:?})
+{attach}
 key = iam.create_access_key(UserName={name:?})["AccessKey"]
 out({{"id": key["AccessKeyId"], "secret": key["SecretAccessKey"]}})
-"#,
-            policy = policy.to_string()
+"#
         ));
         keys_from(&created)
     }

@@ -12,7 +12,7 @@ use crate::protocol::checksum::SentChecksum;
 use crate::protocol::error_response;
 use crate::protocol::http::{HttpResponse, Method};
 use crate::protocol::signing::{Payload, Signer};
-use crate::protocol::{aws_chunked, region, xml};
+use crate::protocol::{actions, aws_chunked, region, xml};
 use connection::{Connection, PayloadSigning, Region};
 use connector_contract::DigestAlgorithm;
 use request::{Body, S3Request};
@@ -106,7 +106,8 @@ impl<'t> Client<'t> {
                 corrected = true;
                 continue;
             }
-            return Err(explain(error_response::from_response(&response), &response, bucket, &region));
+            let error = explain(error_response::from_response(&response), &response, bucket, &region);
+            return Err(name_missing_permission(error, request));
         }
     }
 
@@ -200,6 +201,24 @@ impl<'t> Client<'t> {
         }
         Ok(error_response::region_hint(&response))
     }
+}
+
+/// Adds to an access-denied error the permission S3 checked for `request`: what the credentials
+/// most likely lack.
+fn name_missing_permission(error: ConnectorError, request: &S3Request) -> ConnectorError {
+    let setting = error.answer().is_some_and(|answer| answer.public_access_blocked);
+    if error.kind != ErrorKind::Forbidden || setting || error.service_code().is_some_and(|code| code != "AccessDenied")
+    {
+        return error;
+    }
+    let (action, resource) = actions::required(
+        request.method,
+        request.bucket.as_deref(),
+        request.key.as_deref(),
+        &request.query,
+        &request.headers,
+    );
+    error.noted(format!("the credentials most likely lack {action} on {resource}"))
 }
 
 /// Adds what a person needs to fix a region or addressing problem to `error`: such an answer is

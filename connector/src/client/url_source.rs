@@ -187,7 +187,7 @@ pub fn answer_error(url: &HttpUrl, status: u16) -> ConnectorError {
         500..=599 => (ErrorKind::Unavailable, format!("{source} answered {status}: the server failed")),
         _ => (ErrorKind::InvalidInput, format!("{source} answered HTTP {status}; expected the file")),
     };
-    let answer = ServerAnswer { status, code: None, request_id: None };
+    let answer = ServerAnswer { status, code: None, request_id: None, public_access_blocked: false };
     ConnectorError::caused(kind, Cause::Answer(Box::new(answer)), message).at(FIELD)
 }
 

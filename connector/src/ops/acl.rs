@@ -24,7 +24,7 @@ pub(super) const PUT_OBJECT_ACL: Operation = Operation {
             json!({
                 "bucket": schema::bucket(),
                 "key": schema::key(),
-                "version_id": schema::version_id(),
+                "version_id": schema::version_id("s3:PutObjectVersionAcl", OBJECT_ARN),
                 "acl": schema::canned_acl(),
                 "grants": {"type": "array", "title": "Grants", "minItems": 1, "items": {
                     "type": "object", "additionalProperties": false, "required": ["permission", "grantee_type", "grantee"],
@@ -44,7 +44,7 @@ pub(super) const PUT_OBJECT_ACL: Operation = Operation {
             json!({"bucket": {"type": "string"}, "key": {"type": "string"}, "version_id": {"type": ["string", "null"]}}),
         )
     },
-    permissions: &[Permission { actions: &["s3:GetObject", "s3:PutObjectAcl"], resource: OBJECT_ARN }],
+    permissions: &[Permission { actions: &["s3:PutObjectAcl"], resource: OBJECT_ARN }],
     idempotent: true,
     run: put_object_acl,
 };

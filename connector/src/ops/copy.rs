@@ -44,7 +44,7 @@ pub(super) const COPY_OBJECT: Operation = Operation {
             json!({
                 "source_bucket": schema::bucket(),
                 "source_key": schema::key(),
-                "source_version_id": schema::version_id(),
+                "source_version_id": schema::version_id("s3:GetObjectVersion", "arn:aws:s3:::{source_bucket}/{source_key}"),
                 "metadata_directive": {"enum": MetadataDirective::NAMES, "title": "Metadata", "default": MetadataDirective::Copy.as_str(),
                                        "x-enumLabels": {"COPY": "Keep the source's", "REPLACE": "Replace with the given"}}
             }),

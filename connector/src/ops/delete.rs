@@ -26,7 +26,7 @@ pub(super) const DELETE_OBJECT: Operation = Operation {
         object(
             "Delete Object input",
             &["bucket", "key"],
-            json!({"bucket": schema::bucket(), "key": schema::key(), "version_id": schema::version_id()}),
+            json!({"bucket": schema::bucket(), "key": schema::key(), "version_id": schema::version_id("s3:DeleteObjectVersion", OBJECT_ARN)}),
         )
     },
     output_schema: || {
@@ -39,10 +39,7 @@ pub(super) const DELETE_OBJECT: Operation = Operation {
             }),
         )
     },
-    permissions: &[Permission {
-        actions: &["s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
-        resource: OBJECT_ARN,
-    }],
+    permissions: &[Permission { actions: &["s3:DeleteObject"], resource: OBJECT_ARN }],
     idempotent: true,
     run: delete_object,
 };

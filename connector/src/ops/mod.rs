@@ -135,4 +135,32 @@ mod tests {
         assert_eq!(err.field.as_deref(), Some("/kye"));
         assert!(err.message.contains("`key`"), "{}", err.message);
     }
+
+    #[test]
+    fn input_dependent_permissions_are_well_formed() {
+        let mut annotated = 0;
+        for op in OPERATIONS {
+            let schema = (op.input_schema)();
+            for (field, property) in schema["properties"].as_object().unwrap() {
+                let Some(declared) = property.get("x-permissions") else { continue };
+                let lists: Vec<&Value> = match declared {
+                    Value::Array(_) => vec![declared],
+                    Value::Object(by_value) => by_value.values().collect(),
+                    other => panic!("{}.{field}: x-permissions is {other}", op.id),
+                };
+                for permission in lists.into_iter().flat_map(|list| list.as_array().unwrap()) {
+                    let actions = permission["actions"].as_array().unwrap();
+                    assert!(
+                        !actions.is_empty() && actions.iter().all(|a| a.as_str().unwrap().contains(':')),
+                        "{}.{field}",
+                        op.id
+                    );
+                    let resource = permission["resource"].as_str().unwrap();
+                    assert!(resource == "*" || resource.starts_with("arn:aws:"), "{}.{field}: {resource}", op.id);
+                    annotated += 1;
+                }
+            }
+        }
+        assert!(annotated >= 10, "version ids, ACLs, tags, KMS keys and presigned PUTs are declared: {annotated}");
+    }
 }

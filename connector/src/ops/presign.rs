@@ -26,9 +26,10 @@ pub(super) const GET_OBJECT_SIGNED_URL: Operation = Operation {
                 "bucket": schema::bucket(),
                 "key": schema::key(),
                 "expires_in": {"type": "integer", "title": "Expires in (seconds)", "minimum": 1, "maximum": MAX_PRESIGN_EXPIRY.as_secs(), "default": 3600},
-                "method": {"enum": [Method::Get.as_str(), Method::Put.as_str()], "title": "Method", "default": Method::Get.as_str()},
+                "method": {"enum": [Method::Get.as_str(), Method::Put.as_str()], "title": "Method", "default": Method::Get.as_str(),
+                           "x-permissions": {"PUT": [{"actions": ["s3:PutObject"], "resource": OBJECT_ARN}]}},
                 "range": {"type": "string", "title": "Byte range (GET)", "description": "Signed into the URL: the client must send this Range header.", "x-group": "advanced"},
-                "version_id": schema::version_id(),
+                "version_id": schema::version_id("s3:GetObjectVersion", OBJECT_ARN),
                 "content_type": {"type": "string", "title": "Content type (PUT)", "description": "Signed into the URL: the uploader must send this Content-Type.", "x-group": "advanced"}
             }),
         )

@@ -76,7 +76,7 @@ pub(super) const HEAD_OBJECT: Operation = Operation {
         object(
             "Head Object input",
             &["bucket", "key"],
-            json!({"bucket": schema::bucket(), "key": schema::key(), "version_id": schema::version_id()}),
+            json!({"bucket": schema::bucket(), "key": schema::key(), "version_id": schema::version_id("s3:GetObjectVersion", OBJECT_ARN)}),
         )
     },
     output_schema: || object("Head Object output", &["content_length", "metadata"], facts_schema()),
@@ -135,7 +135,7 @@ pub(super) const GET_OBJECT: Operation = Operation {
             json!({
                 "bucket": schema::bucket(),
                 "key": schema::key(),
-                "version_id": schema::version_id(),
+                "version_id": schema::version_id("s3:GetObjectVersion", OBJECT_ARN),
                 "range": {"type": "string", "title": "Byte range", "pattern": "^(bytes=)?(\\d+-\\d*|-\\d+)$", "description": "e.g. bytes=0-99, 100- or -500 (last 500 bytes)."},
                 "format": {"enum": OutputFormat::NAMES, "title": "Return the body as", "default": OutputFormat::default().as_str(),
                            "x-enumLabels": {"text": "Text", "json": "Parsed JSON", "csv": "CSV rows", "base64": "Base64", "file": "Host file"}},

@@ -1,6 +1,7 @@
 //! Building blocks for the operations' JSON Schemas (draft 2020-12), so each property is
 //! described once.
 
+use super::operation::OBJECT_ARN;
 use crate::protocol::values::{CannedAcl, ServerSideEncryption, StorageClass};
 use serde_json::{Value, json};
 
@@ -27,8 +28,20 @@ pub(super) fn key() -> Value {
 }
 
 /// The `version_id` property.
-pub(super) fn version_id() -> Value {
-    json!({"type": "string", "title": "Version ID", "description": "A specific object version (versioned buckets only).", "x-group": "advanced"})
+pub(super) fn version_id(action: &str, resource: &str) -> Value {
+    when_given(
+        json!({"type": "string", "title": "Version ID", "description": "A specific object version (versioned buckets only).", "x-group": "advanced"}),
+        &[action],
+        resource,
+    )
+}
+
+/// `property` annotated with the permission a call needs when its input gives this field
+/// (`x-permissions`: read by `s3c policy` and any host that prints least-privilege policies;
+/// the operation's own `permissions` are what every call needs).
+pub(super) fn when_given(mut property: Value, actions: &[&str], resource: &str) -> Value {
+    property["x-permissions"] = json!([{"actions": actions, "resource": resource}]);
+    property
 }
 
 /// The `metadata` property (user metadata, `x-amz-meta-*`).
@@ -59,11 +72,19 @@ pub(super) fn upload_properties() -> Value {
         "cache_control": {"type": "string", "title": "Cache-Control", "x-group": "advanced"},
         "content_disposition": {"type": "string", "title": "Content-Disposition", "x-group": "advanced"},
         "content_encoding": {"type": "string", "title": "Content-Encoding", "x-group": "advanced"},
-        "acl": canned_acl(),
+        "acl": when_given(canned_acl(), &["s3:PutObjectAcl"], OBJECT_ARN),
         "server_side_encryption": {"enum": ServerSideEncryption::NAMES, "title": "Server-side encryption", "x-group": "advanced"},
-        "kms_key_id": {"type": "string", "title": "KMS key id", "description": "With server_side_encryption aws:kms.", "x-group": "advanced"},
+        "kms_key_id": when_given(
+            json!({"type": "string", "title": "KMS key id", "description": "With server_side_encryption aws:kms.", "x-group": "advanced"}),
+            &["kms:GenerateDataKey", "kms:Decrypt"],
+            "*",
+        ),
         "storage_class": {"title": "Storage class", "enum": StorageClass::NAMES, "x-group": "advanced"},
-        "tags": {"type": "object", "title": "Tags", "additionalProperties": {"type": "string"}, "x-group": "advanced"}
+        "tags": when_given(
+            json!({"type": "object", "title": "Tags", "additionalProperties": {"type": "string"}, "maxProperties": 10, "x-group": "advanced"}),
+            &["s3:PutObjectTagging"],
+            OBJECT_ARN,
+        )
     })
 }
 

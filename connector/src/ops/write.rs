@@ -36,11 +36,12 @@ struct UploadInput {
     options: ObjectOptions,
 }
 
-const TEXT_PERMISSIONS: &[Permission] =
-    &[Permission { actions: &["s3:PutObject", "s3:PutObjectAcl"], resource: OBJECT_ARN }];
-/// File uploads may also abort the multipart upload they started, when it fails.
-const FILE_PERMISSIONS: &[Permission] =
-    &[Permission { actions: &["s3:PutObject", "s3:PutObjectAcl", "s3:AbortMultipartUpload"], resource: OBJECT_ARN }];
+/// Every upload (an ACL, tags or a KMS key in the input add theirs: `x-permissions`). Cleaning
+/// up a failed multipart upload also takes `s3:AbortMultipartUpload`; without it the upload
+/// still works, and a failure says the abort was refused.
+const TEXT_PERMISSIONS: &[Permission] = &[Permission { actions: &["s3:PutObject"], resource: OBJECT_ARN }];
+/// As [`TEXT_PERMISSIONS`].
+const FILE_PERMISSIONS: &[Permission] = TEXT_PERMISSIONS;
 
 /// Put Object Text.
 pub(super) const PUT_OBJECT_TEXT: Operation = Operation {

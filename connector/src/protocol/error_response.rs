@@ -17,7 +17,7 @@ pub(crate) fn from_response(response: &HttpResponse) -> ConnectorError {
         (Some(code), None) => format!("S3 answered {} {code}", response.status),
         _ => format!("S3 answered {} {}", response.status, status_meaning(response.status)),
     };
-    if let Some(hint) = hint_for(kind, code.as_deref()) {
+    if let Some(hint) = hint_for(kind, code.as_deref(), message.as_deref().unwrap_or_default()) {
         text.push_str(". ");
         text.push_str(hint);
     }
@@ -26,7 +26,8 @@ pub(crate) fn from_response(response: &HttpResponse) -> ConnectorError {
         .map(str::to_string)
         .or_else(|| element_text(body, "RequestId"))
         .filter(|id| !id.is_empty());
-    let answer = ServerAnswer { status: response.status, code, request_id };
+    let public_access_blocked = message.as_deref().is_some_and(mentions_public_access_block);
+    let answer = ServerAnswer { status: response.status, code, request_id, public_access_blocked };
     ConnectorError::caused(kind, Cause::Answer(Box::new(answer)), text)
 }
 
@@ -69,7 +70,9 @@ fn kind_for(code: Option<&str>, message: Option<&str>, status: u16) -> ErrorKind
         {
             ErrorKind::Unauthorized
         }
-        Some("AccessDenied" | "AllAccessDisabled" | "AccountProblem" | "InvalidObjectState") => ErrorKind::Forbidden,
+        Some("AccessDenied" | "AllAccessDisabled" | "AccountProblem") => ErrorKind::Forbidden,
+        Some("InvalidObjectState") => ErrorKind::Conflict,
+        Some("AccessControlListNotSupported") => ErrorKind::Unsupported,
         Some("NotImplemented") => ErrorKind::Unsupported,
         Some("SlowDown" | "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequests") => {
             ErrorKind::Throttled
@@ -120,8 +123,22 @@ fn status_meaning(status: u16) -> &'static str {
     }
 }
 
-fn hint_for(kind: ErrorKind, code: Option<&str>) -> Option<&'static str> {
+/// Whether S3's message says Block Public Access refused the request.
+fn mentions_public_access_block(message: &str) -> bool {
+    message.to_ascii_lowercase().contains("block public access") || message.contains("BlockPublic")
+}
+
+fn hint_for(kind: ErrorKind, code: Option<&str>, message: &str) -> Option<&'static str> {
     match (kind, code) {
+        (_, Some("AccessControlListNotSupported")) => Some(
+            "ACLs are disabled on this bucket (Object Ownership is \"bucket owner enforced\", the default for new buckets): grant access with a bucket policy instead, or change the bucket's Object Ownership to allow ACLs",
+        ),
+        (_, Some("InvalidObjectState")) => {
+            Some("The object is archived (a Glacier or Deep Archive storage class): restore it first, then read it")
+        }
+        (ErrorKind::Forbidden, _) if mentions_public_access_block(message) => Some(
+            "The bucket's or account's Block Public Access settings refuse this (a public ACL or policy): keep the object private, or change those settings; no permission is missing",
+        ),
         (ErrorKind::Unsupported, _) => Some(
             "This S3-compatible store does not implement this feature (Garage, for example, has no ACLs or versioning)",
         ),
@@ -204,5 +221,28 @@ mod tests {
             r.headers.push(("x-amz-bucket-region".into(), hostile.into()));
             assert_eq!(region_hint(&r), None, "{hostile:?} must not become a host name");
         }
+    }
+
+    #[test]
+    fn acls_disabled_archived_objects_and_public_access_blocks_say_what_they_are() {
+        let disabled = from_response(&response(
+            400,
+            "<Error><Code>AccessControlListNotSupported</Code><Message>The bucket does not allow ACLs</Message></Error>",
+        ));
+        assert_eq!(disabled.kind, ErrorKind::Unsupported);
+        assert!(disabled.message.contains("ACLs are disabled on this bucket"), "{}", disabled.message);
+        let archived = from_response(&response(
+            403,
+            "<Error><Code>InvalidObjectState</Code><Message>The operation is not valid for the object's storage class</Message></Error>",
+        ));
+        assert_eq!(archived.kind, ErrorKind::Conflict);
+        assert!(archived.message.contains("restore it first"), "{}", archived.message);
+        let blocked = from_response(&response(
+            403,
+            "<Error><Code>AccessDenied</Code><Message>User: x is not authorized to perform: s3:PutObjectAcl because public access control lists (ACLs) are blocked by the BlockPublicAcls block public access setting.</Message></Error>",
+        ));
+        assert_eq!(blocked.kind, ErrorKind::Forbidden);
+        assert!(blocked.answer().unwrap().public_access_blocked);
+        assert!(blocked.message.contains("no permission is missing"), "{}", blocked.message);
     }
 }

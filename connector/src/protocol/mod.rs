@@ -1,5 +1,6 @@
 //! S3's wire format: everything about a request or an answer that does not need to send one.
 
+pub(crate) mod actions;
 pub mod aws_chunked;
 pub mod checksum;
 pub(crate) mod credentials;

@@ -6,12 +6,15 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Builds an IAM policy document granting exactly what `operations` need on `buckets`
-/// (objects: every key, or keys under `key_prefix`).
+/// (objects: every key, or keys under `key_prefix`) for calls with `input`: each operation's own
+/// permissions, plus those its input schema declares (`x-permissions`) for the fields `input`
+/// gives (a version id, an ACL, tags, a KMS key, a presigned PUT).
 pub(crate) fn minimal_policy(
     info: &ConnectorInfo,
     operations: &[String],
     buckets: &[String],
     key_prefix: Option<&str>,
+    input: &Value,
 ) -> Result<Value, String> {
     if operations.is_empty() {
         return Err("name at least one operation".into());
@@ -23,9 +26,10 @@ pub(crate) fn minimal_policy(
             let known: Vec<&str> = info.operations.iter().map(|o| o.id.as_str()).collect();
             format!("unknown operation {id:?}; known: {}", known.join(", "))
         })?;
-        for permission in &op.permissions {
-            for resource in expand(&permission.resource, buckets, key_prefix)? {
-                actions_by_resource.entry(resource).or_default().extend(permission.actions.iter().cloned());
+        let declared = op.permissions.iter().map(|p| (p.actions.clone(), p.resource.clone()));
+        for (actions, pattern) in declared.chain(input_permissions(&op.input_schema, input)) {
+            for resource in expand(&pattern, buckets, key_prefix)? {
+                actions_by_resource.entry(resource).or_default().extend(actions.iter().cloned());
             }
         }
     }
@@ -39,6 +43,31 @@ pub(crate) fn minimal_policy(
         .map(|(i, (actions, resources))| json!({"Sid": format!("S3Connector{}", i + 1), "Effect": "Allow", "Action": actions, "Resource": resources}))
         .collect();
     Ok(json!({"Version": "2012-10-17", "Statement": statements}))
+}
+
+/// The permissions an input schema declares (`x-permissions`) for the fields `input` gives: a
+/// list for any value, or lists by value (`{"PUT": [...]}`).
+fn input_permissions(input_schema: &str, input: &Value) -> Vec<(Vec<String>, String)> {
+    let Ok(schema) = serde_json::from_str::<Value>(input_schema) else { return Vec::new() };
+    let Some(given) = input.as_object() else { return Vec::new() };
+    let mut found = Vec::new();
+    for (field, value) in given {
+        let declared = &schema["properties"][field]["x-permissions"];
+        let list = match (declared, value) {
+            (Value::Array(_), _) => declared,
+            (Value::Object(by_value), Value::String(value)) => {
+                by_value.iter().find(|(k, _)| k.eq_ignore_ascii_case(value)).map_or(&Value::Null, |(_, v)| v)
+            }
+            _ => &Value::Null,
+        };
+        for permission in list.as_array().into_iter().flatten() {
+            let actions =
+                permission["actions"].as_array().into_iter().flatten().filter_map(|a| a.as_str().map(str::to_string));
+            let resource = permission["resource"].as_str().unwrap_or("*").to_string();
+            found.push((actions.collect(), resource));
+        }
+    }
+    found
 }
 
 fn expand(pattern: &str, buckets: &[String], key_prefix: Option<&str>) -> Result<Vec<String>, String> {
@@ -96,7 +125,7 @@ mod tests {
     #[test]
     fn groups_resources_and_expands_buckets() {
         let ops = vec!["list-objects".to_string(), "get_object".to_string(), "list_buckets".to_string()];
-        let policy = minimal_policy(&info(), &ops, &["a".into(), "b".into()], None).unwrap();
+        let policy = minimal_policy(&info(), &ops, &["a".into(), "b".into()], None, &Value::Null).unwrap();
         let owned = |items: &[&str]| items.iter().map(ToString::to_string).collect::<Vec<_>>();
         let statement = |actions: &[&str], resources: &[&str]| (owned(actions), owned(resources));
         let mut statements: Vec<(Vec<String>, Vec<String>)> = policy["Statement"]
@@ -125,13 +154,42 @@ mod tests {
 
     #[test]
     fn key_prefixes_narrow_object_resources_and_mistakes_are_named() {
-        let policy = minimal_policy(&info(), &["get_object".into()], &["a".into()], Some("reports/")).unwrap();
+        let policy =
+            minimal_policy(&info(), &["get_object".into()], &["a".into()], Some("reports/"), &Value::Null).unwrap();
         assert_eq!(policy["Statement"][0]["Resource"], serde_json::json!(["arn:aws:s3:::a/reports/*"]));
-        let unknown = minimal_policy(&info(), &["nope".into()], &[], None).unwrap_err();
+        let unknown = minimal_policy(&info(), &["nope".into()], &[], None, &Value::Null).unwrap_err();
         assert!(unknown.contains("unknown operation \"nope\"") && unknown.contains("list_objects"), "{unknown}");
-        let no_bucket = minimal_policy(&info(), &["get_object".into()], &[], None).unwrap_err();
+        let no_bucket = minimal_policy(&info(), &["get_object".into()], &[], None, &Value::Null).unwrap_err();
         assert!(no_bucket.contains("--bucket"), "{no_bucket}");
-        assert!(minimal_policy(&info(), &[], &["a".into()], None).unwrap_err().contains("at least one operation"));
-        assert!(minimal_policy(&info(), &["list_buckets".into()], &[], None).is_ok(), "no bucket needed for *");
+        assert!(
+            minimal_policy(&info(), &[], &["a".into()], None, &Value::Null)
+                .unwrap_err()
+                .contains("at least one operation")
+        );
+        assert!(
+            minimal_policy(&info(), &["list_buckets".into()], &[], None, &Value::Null).is_ok(),
+            "no bucket needed for *"
+        );
+    }
+
+    #[test]
+    fn the_input_adds_what_its_fields_declare() {
+        let mut info = info();
+        info.operations[2].input_schema = serde_json::json!({"properties": {
+            "version_id": {"x-permissions": [{"actions": ["s3:GetObjectVersion"], "resource": "arn:aws:s3:::{bucket}/{key}"}]},
+            "method": {"x-permissions": {"PUT": [{"actions": ["s3:PutObject"], "resource": "arn:aws:s3:::{bucket}/{key}"}]}}
+        }})
+        .to_string();
+        let actions = |input: Value| {
+            let policy = minimal_policy(&info, &["get_object".into()], &["a".into()], None, &input).unwrap();
+            policy["Statement"][0]["Action"].clone()
+        };
+        assert_eq!(actions(Value::Null), serde_json::json!(["s3:GetObject"]));
+        assert_eq!(
+            actions(serde_json::json!({"version_id": "v1"})),
+            serde_json::json!(["s3:GetObject", "s3:GetObjectVersion"])
+        );
+        assert_eq!(actions(serde_json::json!({"method": "put"})), serde_json::json!(["s3:GetObject", "s3:PutObject"]));
+        assert_eq!(actions(serde_json::json!({"method": "GET"})), serde_json::json!(["s3:GetObject"]));
     }
 }

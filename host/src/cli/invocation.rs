@@ -165,7 +165,7 @@ async fn invoke(
     outcome.map_err(|e| CliError::Failed(e.to_string()))
 }
 
-fn read_input(text: Option<&String>) -> Result<Option<Value>, String> {
+pub(super) fn read_input(text: Option<&String>) -> Result<Option<Value>, String> {
     let Some(text) = text else { return Ok(None) };
     let json = match text.strip_prefix('@').or_else(|| text.strip_prefix("file://")) {
         Some(path) => std::fs::read_to_string(path).map_err(|e| format!("--input: cannot read {path}: {e}"))?,

@@ -102,8 +102,11 @@ fn print_imports(runtime: &Runtime) -> Result<ExitCode, CliError> {
 fn print_policy(info: &ConnectorInfo, sub: &ArgMatches) -> Result<ExitCode, CliError> {
     let strings = |name: &str| sub.get_many::<String>(name).map(|v| v.cloned().collect::<Vec<_>>()).unwrap_or_default();
     let key_prefix = sub.get_one::<String>("key-prefix").map(String::as_str);
-    let policy =
-        iam::minimal_policy(info, &strings("operations"), &strings("bucket"), key_prefix).map_err(CliError::Usage)?;
+    // The same `--input` an operation takes: the fields it gives can need more (a version id, an
+    // ACL, tags, a KMS key).
+    let input = invocation::read_input(sub.get_one::<String>("input")).map_err(CliError::Usage)?.unwrap_or(Value::Null);
+    let policy = iam::minimal_policy(info, &strings("operations"), &strings("bucket"), key_prefix, &input)
+        .map_err(CliError::Usage)?;
     println!("{}", OutputFormat::Json.render(&policy));
     Ok(ExitCode::SUCCESS)
 }
