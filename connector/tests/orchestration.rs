@@ -233,7 +233,8 @@ fn an_abort_is_retried_in_rounds_and_its_failure_reported() {
     let mut t = Scripted::new(replies).with_file("big.bin", vec![1; 11 * MIB]);
     let error = run(&mut t, "put_object_file", multipart_input()).unwrap_err();
     assert_eq!(error.kind, ErrorKind::Forbidden, "the part's failure is the error");
-    assert!(error.notes[0].starts_with("aborting multipart upload U3 also failed"), "{:?}", error.notes);
+    assert_eq!(error.notes[0], "the credentials most likely lack s3:PutObject on arn:aws:s3:::b/k");
+    assert!(error.notes[1].starts_with("aborting multipart upload U3 also failed"), "{:?}", error.notes);
     let aborts = t.lines().iter().filter(|line| *line == "DELETE /k?uploadId=U3").count();
     assert_eq!(aborts, 12, "four rounds of three tries");
     let rounds: Vec<Duration> = t.sleeps.iter().copied().filter(|d| *d >= Duration::from_secs(1)).collect();
@@ -365,4 +366,51 @@ fn a_single_put_is_checked_by_its_answer_and_a_corrupt_object_deleted_honestly()
     let error = run(&mut t, "put_object_file", json!({"bucket": "b", "key": "k", "file": "f.txt"})).unwrap_err();
     assert!(error.notes[0].starts_with("deleting the corrupt object also failed"), "{:?}", error.notes);
     assert_eq!(t.lines(), ["PUT /k", "DELETE /k"]);
+}
+
+#[test]
+fn any_number_of_keys_are_deleted_1000_per_request() {
+    let deleted = |from: usize, to: usize| {
+        let entries: String = (from..to).map(|i| format!("<Deleted><Key>k{i}</Key></Deleted>")).collect();
+        Reply::ok(&format!("<DeleteResult>{entries}</DeleteResult>"))
+    };
+    let keys: Vec<String> = (0..2500).map(|i| format!("k{i}")).collect();
+    let mut t = Scripted::new([deleted(0, 1000), deleted(1000, 2000), deleted(2000, 2500)]);
+    let out = run(&mut t, "delete_objects", json!({"bucket": "b", "objects": keys})).unwrap();
+    assert_eq!(out["deleted"].as_array().unwrap().len(), 2500);
+    assert_eq!(t.lines(), ["POST /?delete=", "POST /?delete=", "POST /?delete="]);
+    let sizes: Vec<usize> = t
+        .seen
+        .iter()
+        .map(|s| match &s.body {
+            Body::Bytes(document) => String::from_utf8_lossy(document).matches("<Object>").count(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(sizes, [1000, 1000, 500]);
+    assert!(t.seen.iter().all(|s| s.header("content-md5").is_some()), "S3 requires Content-MD5 on batch deletes");
+    // A batch refused as a whole ends the work, and the error says what was done before it.
+    let mut t = Scripted::new([deleted(0, 1000), Reply::error(403, "AccessDenied")]);
+    let error = run(&mut t, "delete_objects", json!({"bucket": "b", "objects": keys})).unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Forbidden);
+    assert!(
+        error.notes.contains(&"1000 objects were deleted before this request failed".to_string()),
+        "{:?}",
+        error.notes
+    );
+    assert!(error.notes.iter().any(|n| n.contains("s3:DeleteObject on arn:aws:s3:::b")), "{:?}", error.notes);
+}
+
+#[test]
+fn verification_can_be_turned_off_like_the_aws_clis_response_checksum_validation() {
+    let auth =
+        r#"{"access_key_id":"AKIDTEST","secret_access_key":"secret","region":"eu-west-1","verify_downloads":false}"#;
+    let corrupt = "The quick brown fox jumps over the lazy cog";
+    let md5 = hex::encode(digest_of(DigestAlgorithm::Md5, b"The quick brown fox jumps over the lazy dog"));
+    let answer =
+        Reply::ok(corrupt).header("content-length", &corrupt.len().to_string()).header("etag", &format!("\"{md5}\""));
+    let mut t = Scripted::new([answer]);
+    let out = invoke(&mut t, "get_object", auth, json!({"bucket": "b", "key": "k"}).to_string()).unwrap();
+    assert_eq!(out["body"], corrupt, "not checked, as asked");
+    assert_eq!(t.seen[0].header("x-amz-checksum-mode"), None);
 }

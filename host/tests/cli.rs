@@ -205,3 +205,38 @@ fn usage_errors_exit_252_and_service_errors_254() {
     );
     assert!(stderr(&missing).contains("\"request_id\":\"RID404\""));
 }
+
+#[test]
+fn integrity_settings_come_from_flags_the_environment_and_the_profile() {
+    let file = std::env::temp_dir().join(format!("s3c-checksum-{}.txt", std::process::id()));
+    std::fs::write(&file, b"checksummed").unwrap();
+    let upload = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut args = vec!["put-object-file", "--bucket", "examplebucket", "--key", "k.txt", "--file"];
+        let path = file.to_string_lossy().into_owned();
+        args.push(&path);
+        args.extend(["--region", "us-east-1", "--dry-run"]);
+        args.extend(extra);
+        let mut all_env = DOC_KEYS.to_vec();
+        all_env.extend(env);
+        let output = s3c(&args, &all_env);
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output).to_ascii_lowercase()
+    };
+    assert!(upload(&[], &[]).contains("x-amz-checksum-crc32c:"), "the default checksum");
+    assert!(upload(&["--checksum", "md5"], &[]).contains("content-md5:"));
+    let when_required = upload(&[], &[("AWS_REQUEST_CHECKSUM_CALCULATION", "when_required")]);
+    assert!(!when_required.contains("x-amz-checksum-") && !when_required.contains("content-md5"), "{when_required}");
+    let signed = upload(&["--payload-signing", "signed"], &[]);
+    assert!(!signed.contains("unsigned-payload"), "a signed payload: {signed}");
+    let bad = s3c(
+        &["list-buckets", "--dry-run"],
+        &[DOC_KEYS[0], DOC_KEYS[1], ("AWS_RESPONSE_CHECKSUM_VALIDATION", "sometimes")],
+    );
+    assert_eq!(bad.status.code(), Some(253), "a configuration error: {}", stderr(&bad));
+    assert!(stderr(&bad).contains("response_checksum_validation"));
+    let wrong = s3c(
+        &["put-object-text", "--bucket", "b", "--key", "k", "--content", "x", "--checksum", "crc64", "--dry-run"],
+        DOC_KEYS,
+    );
+    assert!(stderr(&wrong).contains("/checksum"), "the connector names the field: {}", stderr(&wrong));
+}

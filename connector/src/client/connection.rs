@@ -85,6 +85,8 @@ pub struct Connection {
     pub payload_signing: PayloadSigning,
     /// The integrity checksum sent with file uploads.
     pub checksum: ChecksumMode,
+    /// Whether downloads are checked against the checksum the store states (default true).
+    pub verify_downloads: bool,
 }
 
 named_enum! {
@@ -117,6 +119,8 @@ struct AuthInput {
     payload_signing: Option<PayloadSigning>,
     #[serde(default)]
     checksum: Option<ChecksumMode>,
+    #[serde(default)]
+    verify_downloads: Option<bool>,
 }
 
 impl Connection {
@@ -161,6 +165,7 @@ impl Connection {
             addressing: input.addressing.unwrap_or(Addressing::Auto),
             payload_signing: input.payload_signing.unwrap_or(PayloadSigning::Auto),
             checksum: input.checksum.unwrap_or(ChecksumMode::DEFAULT),
+            verify_downloads: input.verify_downloads.unwrap_or(true),
         })
     }
 }
@@ -201,7 +206,8 @@ pub fn auth_schema() -> Value {
             "endpoint": {"type": "string", "title": "Custom endpoint", "description": "scheme://host[:port] of an S3-compatible store (MinIO, Garage, Ceph, R2). Empty for AWS.", "format": "uri", "x-group": "advanced"},
             "addressing": {"enum": Addressing::NAMES, "title": "Addressing style", "default": Addressing::Auto.as_str(), "x-enumLabels": {"auto": "Automatic", "path": "Path-style", "virtual": "Virtual-hosted"}, "x-group": "advanced"},
             "payload_signing": {"enum": PayloadSigning::NAMES, "title": "Payload signing", "default": PayloadSigning::Auto.as_str(), "description": "auto: hash small bodies, stream files unsigned.", "x-group": "advanced"},
-            "checksum": {"enum": ChecksumMode::NAMES, "title": "Upload checksum", "default": ChecksumMode::DEFAULT.as_str(), "description": "Integrity checksum sent with file uploads and parts (computed by the host). crc32c is the fastest; use md5 (Content-MD5) for stores that reject x-amz-checksum-* headers.", "x-group": "advanced"}
+            "checksum": {"enum": ChecksumMode::NAMES, "title": "Upload checksum", "default": ChecksumMode::DEFAULT.as_str(), "description": "Integrity checksum sent with file uploads and parts (computed by the host). crc32c is the fastest; use md5 (Content-MD5) for stores that reject x-amz-checksum-* headers.", "x-group": "advanced"},
+            "verify_downloads": {"type": "boolean", "title": "Verify downloads", "default": true, "description": "Check downloaded bytes against the checksum the store states (x-amz-checksum-*, or the MD5 ETag of unencrypted single-part objects).", "x-group": "advanced"}
         }
     })
 }

@@ -51,6 +51,8 @@ pub struct FileSink {
     pub existing: ExistingFile,
     /// Keep the bytes of a failed attempt, to continue later.
     pub resume: Option<Resume>,
+    /// Check the file against the checksum the answer states (its size is always checked).
+    pub verify: bool,
 }
 
 /// What a download does with a file that exists already.

@@ -58,15 +58,16 @@ pub(super) fn wit_algorithm(algorithm: Digest) -> DigestAlgorithm {
 }
 
 /// What a downloaded file must hold for the host to check on commit: the `kept` bytes already
-/// there (a resumed download) plus the body the server's answer states; its checksum only when
-/// the file is the whole object.
+/// there (a resumed download) plus the body the server's answer states; its checksum when
+/// `verify` and the file is the whole object.
 pub(super) fn expected_content(
     response: &crate::protocol::http::HttpResponse,
     kept: u64,
+    verify: bool,
 ) -> Option<file_store::ExpectedContent> {
     let (length, digest) = response.stated_content()?;
     let digest = digest
-        .filter(|_| kept == 0)
+        .filter(|_| kept == 0 && verify)
         .map(|(algorithm, value)| file_store::FileDigest { algorithm: wit_algorithm(algorithm), value });
     Some(file_store::ExpectedContent { size: kept + length, digest })
 }

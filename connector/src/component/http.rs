@@ -176,6 +176,6 @@ fn body_to_file(
             format!("the download was cut short: {written} of {expected} bytes arrived; {name:?} was not written"),
         ));
     }
-    let stated = files::expected_content(answer, writer.existing_size());
+    let stated = files::expected_content(answer, writer.existing_size(), target.verify);
     writer.commit(stated.as_ref()).map_err(files::error)
 }

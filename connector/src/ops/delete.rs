@@ -1,15 +1,15 @@
 //! Delete Object and Delete Multiple Objects.
 
-use super::operation::{OBJECT_ARN, Operation, Permission, parse};
+use super::operation::{BUCKET_ARN, OBJECT_ARN, Operation, Permission, parse};
 use super::schema::{self, object};
 use super::validate;
 use crate::client::Client;
 use crate::client::request::{Body, S3Request};
 use crate::error::{ConnectorError, Result};
+use crate::protocol::checksum;
 use crate::protocol::http::Method;
 use crate::protocol::xml::{self, DeleteResult, ObjectIdentifier};
-use base64::Engine;
-use md5::{Digest, Md5};
+
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -75,14 +75,14 @@ pub(super) const DELETE_OBJECTS: Operation = Operation {
     id: "delete_objects",
     input_fields: &["bucket", "objects", "quiet"],
     title: "Delete Multiple Objects",
-    description: "Deletes up to 1000 objects in one request and reports, per key, whether it was deleted or why not.",
+    description: "Deletes any number of objects, 1000 per request, and reports, per key, whether it was deleted or why not.",
     input_schema: || {
         object(
             "Delete Multiple Objects input",
             &["bucket", "objects"],
             json!({
                 "bucket": schema::bucket(),
-                "objects": {"type": "array", "title": "Objects", "minItems": 1, "maxItems": MAX_BATCH, "items": {
+                "objects": {"type": "array", "title": "Objects", "minItems": 1, "items": {
                     "oneOf": [
                         {"type": "string", "description": "A key."},
                         {"type": "object", "additionalProperties": false, "required": ["key"], "properties": {"key": {"type": "string"}, "version_id": {"type": "string"}}}
@@ -132,14 +132,8 @@ struct DeleteManyInput {
 fn delete_objects(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let input: DeleteManyInput = parse(input)?;
     validate::bucket_name(&input.bucket)?;
-    if input.objects.is_empty() || input.objects.len() > MAX_BATCH {
-        return Err(ConnectorError::invalid_input(
-            "/objects",
-            format!(
-                "objects has {} entries; one request deletes 1 to {MAX_BATCH} (split larger batches)",
-                input.objects.len()
-            ),
-        ));
+    if input.objects.is_empty() {
+        return Err(ConnectorError::invalid_input("/objects", "objects is empty; name at least one key"));
     }
     let mut identifiers = Vec::with_capacity(input.objects.len());
     for (index, spec) in input.objects.into_iter().enumerate() {
@@ -150,25 +144,141 @@ fn delete_objects(client: &mut Client<'_>, input: Value) -> Result<Value> {
         validate::object_key(&format!("/objects/{index}"), &key)?;
         identifiers.push(ObjectIdentifier { key, version_id });
     }
-    let document = xml::delete_document(&identifiers, input.quiet).into_bytes();
-    let md5 = base64::engine::general_purpose::STANDARD.encode(Md5::digest(&document));
-    let request = S3Request::new(Method::Post)
-        .bucket(&input.bucket)
-        .query("delete", "")
-        .header("content-md5", md5)
-        .header("content-type", "application/xml")
-        .body(Body::Bytes(document));
-    let response = client.send(&request)?;
-    let result: DeleteResult = xml::parse("DeleteObjects", &response.body)?;
-    let deleted: Vec<Value> = result
-        .deleted
-        .into_iter()
-        .map(|d| json!({"key": d.key, "version_id": d.version_id, "delete_marker": d.delete_marker}))
-        .collect();
-    let errors: Vec<Value> = result
-        .errors
-        .into_iter()
-        .map(|e| json!({"key": e.key, "version_id": e.version_id, "code": e.code, "message": e.message}))
-        .collect();
-    Ok(json!({"bucket": input.bucket, "deleted": deleted, "errors": errors}))
+    let outcome = delete_in_batches(client, &input.bucket, &identifiers, input.quiet)?;
+    Ok(json!({"bucket": input.bucket, "deleted": outcome.deleted, "errors": outcome.errors}))
+}
+
+/// What batch deletes reported, per key.
+#[derive(Default)]
+struct Deleted {
+    deleted: Vec<Value>,
+    errors: Vec<Value>,
+}
+
+/// Deletes `identifiers` from `bucket`, [`MAX_BATCH`] per request. A request that fails as a
+/// whole ends the work; the error says how many objects were deleted before it.
+fn delete_in_batches(
+    client: &mut Client<'_>,
+    bucket: &str,
+    identifiers: &[ObjectIdentifier],
+    quiet: bool,
+) -> Result<Deleted> {
+    let mut outcome = Deleted::default();
+    for batch in identifiers.chunks(MAX_BATCH) {
+        let document = xml::delete_document(batch, quiet).into_bytes();
+        let request = S3Request::new(Method::Post)
+            .bucket(bucket)
+            .query("delete", "")
+            .header("content-md5", checksum::content_md5(&document))
+            .header("content-type", "application/xml")
+            .body(Body::Bytes(document));
+        let result: DeleteResult = match client.send(&request).and_then(|r| xml::parse("DeleteObjects", &r.body)) {
+            Ok(result) => result,
+            Err(error) if outcome.deleted.is_empty() => return Err(error),
+            Err(error) => {
+                let done = outcome.deleted.len();
+                return Err(error.noted(format!("{done} objects were deleted before this request failed")));
+            }
+        };
+        outcome.deleted.extend(
+            result
+                .deleted
+                .into_iter()
+                .map(|d| json!({"key": d.key, "version_id": d.version_id, "delete_marker": d.delete_marker})),
+        );
+        outcome.errors.extend(
+            result
+                .errors
+                .into_iter()
+                .map(|e| json!({"key": e.key, "version_id": e.version_id, "code": e.code, "message": e.message})),
+        );
+    }
+    Ok(outcome)
+}
+
+/// Delete Prefix.
+pub(super) const DELETE_PREFIX: Operation = Operation {
+    id: "delete_prefix",
+    input_fields: &["bucket", "dry_run", "prefix"],
+    title: "Delete Prefix",
+    description: "Deletes every object whose key starts with a prefix (a folder and everything in it), 1000 per request; with dry_run, only lists them.",
+    input_schema: || {
+        object(
+            "Delete Prefix input",
+            &["bucket", "prefix"],
+            json!({
+                "bucket": schema::bucket(),
+                "prefix": {"type": "string", "title": "Prefix", "minLength": 1, "description": "e.g. \"reports/2024/\"; an empty prefix (the whole bucket) is refused."},
+                "dry_run": {"type": "boolean", "title": "Dry run", "default": false, "description": "List what would be deleted; delete nothing."}
+            }),
+        )
+    },
+    output_schema: || {
+        object(
+            "Delete Prefix output",
+            &["bucket", "prefix", "dry_run", "count"],
+            json!({
+                "bucket": {"type": "string"}, "prefix": {"type": "string"}, "dry_run": {"type": "boolean"},
+                "count": {"type": "integer", "description": "Objects found under the prefix."},
+                "keys": {"type": "array", "items": {"type": "string"}, "description": "With dry_run: what would be deleted."},
+                "deleted": {"type": "array"}, "errors": {"type": "array"}
+            }),
+        )
+    },
+    permissions: &[
+        Permission { actions: &["s3:ListBucket"], resource: BUCKET_ARN },
+        Permission { actions: &["s3:DeleteObject"], resource: OBJECT_ARN },
+    ],
+    idempotent: true,
+    run: delete_prefix,
+};
+
+#[derive(Deserialize)]
+struct DeletePrefixInput {
+    bucket: String,
+    prefix: String,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+fn delete_prefix(client: &mut Client<'_>, input: Value) -> Result<Value> {
+    let input: DeletePrefixInput = parse(input)?;
+    validate::bucket_name(&input.bucket)?;
+    if input.prefix.is_empty() {
+        return Err(ConnectorError::invalid_input(
+            "/prefix",
+            "the prefix is empty, which would delete the whole bucket; name a folder such as \"logs/\"",
+        ));
+    }
+    let keys = list_keys(client, &input.bucket, &input.prefix)?;
+    let count = keys.len();
+    if input.dry_run {
+        return Ok(
+            json!({"bucket": input.bucket, "prefix": input.prefix, "dry_run": true, "count": count, "keys": keys}),
+        );
+    }
+    let identifiers: Vec<ObjectIdentifier> =
+        keys.into_iter().map(|key| ObjectIdentifier { key, version_id: None }).collect();
+    let outcome = delete_in_batches(client, &input.bucket, &identifiers, false)?;
+    Ok(json!({"bucket": input.bucket, "prefix": input.prefix, "dry_run": false, "count": count,
+              "deleted": outcome.deleted, "errors": outcome.errors}))
+}
+
+/// Every key under `prefix`, all pages.
+fn list_keys(client: &mut Client<'_>, bucket: &str, prefix: &str) -> Result<Vec<String>> {
+    let mut keys = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let request = S3Request::new(Method::Get)
+            .bucket(bucket)
+            .query("list-type", "2")
+            .query("prefix", prefix)
+            .query_opt("continuation-token", token.clone());
+        let page: xml::ListObjectsV2 = xml::parse("ListObjectsV2", &client.send(&request)?.body)?;
+        keys.extend(page.contents.into_iter().map(|object| object.key));
+        token = page.next_continuation_token.filter(|_| page.is_truncated);
+        if token.is_none() {
+            return Ok(keys);
+        }
+    }
 }

@@ -37,6 +37,7 @@ pub const OPERATIONS: &[Operation] = &[
     acl::PUT_OBJECT_ACL,
     delete::DELETE_OBJECT,
     delete::DELETE_OBJECTS,
+    delete::DELETE_PREFIX,
     buckets::HEAD_BUCKET,
     buckets::GET_BUCKET_LOCATION,
     copy::COPY_OBJECT,

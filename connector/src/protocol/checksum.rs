@@ -168,6 +168,13 @@ pub fn composite(mode: ChecksumMode, digests: &[Vec<u8>]) -> Option<String> {
     Some(format!("{value}-{}", digests.len()))
 }
 
+/// The `Content-MD5` value of `bytes` (base64 of their MD5), which some requests must carry.
+pub fn content_md5(bytes: &[u8]) -> String {
+    let mut digest = StreamDigest::new(DigestAlgorithm::Md5);
+    digest.update(bytes);
+    base64_of(&digest.finish())
+}
+
 /// Standard base64, as S3's checksum headers carry digests.
 pub fn base64_of(raw: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(raw)

@@ -13,6 +13,12 @@ pub(super) struct Settings {
     pub session_token: Option<String>,
     pub region: Option<String>,
     pub endpoint: Option<String>,
+    /// The connector's upload checksum (`md5`, `crc32c`, ..., `none`).
+    pub checksum: Option<String>,
+    /// The connector's payload signing (`auto`, `signed`, `unsigned`).
+    pub payload_signing: Option<String>,
+    /// Whether downloads are checked against the stored checksum.
+    pub verify_downloads: Option<bool>,
 }
 
 impl fmt::Debug for Settings {
@@ -23,6 +29,9 @@ impl fmt::Debug for Settings {
             .field("session_token", &self.session_token.as_ref().map(|_| "******"))
             .field("region", &self.region)
             .field("endpoint", &self.endpoint)
+            .field("checksum", &self.checksum)
+            .field("payload_signing", &self.payload_signing)
+            .field("verify_downloads", &self.verify_downloads)
             .finish()
     }
 }
@@ -33,6 +42,10 @@ pub(super) struct Overrides {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub endpoint: Option<String>,
+    /// `--checksum`.
+    pub checksum: Option<String>,
+    /// `--payload-signing`.
+    pub payload_signing: Option<String>,
 }
 
 /// A problem with the configuration (exit code 253).
@@ -118,7 +131,40 @@ pub(super) fn resolve(overrides: &Overrides) -> Result<Settings, ConfigError> {
         .or_else(|| env("AWS_ENDPOINT_URL_S3"))
         .or_else(|| env("AWS_ENDPOINT_URL"))
         .or_else(|| from_config.and_then(|s| s.get("endpoint_url")).cloned());
+    let config_value = |key: &str| from_config.and_then(|s| s.get(key)).cloned();
+    // The AWS CLI's integrity settings: flag, then environment, then profile.
+    let calculation = env("AWS_REQUEST_CHECKSUM_CALCULATION").or_else(|| config_value("request_checksum_calculation"));
+    let validation = env("AWS_RESPONSE_CHECKSUM_VALIDATION").or_else(|| config_value("response_checksum_validation"));
+    settings.checksum = match (&overrides.checksum, when_required("request_checksum_calculation", calculation)?) {
+        (Some(mode), _) => Some(mode.clone()),
+        (None, Some(true)) => Some("none".into()),
+        (None, _) => None,
+    };
+    settings.verify_downloads = when_required("response_checksum_validation", validation)?.map(|required| !required);
+    settings.payload_signing = match (&overrides.payload_signing, config_value("payload_signing_enabled")) {
+        (Some(mode), _) => Some(mode.clone()),
+        (None, Some(enabled)) => match enabled.to_ascii_lowercase().as_str() {
+            "true" => Some("signed".into()),
+            "false" => Some("unsigned".into()),
+            other => {
+                return Err(ConfigError(format!(
+                    "payload_signing_enabled is {other:?} in the profile; use true or false"
+                )));
+            }
+        },
+        (None, None) => None,
+    };
     Ok(settings)
+}
+
+/// `when_supported` (false) or `when_required` (true) for the AWS setting `name`, if set.
+fn when_required(name: &str, value: Option<String>) -> Result<Option<bool>, ConfigError> {
+    match value.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None => Ok(None),
+        Some("when_supported") => Ok(Some(false)),
+        Some("when_required") => Ok(Some(true)),
+        Some(other) => Err(ConfigError(format!("{name} is {other:?}; use when_supported or when_required"))),
+    }
 }
 
 impl Settings {
@@ -139,6 +185,11 @@ impl Settings {
         put("region", &self.region);
         put("endpoint", &self.endpoint);
         put("addressing", &addressing.map(str::to_string));
+        put("checksum", &self.checksum);
+        put("payload_signing", &self.payload_signing);
+        if let Some(verify) = self.verify_downloads {
+            auth["verify_downloads"] = serde_json::Value::Bool(verify);
+        }
         Ok(auth)
     }
 }
@@ -166,5 +217,27 @@ mod tests {
         };
         let shown = format!("{s:?}");
         assert!(!shown.contains("topsecret") && !shown.contains("tok\""));
+    }
+
+    #[test]
+    fn integrity_settings_follow_the_aws_cli() {
+        assert_eq!(when_required("x", None).unwrap(), None);
+        assert_eq!(when_required("x", Some("WHEN_REQUIRED".into())).unwrap(), Some(true));
+        assert_eq!(when_required("x", Some("when_supported".into())).unwrap(), Some(false));
+        let ConfigError(message) = when_required("response_checksum_validation", Some("never".into())).unwrap_err();
+        assert!(message.contains("response_checksum_validation") && message.contains("when_required"), "{message}");
+        let settings = Settings {
+            access_key_id: Some("AK".into()),
+            secret_access_key: Some("s".into()),
+            checksum: Some("none".into()),
+            payload_signing: Some("signed".into()),
+            verify_downloads: Some(false),
+            ..Settings::default()
+        };
+        let auth = settings.auth_json(None).unwrap();
+        assert_eq!(
+            (&auth["checksum"], &auth["payload_signing"], &auth["verify_downloads"]),
+            (&serde_json::json!("none"), &serde_json::json!("signed"), &serde_json::json!(false))
+        );
     }
 }

@@ -15,6 +15,8 @@ pub(super) fn global_args(command: Command) -> Command {
         .arg(flag("profile", "Profile in ~/.aws/credentials and ~/.aws/config (else AWS_PROFILE)"))
         .arg(flag("output", "Output format").value_parser(OutputFormat::NAMES).default_value("json"))
         .arg(flag("addressing", "Bucket addressing style").value_parser(["auto", "path", "virtual"]))
+        .arg(flag("checksum", "Upload checksum (else AWS_REQUEST_CHECKSUM_CALCULATION / request_checksum_calculation: when_required sends none)"))
+        .arg(flag("payload-signing", "Hash payloads into the signature (else payload_signing_enabled in the profile)"))
         .arg(flag("input", "Operation input as JSON, or @file.json"))
         .arg(flag("pin-time", "Pin the wall clock the connector sees, e.g. 20130524T000000Z (reproducible signatures)"))
         .arg(flag("file-root", "Directory the connector's file names resolve in (default: the file's own directory, or the current one)"))

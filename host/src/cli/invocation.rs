@@ -78,6 +78,8 @@ fn resolve_auth(matches: &ArgMatches, debug: bool) -> Result<Value, CliError> {
         profile: matches.get_one::<String>("profile").cloned(),
         region: matches.get_one::<String>("region").cloned(),
         endpoint: matches.get_one::<String>("endpoint-url").cloned(),
+        checksum: matches.get_one::<String>("checksum").cloned(),
+        payload_signing: matches.get_one::<String>("payload-signing").cloned(),
     };
     let settings = aws_config::resolve(&overrides).map_err(|ConfigError(message)| CliError::Config(message))?;
     if debug {
