@@ -414,3 +414,22 @@ fn verification_can_be_turned_off_like_the_aws_clis_response_checksum_validation
     assert_eq!(out["body"], corrupt, "not checked, as asked");
     assert_eq!(t.seen[0].header("x-amz-checksum-mode"), None);
 }
+
+#[test]
+fn list_buckets_on_a_store_in_another_region_ends_in_that_region() {
+    let auth = r#"{"access_key_id":"AKIDTEST","secret_access_key":"secret","endpoint":"http://127.0.0.1:9000"}"#;
+    let malformed = "<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region 'us-east-1' is wrong; expecting 'eu-central-1'</Message><Region>eu-central-1</Region></Error>";
+    let buckets = "<ListAllMyBucketsResult><Owner><ID>o</ID></Owner><Buckets><Bucket><Name>b</Name></Bucket></Buckets></ListAllMyBucketsResult>";
+    let mut t = Scripted::new([Reply::status(400).body(malformed), Reply::ok(buckets)]);
+    let out = invoke(&mut t, "list_buckets", auth, "{}".to_string()).unwrap();
+    assert_eq!(out["buckets"][0]["name"], "b");
+    let regions: Vec<&str> = t.seen.iter().map(support::Seen::signed_region).collect();
+    assert_eq!(regions, ["us-east-1", "eu-central-1"]);
+    // A store that names no region: the error says which region was tried and what to set.
+    let mut t = Scripted::new([
+        Reply::status(400).body("<Error><Code>AuthorizationHeaderMalformed</Code><Message>m</Message></Error>")
+    ]);
+    let error = invoke(&mut t, "list_buckets", auth, "{}".to_string()).unwrap_err();
+    assert_eq!((error.kind, error.field.as_deref()), (ErrorKind::InvalidInput, Some("/region")));
+    assert!(error.full_message().contains("signed for region \"us-east-1\""), "{}", error.full_message());
+}

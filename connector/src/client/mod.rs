@@ -30,12 +30,14 @@ pub struct Client<'t> {
     pub conn: Connection,
     transport: &'t mut dyn Transport,
     bucket_regions: HashMap<String, String>,
+    /// The region a store without buckets in the request (List Buckets) named for itself.
+    endpoint_region: Option<String>,
 }
 
 impl<'t> Client<'t> {
     /// A client for `conn` over `transport`.
     pub fn new(conn: Connection, transport: &'t mut dyn Transport) -> Self {
-        Self { conn, transport, bucket_regions: HashMap::new() }
+        Self { conn, transport, bucket_regions: HashMap::new(), endpoint_region: None }
     }
 
     /// The transport, for operations that need the file store.
@@ -45,10 +47,11 @@ impl<'t> Client<'t> {
 
     /// The region requests to `bucket` are signed for.
     pub fn region_for(&self, bucket: Option<&str>) -> String {
-        bucket
-            .and_then(|b| self.bucket_regions.get(b))
-            .cloned()
-            .unwrap_or_else(|| self.conn.region.initial().to_string())
+        let learned = match bucket {
+            Some(bucket) => self.bucket_regions.get(bucket),
+            None => self.endpoint_region.as_ref(),
+        };
+        learned.cloned().unwrap_or_else(|| self.conn.region.initial().to_string())
     }
 
     /// Sends `request` and reads a 2xx body into memory (up to [`DOCUMENT_LIMIT`]).
@@ -86,8 +89,8 @@ impl<'t> Client<'t> {
         }
     }
 
-    /// One try of `request`. When S3 says the bucket lives in another region than the one signed
-    /// for, remembers the right one and sends once more.
+    /// One try of `request`. When S3 says the bucket (or, for a request without one, the store)
+    /// is in another region than the one signed for, remembers the right one and sends once more.
     fn send_once(&mut self, request: &S3Request, sink: &ResponseSink) -> Result<HttpResponse> {
         let bucket = request.bucket.as_deref();
         let mut corrected = false;
@@ -98,11 +101,11 @@ impl<'t> Client<'t> {
             if response.is_success() {
                 return Ok(response);
             }
-            if !corrected
-                && let Some(bucket) = bucket
-                && let Some(actual) = self.region_mismatch(&response, bucket, &region, request.method)?
-            {
-                self.bucket_regions.insert(bucket.to_string(), actual);
+            if !corrected && let Some(actual) = self.region_mismatch(&response, bucket, &region, request.method)? {
+                match bucket {
+                    Some(bucket) => self.bucket_regions.insert(bucket.to_string(), actual),
+                    None => self.endpoint_region.replace(actual),
+                };
                 corrected = true;
                 continue;
             }
@@ -168,11 +171,12 @@ impl<'t> Client<'t> {
         signer.presign(request.method, &url, &request.headers, expires_in)
     }
 
-    /// The region S3 says `bucket` is really in, when the answer is a region mismatch.
+    /// The region S3 says `bucket` (or the store) is really in, when the answer is a region
+    /// mismatch.
     fn region_mismatch(
         &mut self,
         response: &HttpResponse,
-        bucket: &str,
+        bucket: Option<&str>,
         region: &str,
         method: Method,
     ) -> Result<Option<String>> {
@@ -181,7 +185,10 @@ impl<'t> Client<'t> {
         }
         let hint = match error_response::region_hint(response) {
             Some(hint) => Some(hint),
-            None if method == Method::Head && matches!(response.status, 301 | 400) => self.discover_region(bucket)?,
+            None if method == Method::Head && matches!(response.status, 301 | 400) => match bucket {
+                Some(bucket) => self.discover_region(bucket)?,
+                None => None,
+            },
             None => None,
         };
         Ok(hint.filter(|h| h != region))
