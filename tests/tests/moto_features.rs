@@ -192,3 +192,29 @@ async fn a_presigned_url_names_one_version() {
         assert_eq!((status, String::from_utf8_lossy(&body).into_owned()), (200, expected.to_string()));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn object_tags_are_read_replaced_and_removed() {
+    let s = session();
+    let bucket = bucket(&s, "tagging", false).await;
+    let input = json!({"bucket": bucket, "key": "t.txt", "content": "x", "tags": {"team": "data"}});
+    s.ok("put_object_text", input).await;
+    let target = json!({"bucket": bucket, "key": "t.txt"});
+    assert_eq!(s.ok("get_object_tagging", target.clone()).await["tags"], json!({"team": "data"}));
+    let mut replace = target.clone();
+    replace["tags"] = json!({"stage": "clean", "owner": "ann@example.com", "path": "a/b:c"});
+    s.ok("put_object_tagging", replace).await;
+    let stored = moto().admin(&format!(
+        r#"out(sorted([[t["Key"], t["Value"]] for t in s3.get_object_tagging(Bucket={bucket:?}, Key="t.txt")["TagSet"]]))"#
+    ));
+    assert_eq!(
+        stored,
+        json!([["owner", "ann@example.com"], ["path", "a/b:c"], ["stage", "clean"]]),
+        "read back by boto3"
+    );
+    let mut bad = target.clone();
+    bad["tags"] = json!({"x": "a & b"});
+    assert_eq!(s.call("put_object_tagging", bad).await.unwrap_err().field.as_deref(), Some("/tags/x"));
+    s.ok("delete_object_tagging", target.clone()).await;
+    assert_eq!(s.ok("get_object_tagging", target).await["tags"], json!({}));
+}

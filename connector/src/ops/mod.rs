@@ -13,6 +13,7 @@ mod operation;
 mod presign;
 mod read;
 mod schema;
+mod tagging;
 mod upload_source;
 mod uploads;
 mod validate;
@@ -38,6 +39,9 @@ pub const OPERATIONS: &[Operation] = &[
     delete::DELETE_OBJECT,
     delete::DELETE_OBJECTS,
     delete::DELETE_PREFIX,
+    tagging::GET_OBJECT_TAGGING,
+    tagging::PUT_OBJECT_TAGGING,
+    tagging::DELETE_OBJECT_TAGGING,
     buckets::HEAD_BUCKET,
     buckets::GET_BUCKET_LOCATION,
     copy::COPY_OBJECT,

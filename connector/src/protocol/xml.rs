@@ -223,6 +223,45 @@ pub fn delete_document(objects: &[ObjectIdentifier], quiet: bool) -> String {
     xml
 }
 
+/// The `Tagging` document of a GetObjectTagging answer.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tagging {
+    /// The tags.
+    #[serde(default)]
+    pub tag_set: TagSet,
+}
+
+/// A `TagSet`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagSet {
+    /// Its tags.
+    #[serde(default, rename = "Tag")]
+    pub tags: Vec<Tag>,
+}
+
+/// One tag.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tag {
+    /// Its key.
+    pub key: String,
+    /// Its value.
+    #[serde(default)]
+    pub value: String,
+}
+
+/// The `Tagging` request document for `tags`.
+pub fn tagging_document<'a>(tags: impl Iterator<Item = (&'a String, &'a String)>) -> String {
+    let mut xml = format!(r#"<?xml version="1.0" encoding="UTF-8"?><Tagging xmlns="{S3_NS}"><TagSet>"#);
+    for (key, value) in tags {
+        xml.push_str(&format!("<Tag><Key>{}</Key><Value>{}</Value></Tag>", escape(key), escape(value)));
+    }
+    xml.push_str("</TagSet></Tagging>");
+    xml
+}
+
 /// The `CreateBucketConfiguration` request document for `location`.
 pub fn create_bucket_document(location: &str) -> String {
     format!(
@@ -346,5 +385,18 @@ mod tests {
         let doc = delete_document(&[ObjectIdentifier { key: "a<&>b".into(), version_id: Some("v1".into()) }], true);
         assert!(doc.contains("<Key>a&lt;&amp;&gt;b</Key><VersionId>v1</VersionId>"), "{doc}");
         assert!(doc.contains("<Quiet>true</Quiet>"));
+    }
+
+    #[test]
+    fn tagging_documents_round_trip() {
+        let tags: std::collections::BTreeMap<String, String> =
+            [("team".to_string(), "data & <ml>".to_string()), ("empty".to_string(), String::new())].into();
+        let document = tagging_document(tags.iter());
+        assert!(document.contains("<Tag><Key>team</Key><Value>data &amp; &lt;ml&gt;</Value></Tag>"), "{document}");
+        let parsed: Tagging = parse("Tagging", document.as_bytes()).unwrap();
+        let back: Vec<(String, String)> = parsed.tag_set.tags.into_iter().map(|t| (t.key, t.value)).collect();
+        assert_eq!(back, vec![("empty".to_string(), String::new()), ("team".to_string(), "data & <ml>".to_string())]);
+        let none: Tagging = parse("Tagging", b"<Tagging><TagSet></TagSet></Tagging>").unwrap();
+        assert!(none.tag_set.tags.is_empty());
     }
 }
