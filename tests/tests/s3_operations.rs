@@ -444,3 +444,46 @@ async fn head_bucket_says_whether_a_bucket_exists_and_where() {
     assert_eq!((bad.kind, bad.field.as_deref()), (ErrorKind::InvalidInput, Some("/bucket")));
     s.remove_bucket(&bucket).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customer_keys_encrypt_uploads_and_are_needed_to_read_them() {
+    let s = Session::new();
+    let bucket = s.bucket("ssec").await;
+    let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="; // bytes 0..32
+    let other = "HxwdHh8AAQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRo=";
+    s.ok(
+        "put_object_text",
+        json!({"bucket": bucket, "key": "secret.txt", "content": "for your eyes only", "sse_customer_key": key}),
+    )
+    .await;
+    let read = s.ok("get_object", json!({"bucket": bucket, "key": "secret.txt", "sse_customer_key": key})).await;
+    assert_eq!(read["body"], "for your eyes only");
+    let head = s.ok("head_object", json!({"bucket": bucket, "key": "secret.txt", "sse_customer_key": key})).await;
+    assert_eq!(head["content_length"], 18);
+    let without = s.call("get_object", json!({"bucket": bucket, "key": "secret.txt"})).await.unwrap_err();
+    assert_eq!(without.kind, ErrorKind::InvalidInput, "S3 answers 400 InvalidRequest: {without:?}");
+    let wrong = s.call("get_object", json!({"bucket": bucket, "key": "secret.txt", "sse_customer_key": other})).await;
+    assert!(wrong.is_err(), "another key reads nothing: {wrong:?}");
+    assert!(!format!("{wrong:?}{without:?}").contains(key), "the key is never shown");
+    // Copied under a new key, and uploaded from a file in parts, each part with the key.
+    let copy = json!({"source_bucket": bucket, "source_key": "secret.txt", "source_sse_customer_key": key,
+                      "bucket": bucket, "key": "copy.txt", "sse_customer_key": other});
+    s.ok("copy_object", copy).await;
+    let copied = s.ok("get_object", json!({"bucket": bucket, "key": "copy.txt", "sse_customer_key": other})).await;
+    assert_eq!(copied["body"], "for your eyes only");
+    let size = 11 * 1024 * 1024;
+    write_random_file(&s.files.join("big.bin"), size, 5);
+    let upload = json!({"bucket": bucket, "key": "big.bin", "file": "big.bin", "multipart_threshold": 0,
+                        "part_size": 5 * 1024 * 1024, "sse_customer_key": key});
+    assert_eq!(s.ok("put_object_file", upload).await["parts"], 3);
+    let download =
+        json!({"bucket": bucket, "key": "big.bin", "format": "file", "file": "back.bin", "sse_customer_key": key});
+    s.ok("get_object", download).await;
+    assert_eq!(sha256_file(&s.files.join("back.bin")), sha256_file(&s.files.join("big.bin")));
+    let both = s
+        .call("put_object_text", json!({"bucket": bucket, "key": "x", "content": "x", "sse_customer_key": key, "server_side_encryption": "AES256"}))
+        .await
+        .unwrap_err();
+    assert_eq!(both.field.as_deref(), Some("/sse_customer_key"));
+    s.remove_bucket(&bucket).await;
+}

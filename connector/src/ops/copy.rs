@@ -7,6 +7,7 @@ use super::validate;
 use crate::client::Client;
 use crate::client::request::S3Request;
 use crate::error::{ConnectorError, Result};
+use crate::protocol::customer_key::{CustomerKey, KeyRole};
 use crate::protocol::encoding::encode_key;
 use crate::protocol::http::Method;
 use crate::protocol::values::MetadataDirective;
@@ -29,8 +30,10 @@ pub(super) const COPY_OBJECT: Operation = Operation {
         "metadata",
         "metadata_directive",
         "server_side_encryption",
+        "sse_customer_key",
         "source_bucket",
         "source_key",
+        "source_sse_customer_key",
         "source_version_id",
         "storage_class",
         "tags",
@@ -45,6 +48,7 @@ pub(super) const COPY_OBJECT: Operation = Operation {
                 "source_bucket": schema::bucket(),
                 "source_key": schema::key(),
                 "source_version_id": schema::version_id("s3:GetObjectVersion", "arn:aws:s3:::{source_bucket}/{source_key}"),
+                "source_sse_customer_key": schema::customer_key("The source's SSE-C key"),
                 "metadata_directive": {"enum": MetadataDirective::NAMES, "title": "Metadata", "default": MetadataDirective::Copy.as_str(),
                                        "x-enumLabels": {"COPY": "Keep the source's", "REPLACE": "Replace with the given"}}
             }),
@@ -74,6 +78,8 @@ struct CopyInput {
     source_key: String,
     #[serde(default)]
     source_version_id: Option<String>,
+    #[serde(default)]
+    source_sse_customer_key: Option<String>,
     bucket: String,
     key: String,
     #[serde(default)]
@@ -111,6 +117,11 @@ fn copy_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
         .key(&input.key)
         .header("x-amz-copy-source", source)
         .header("x-amz-metadata-directive", directive.as_str());
+    if let Some(key) = &input.source_sse_customer_key {
+        for (name, value) in CustomerKey::parse("/source_sse_customer_key", key)?.headers(KeyRole::CopySource) {
+            request = request.header(&name, value);
+        }
+    }
     if !options.tags.is_empty() {
         request = request.header("x-amz-tagging-directive", "REPLACE");
     }

@@ -3,6 +3,7 @@
 
 use super::validate;
 use crate::error::{ConnectorError, Result};
+use crate::protocol::customer_key::{CustomerKey, KeyRole};
 use crate::protocol::http::HttpResponse;
 use crate::protocol::values::{CannedAcl, ServerSideEncryption, StorageClass};
 use serde::Deserialize;
@@ -39,6 +40,9 @@ pub(super) struct ObjectOptions {
     /// Storage class.
     #[serde(default)]
     pub storage_class: Option<StorageClass>,
+    /// SSE-C: a customer-provided key (base64), instead of `server_side_encryption`.
+    #[serde(default)]
+    pub sse_customer_key: Option<String>,
     /// Object tags.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
@@ -58,6 +62,15 @@ impl ObjectOptions {
         }
         if let Some(class) = self.storage_class {
             out.push(("x-amz-storage-class".into(), class.as_str().to_string()));
+        }
+        if let Some(key) = &self.sse_customer_key {
+            if self.server_side_encryption.is_some() {
+                return Err(ConnectorError::invalid_input(
+                    "/sse_customer_key",
+                    "give either server_side_encryption or sse_customer_key (SSE-C), not both",
+                ));
+            }
+            out.extend(CustomerKey::parse("/sse_customer_key", key)?.headers(KeyRole::Object));
         }
         match (self.server_side_encryption, &self.kms_key_id) {
             (None, Some(_)) => {

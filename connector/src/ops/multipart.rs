@@ -95,7 +95,13 @@ pub(super) fn upload(
     let upload_id = xml::element_text(&created.body, "UploadId")
         .filter(|id| !id.is_empty())
         .ok_or_else(|| ConnectorError::internal("CreateMultipartUpload answered without an UploadId"))?;
-    match upload_parts(client, bucket, key, &upload_id, source, plan) {
+    // An SSE-C key goes with every part (S3 encrypts each with it) and with the completion.
+    let part_headers: Vec<(String, String)> = headers
+        .iter()
+        .filter(|(name, _)| name.starts_with("x-amz-server-side-encryption-customer-"))
+        .cloned()
+        .collect();
+    match upload_parts(client, bucket, key, &upload_id, source, plan, &part_headers) {
         Ok(uploaded) => Ok(uploaded),
         Err(error) => Err(abort(client, bucket, key, &upload_id, error)),
     }
@@ -108,6 +114,7 @@ fn upload_parts(
     upload_id: &str,
     source: &UploadSource,
     plan: PartPlan,
+    part_headers: &[(String, String)],
 ) -> Result<Uploaded> {
     let size = source.size();
     let mut parts = Vec::with_capacity(plan.parts as usize);
@@ -116,11 +123,14 @@ fn upload_parts(
         let number = (index + 1) as u32;
         let offset = index * plan.part_size;
         let length = plan.part_size.min(size - offset);
-        let request = S3Request::new(Method::Put)
+        let mut request = S3Request::new(Method::Put)
             .bucket(bucket)
             .key(key)
             .query("partNumber", number.to_string())
             .query("uploadId", upload_id);
+        for (name, value) in part_headers {
+            request = request.header(name, value.clone());
+        }
         let sent = source.send_piece(client, request, offset, length)?;
         let etag = sent
             .response
@@ -136,12 +146,16 @@ fn upload_parts(
         part_digests.extend(sent.digest);
         parts.push(CompletedPart { number, etag, checksum: element });
     }
-    let complete = S3Request::new(Method::Post)
+    let mut complete = S3Request::new(Method::Post)
         .bucket(bucket)
         .key(key)
         .query("uploadId", upload_id)
         .header("content-type", "application/xml")
         .body(Body::Bytes(xml::complete_document(&parts).into_bytes()));
+    // With checksums, S3 wants the SSE-C key on completion too.
+    for (name, value) in part_headers {
+        complete = complete.header(name, value.clone());
+    }
     let response = crate::protocol::error_response::reject_late_error(client.send(&complete)?)?;
     let etag = xml::element_text(&response.body, "ETag").map(|e| unquote(&e)).unwrap_or_default();
     verify_completion(client.conn.checksum, &part_digests, &etag, &response.body)?;

@@ -11,6 +11,7 @@ use crate::client::retry::RetryPolicy;
 use crate::client::transport::{ExistingFile, FileSink, PartialBytes, ResponseSink, Resume};
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::protocol::checksum;
+use crate::protocol::customer_key::{CustomerKey, KeyRole};
 use crate::protocol::http::{HttpResponse, Method};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -26,13 +27,22 @@ struct ObjectRef {
     key: String,
     #[serde(default)]
     version_id: Option<String>,
+    #[serde(default)]
+    sse_customer_key: Option<String>,
 }
 
 impl ObjectRef {
     fn request(&self, method: Method) -> Result<S3Request> {
         validate::bucket_name(&self.bucket)?;
         validate::object_key("/key", &self.key)?;
-        Ok(S3Request::new(method).bucket(&self.bucket).key(&self.key).query_opt("versionId", self.version_id.clone()))
+        let mut request =
+            S3Request::new(method).bucket(&self.bucket).key(&self.key).query_opt("versionId", self.version_id.clone());
+        if let Some(key) = &self.sse_customer_key {
+            for (name, value) in CustomerKey::parse("/sse_customer_key", key)?.headers(KeyRole::Object) {
+                request = request.header(&name, value);
+            }
+        }
+        Ok(request)
     }
 
     /// A download of this object, of `range` if given. A whole-object download asks S3 to state
@@ -70,14 +80,15 @@ fn verify_body(response: &HttpResponse) -> Result<()> {
 /// Head Object.
 pub(super) const HEAD_OBJECT: Operation = Operation {
     id: "head_object",
-    input_fields: &["bucket", "key", "version_id"],
+    input_fields: &["bucket", "key", "sse_customer_key", "version_id"],
     title: "Head Object",
     description: "Returns an object's size, ETag, content type, last modified, storage class, version and user metadata without its body.",
     input_schema: || {
         object(
             "Head Object input",
             &["bucket", "key"],
-            json!({"bucket": schema::bucket(), "key": schema::key(), "version_id": schema::version_id("s3:GetObjectVersion", OBJECT_ARN)}),
+            json!({"bucket": schema::bucket(), "key": schema::key(), "version_id": schema::version_id("s3:GetObjectVersion", OBJECT_ARN),
+                   "sse_customer_key": schema::customer_key("The object's SSE-C key")}),
         )
     },
     output_schema: || object("Head Object output", &["content_length", "metadata"], facts_schema()),
@@ -125,6 +136,7 @@ pub(super) const GET_OBJECT: Operation = Operation {
         "overwrite",
         "range",
         "resume",
+        "sse_customer_key",
         "version_id",
     ],
     title: "Get Object",
@@ -137,6 +149,7 @@ pub(super) const GET_OBJECT: Operation = Operation {
                 "bucket": schema::bucket(),
                 "key": schema::key(),
                 "version_id": schema::version_id("s3:GetObjectVersion", OBJECT_ARN),
+                "sse_customer_key": schema::customer_key("The object's SSE-C key"),
                 "range": {"type": "string", "title": "Byte range", "pattern": "^(bytes=)?(\\d+-\\d*|-\\d+)$", "description": "e.g. bytes=0-99, 100- or -500 (last 500 bytes)."},
                 "format": {"enum": OutputFormat::NAMES, "title": "Return the body as", "default": OutputFormat::default().as_str(),
                            "x-enumLabels": {"text": "Text", "json": "Parsed JSON", "csv": "CSV rows", "base64": "Base64", "file": "Host file"}},

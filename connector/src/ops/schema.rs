@@ -49,6 +49,11 @@ pub(super) fn metadata() -> Value {
     json!({"type": "object", "title": "Metadata", "additionalProperties": {"type": "string"}, "description": "User metadata stored with the object (x-amz-meta-*). Names are case-insensitive ASCII."})
 }
 
+/// A customer-provided SSE-C key property: a secret, never shown.
+pub(super) fn customer_key(title: &str) -> Value {
+    json!({"type": "string", "title": title, "description": "A 32-byte AES-256 key in base64; S3 keeps only its hash, so the same key is needed to read the object.", "writeOnly": true, "format": "password", "x-group": "advanced"})
+}
+
 /// The canned ACL property.
 pub(super) fn canned_acl() -> Value {
     json!({
@@ -80,6 +85,7 @@ pub(super) fn upload_properties() -> Value {
             "*",
         ),
         "storage_class": {"title": "Storage class", "enum": StorageClass::NAMES, "x-group": "advanced"},
+        "sse_customer_key": customer_key("Encrypt with this customer-provided key (SSE-C)"),
         "tags": when_given(
             json!({"type": "object", "title": "Tags", "additionalProperties": {"type": "string"}, "maxProperties": 10, "x-group": "advanced"}),
             &["s3:PutObjectTagging"],

@@ -4,6 +4,7 @@ pub(crate) mod actions;
 pub mod aws_chunked;
 pub mod checksum;
 pub(crate) mod credentials;
+pub mod customer_key;
 pub(crate) mod encoding;
 pub(crate) mod error_response;
 pub mod http;
