@@ -5,7 +5,7 @@
 
 use crate::body_guard::{CountedBody, GuardedBody};
 use crate::budget::Usage;
-use crate::net::{HttpClient, private_address_in};
+use crate::net::{Pooled, private_address_in};
 use crate::policy::OutboundRule;
 use crate::redact;
 use http_body_util::BodyExt;
@@ -89,7 +89,7 @@ pub(crate) fn take<T>(shared: &Mutex<Recorded<T>>) -> (Vec<T>, u64) {
 
 /// The per-invocation hooks: policy plus the runtime's clients.
 pub struct EgressHooks {
-    pub(crate) client: HttpClient,
+    pub(crate) client: Pooled,
     pub(crate) rules: Vec<OutboundRule>,
     pub(crate) allow_private: bool,
     pub(crate) usage: Arc<Usage>,
@@ -204,7 +204,7 @@ impl WasiHttpHooks for EgressHooks {
             }
             self.tally.origins.insert(target.clone());
         }
-        let client = self.client.for_policy(self.allow_private).clone();
+        let client = self.client.clone();
         let limit = self.usage.budgets().response_bytes;
         let progress = self.progress.clone();
         let denied = self.denied.clone();
@@ -244,6 +244,15 @@ impl WasiHttpHooks for EgressHooks {
 fn client_error(error: hyper_util::client::legacy::Error) -> Error {
     let causes = error_chain(&error);
     if error.is_connect() {
+        // The most specific first: a TLS failure may follow a refused attempt at another address.
+        if let Some(tls) = causes.iter().find_map(|e| tls_error(*e)) {
+            return match tls {
+                rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented => {
+                    Error::TlsCertificateError
+                }
+                _ => Error::TlsProtocolError,
+            };
+        }
         let refused = causes
             .iter()
             .filter_map(|e| e.downcast_ref::<std::io::Error>())
@@ -259,6 +268,18 @@ fn client_error(error: hyper_util::client::legacy::Error) -> Error {
     match causes.iter().find_map(|e| e.downcast_ref::<hyper::Error>()) {
         Some(e) if e.is_incomplete_message() => Error::HttpResponseIncomplete,
         _ => Error::ConnectionTerminated,
+    }
+}
+
+/// The TLS failure behind `error`: rustls reports it inside (possibly nested) `io::Error`s.
+fn tls_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut current: &(dyn std::error::Error + 'static) = error;
+    loop {
+        if let Some(tls) = current.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        let inner: &(dyn std::error::Error + 'static) = current.downcast_ref::<std::io::Error>()?.get_ref()?;
+        current = inner;
     }
 }
 

@@ -27,6 +27,7 @@ pub mod progress;
 pub mod redact;
 pub mod runtime;
 mod state;
+pub mod trust;
 mod unique;
 
 pub use bindings::{ConnectorError, ConnectorInfo, ErrorKind};

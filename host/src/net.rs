@@ -5,13 +5,16 @@
 //! connection with those that may not.
 
 use crate::address::is_private;
+use crate::trust::CaBundle;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::connect::dns::Name;
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -128,39 +131,59 @@ impl Service<http::Uri> for CheckedConnector {
     }
 }
 
-type Pooled = Client<hyper_rustls::HttpsConnector<CheckedConnector>, WasiBody>;
+pub(crate) type Pooled = Client<hyper_rustls::HttpsConnector<CheckedConnector>, WasiBody>;
 
-/// The shared clients: one that reaches public addresses only, one that may reach private ones.
+/// The shared clients: one that reaches public addresses only, one that may reach private ones,
+/// each with the built-in roots; and, made on first use, the same pair for each CA bundle an
+/// operator gives (pools never mix trust).
 #[derive(Clone)]
 pub struct HttpClient {
     public: Pooled,
     private: Pooled,
+    with_bundle: Arc<Mutex<HashMap<[u8; 32], PoolPair>>>,
 }
+
+/// A public and a private pool for one trust.
+type PoolPair = (Pooled, Pooled);
 
 impl Default for HttpClient {
     fn default() -> Self {
-        Self { public: pooled(false), private: pooled(true) }
+        Self { public: pooled(false, None), private: pooled(true, None), with_bundle: Arc::default() }
     }
 }
 
 impl HttpClient {
-    /// The client for an invocation that may (or may not) reach private networks.
-    pub(crate) fn for_policy(&self, allow_private: bool) -> &Pooled {
-        if allow_private { &self.private } else { &self.public }
+    /// The client for an invocation that may (or may not) reach private networks and trusts the
+    /// built-in roots, or `bundle` in their place.
+    pub(crate) fn for_policy(&self, allow_private: bool, bundle: Option<&CaBundle>) -> Pooled {
+        let Some(bundle) = bundle else {
+            return if allow_private { self.private.clone() } else { self.public.clone() };
+        };
+        let mut clients = self.with_bundle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (public, private) =
+            clients.entry(bundle.id()).or_insert_with(|| (pooled(false, Some(bundle)), pooled(true, Some(bundle))));
+        if allow_private { private.clone() } else { public.clone() }
     }
 }
 
-fn pooled(allow_private: bool) -> Pooled {
+fn pooled(allow_private: bool, bundle: Option<&CaBundle>) -> Pooled {
     let mut http = HttpConnector::new_with_resolver(CheckedResolver { allow_private });
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_connect_timeout(Some(CONNECT_TIMEOUT));
     let checked = CheckedConnector { inner: http, allow_private };
-    let https = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_webpki_roots()
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(checked);
+    let builder = hyper_rustls::HttpsConnectorBuilder::new();
+    let builder = match bundle {
+        None => builder.with_webpki_roots(),
+        Some(bundle) => builder.with_tls_config(
+            rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+                .with_safe_default_protocol_versions()
+                .expect("ring supports the default protocol versions")
+                .with_root_certificates(bundle.roots().clone())
+                .with_no_client_auth(),
+        ),
+    };
+    let https = builder.https_or_http().enable_http1().wrap_connector(checked);
     Client::builder(TokioExecutor::new())
         .pool_idle_timeout(Duration::from_secs(60))
         .pool_max_idle_per_host(MAX_IDLE_PER_HOST)

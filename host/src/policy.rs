@@ -30,6 +30,9 @@ pub struct Policy {
     /// operator who runs the service on such a network should set it; the CLI sets it for an
     /// endpoint or source URL its user named.
     pub allow_private_networks: bool,
+    /// Certificate authorities trusted for HTTPS in place of the built-in roots (a private CA);
+    /// `None` trusts the public web's. Verification is never turned off.
+    pub ca_bundle: Option<crate::trust::CaBundle>,
     /// Host files.
     pub files: FileAccess,
     /// Most linear memory the guest may hold, summed over its memories, in bytes.
@@ -51,6 +54,7 @@ impl Default for Policy {
         Self {
             outbound: None,
             allow_private_networks: false,
+            ca_bundle: None,
             files: FileAccess::default(),
             memory_limit: 64 * 1024 * 1024,
             time_limit: Duration::from_secs(900),

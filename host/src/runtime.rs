@@ -246,7 +246,7 @@ impl Runtime {
         let captured = Arc::new(Mutex::new(Recorded::default()));
         let denied = Arc::new(Mutex::new(Recorded::default()));
         let hooks = EgressHooks {
-            client: self.client.clone(),
+            client: self.client.for_policy(policy.allow_private_networks, policy.ca_bundle.as_ref()),
             rules,
             allow_private: policy.allow_private_networks,
             usage: usage.clone(),

@@ -240,3 +240,18 @@ fn integrity_settings_come_from_flags_the_environment_and_the_profile() {
     );
     assert!(stderr(&wrong).contains("/checksum"), "the connector names the field: {}", stderr(&wrong));
 }
+
+#[test]
+fn a_ca_bundle_that_cannot_be_used_is_a_configuration_error() {
+    let missing = s3c(&["list-buckets", "--dry-run", "--ca-bundle", "/nonexistent/ca.pem"], DOC_KEYS);
+    assert_eq!(missing.status.code(), Some(253), "{}", stderr(&missing));
+    assert!(stderr(&missing).contains("cannot read the CA bundle /nonexistent/ca.pem"), "{}", stderr(&missing));
+    let empty = std::env::temp_dir().join(format!("s3c-empty-ca-{}.pem", std::process::id()));
+    std::fs::write(&empty, "not a certificate\n").unwrap();
+    let mut env = DOC_KEYS.to_vec();
+    let path = empty.to_string_lossy().into_owned();
+    env.push(("AWS_CA_BUNDLE", &path));
+    let bad = s3c(&["list-buckets", "--dry-run"], &env);
+    assert_eq!(bad.status.code(), Some(253), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("holds no certificate"), "{}", stderr(&bad));
+}

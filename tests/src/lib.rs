@@ -10,6 +10,7 @@ pub mod loopback;
 pub mod moto;
 pub mod process;
 pub mod soak;
+pub mod tls_front;
 
 use connector_host::{ConnectorError, FileAccess, Policy, Runtime};
 use serde_json::{Value, json};

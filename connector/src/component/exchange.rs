@@ -105,9 +105,10 @@ pub(super) fn transport_error(url: &HttpUrl, code: ErrorCode) -> ConnectorError 
         | ErrorCode::ConnectionReadTimeout
         | ErrorCode::ConnectionWriteTimeout
         | ErrorCode::HttpResponseTimeout => format!("{host} did not answer in time ({code:?})"),
-        ErrorCode::TlsProtocolError | ErrorCode::TlsCertificateError | ErrorCode::TlsAlertReceived(_) => {
-            format!("TLS with {host} failed ({code:?})")
-        }
+        ErrorCode::TlsCertificateError => format!(
+            "the certificate of {host} is not trusted; for a store with a private CA, give the host its CA bundle (AWS_CA_BUNDLE, --ca-bundle or ca_bundle in the profile for s3c)"
+        ),
+        ErrorCode::TlsProtocolError | ErrorCode::TlsAlertReceived(_) => format!("TLS with {host} failed ({code:?})"),
         ErrorCode::HttpRequestBodySize(_) => format!("the request body did not match its length ({code:?})"),
         ErrorCode::HttpResponseBodySize(_) => format!("the response from {host} exceeds the host's size limit"),
         other => format!("the request to {host} failed: {other:?}"),

@@ -19,6 +19,8 @@ pub(super) struct Settings {
     pub payload_signing: Option<String>,
     /// Whether downloads are checked against the stored checksum.
     pub verify_downloads: Option<bool>,
+    /// A PEM bundle of the CAs to trust in place of the built-in roots.
+    pub ca_bundle: Option<PathBuf>,
 }
 
 impl fmt::Debug for Settings {
@@ -32,6 +34,7 @@ impl fmt::Debug for Settings {
             .field("checksum", &self.checksum)
             .field("payload_signing", &self.payload_signing)
             .field("verify_downloads", &self.verify_downloads)
+            .field("ca_bundle", &self.ca_bundle)
             .finish()
     }
 }
@@ -46,6 +49,8 @@ pub(super) struct Overrides {
     pub checksum: Option<String>,
     /// `--payload-signing`.
     pub payload_signing: Option<String>,
+    /// `--ca-bundle`.
+    pub ca_bundle: Option<String>,
 }
 
 /// A problem with the configuration (exit code 253).
@@ -141,6 +146,12 @@ pub(super) fn resolve(overrides: &Overrides) -> Result<Settings, ConfigError> {
         (None, _) => None,
     };
     settings.verify_downloads = when_required("response_checksum_validation", validation)?.map(|required| !required);
+    settings.ca_bundle = overrides
+        .ca_bundle
+        .clone()
+        .or_else(|| env("AWS_CA_BUNDLE"))
+        .or_else(|| config_value("ca_bundle"))
+        .map(PathBuf::from);
     settings.payload_signing = match (&overrides.payload_signing, config_value("payload_signing_enabled")) {
         (Some(mode), _) => Some(mode.clone()),
         (None, Some(enabled)) => match enabled.to_ascii_lowercase().as_str() {

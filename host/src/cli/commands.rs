@@ -16,6 +16,7 @@ pub(super) fn global_args(command: Command) -> Command {
         .arg(flag("output", "Output format").value_parser(OutputFormat::NAMES).default_value("json"))
         .arg(flag("addressing", "Bucket addressing style").value_parser(["auto", "path", "virtual"]))
         .arg(flag("checksum", "Upload checksum (else AWS_REQUEST_CHECKSUM_CALCULATION / request_checksum_calculation: when_required sends none)"))
+        .arg(flag("ca-bundle", "PEM bundle of the CAs to trust for HTTPS, in place of the built-in ones (else AWS_CA_BUNDLE, ca_bundle in the profile)"))
         .arg(flag("payload-signing", "Hash payloads into the signature (else payload_signing_enabled in the profile)"))
         .arg(flag("input", "Operation input as JSON, or @file.json"))
         .arg(flag("pin-time", "Pin the wall clock the connector sees, e.g. 20130524T000000Z (reproducible signatures)"))

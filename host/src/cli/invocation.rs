@@ -8,6 +8,7 @@ use crate::cli::{commands, progress_bar, report};
 use clap::ArgMatches;
 use connector_host::policy::rule_for_url;
 use connector_host::progress::Transfer;
+use connector_host::trust::CaBundle;
 use connector_host::{ConnectorInfo, FileAccess, Invocation, OutboundRule, Policy, Runtime};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -26,8 +27,9 @@ pub(crate) async fn run(
     let debug = matches.get_flag("debug");
     let format = OutputFormat::from_matches(matches).map_err(CliError::Usage)?;
     let (operation, mut input) = operation_call(info, name, sub, matches)?;
-    let auth = resolve_auth(matches, debug)?;
+    let (auth, ca_bundle) = resolve_auth(matches, debug)?;
     let mut policy = base_policy(matches, &auth, &input)?;
+    policy.ca_bundle = ca_bundle;
     policy.outbound = outbound_rules(runtime, matches, &auth, &input).await?;
     let direction = grant_files(&mut policy, matches, &operation, &mut input);
     if debug {
@@ -72,21 +74,33 @@ fn operation_call(
     Ok((op.id.clone(), input))
 }
 
-/// The auth object from the AWS configuration (flags, environment, profile files).
-fn resolve_auth(matches: &ArgMatches, debug: bool) -> Result<Value, CliError> {
+/// The auth object from the AWS configuration (flags, environment, profile files), and the CA
+/// bundle it names, if any.
+fn resolve_auth(matches: &ArgMatches, debug: bool) -> Result<(Value, Option<CaBundle>), CliError> {
     let overrides = Overrides {
         profile: matches.get_one::<String>("profile").cloned(),
         region: matches.get_one::<String>("region").cloned(),
         endpoint: matches.get_one::<String>("endpoint-url").cloned(),
         checksum: matches.get_one::<String>("checksum").cloned(),
         payload_signing: matches.get_one::<String>("payload-signing").cloned(),
+        ca_bundle: matches.get_one::<String>("ca-bundle").cloned(),
     };
     let settings = aws_config::resolve(&overrides).map_err(|ConfigError(message)| CliError::Config(message))?;
     if debug {
         eprintln!("debug: settings {settings:?}");
     }
     let addressing = matches.get_one::<String>("addressing").map(String::as_str);
-    settings.auth_json(addressing).map_err(|ConfigError(message)| CliError::Config(message))
+    let auth = settings.auth_json(addressing).map_err(|ConfigError(message)| CliError::Config(message))?;
+    let bundle = settings
+        .ca_bundle
+        .as_ref()
+        .map(|path| {
+            let pem = std::fs::read(path)
+                .map_err(|e| CliError::Config(format!("cannot read the CA bundle {}: {e}", path.display())))?;
+            CaBundle::from_pem(&pem).map_err(|e| CliError::Config(format!("{}: {e}", path.display())))
+        })
+        .transpose()?;
+    Ok((auth, bundle))
 }
 
 /// The sandbox limits from the flags. The user chose the endpoint and any source URL: those may
