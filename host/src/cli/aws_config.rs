@@ -1,6 +1,8 @@
-//! Credentials, region and endpoint the way AWS users expect: flags, then environment variables,
-//! then the profile in `~/.aws/credentials` and `~/.aws/config`.
+//! Credentials, region and endpoint the way AWS users expect: resolved by the AWS SDK's own
+//! provider chain (`aws-config`), with flags first; s3c's own settings from flags, environment
+//! and the profile in `~/.aws/config`.
 
+use aws_credential_types::provider::ProvideCredentials;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
@@ -57,7 +59,25 @@ pub(super) struct Overrides {
 #[derive(Debug)]
 pub(super) struct ConfigError(pub String);
 
-/// Parses an INI file into `section -> key -> value` (keys lower-cased).
+/// What a user without credentials is told.
+const NO_CREDENTIALS: &str = "Unable to locate credentials. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or configure a profile (keys, role_arn, credential_process or SSO) in ~/.aws/config";
+
+/// The AWS SDK's view of the configuration for `overrides`, over an HTTPS client on ring (STS,
+/// SSO and instance metadata are reached with it).
+async fn sdk_config(overrides: &Overrides) -> aws_config::SdkConfig {
+    use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+    let http = aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https();
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http);
+    if let Some(profile) = &overrides.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &overrides.region {
+        loader = loader.region(aws_config::Region::new(region.clone()));
+    }
+    loader.load().await
+}
+
+/// Parses an INI file into `section -> key -> value` (keys lower-cased): s3c's own profile keys.
 fn parse_ini(text: &str) -> HashMap<String, HashMap<String, String>> {
     let mut sections: HashMap<String, HashMap<String, String>> = HashMap::new();
     let mut current: Option<String> = None;
@@ -90,8 +110,11 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
-/// Resolves the settings for `overrides`.
-pub(super) fn resolve(overrides: &Overrides) -> Result<Settings, ConfigError> {
+/// Resolves the settings for `overrides`: credentials and region by the AWS SDK's own provider
+/// chain (environment, shared config and credentials files, `role_arn` + `source_profile`,
+/// `credential_process`, SSO, web identity, container and instance metadata), the endpoint and
+/// s3c's own keys (checksums, payload signing, CA bundle) from flags, environment and profile.
+pub(super) async fn resolve(overrides: &Overrides) -> Result<Settings, ConfigError> {
     let profile = overrides.profile.clone().or_else(|| env("AWS_PROFILE")).unwrap_or_else(|| "default".into());
     let read = |path: Option<PathBuf>| {
         path.and_then(|p| std::fs::read_to_string(p).ok()).map(|t| parse_ini(&t)).unwrap_or_default()
@@ -99,43 +122,27 @@ pub(super) fn resolve(overrides: &Overrides) -> Result<Settings, ConfigError> {
     let credentials = read(home_file("AWS_SHARED_CREDENTIALS_FILE", "credentials"));
     let config = read(home_file("AWS_CONFIG_FILE", "config"));
     let config_section = if profile == "default" { "default".to_string() } else { format!("profile {profile}") };
-    let from_credentials = credentials.get(&profile);
     let from_config = config.get(&config_section).or_else(|| config.get(&profile));
-    if overrides.profile.is_some() && from_credentials.is_none() && from_config.is_none() {
+    if overrides.profile.is_some() && !credentials.contains_key(&profile) && from_config.is_none() {
         return Err(ConfigError(format!(
             "the config profile ({profile}) could not be found in ~/.aws/credentials or ~/.aws/config"
         )));
     }
-    let lookup =
-        |key: &str| from_credentials.and_then(|s| s.get(key)).or_else(|| from_config.and_then(|s| s.get(key))).cloned();
-    let use_env_keys = overrides.profile.is_none() && env("AWS_ACCESS_KEY_ID").is_some();
-    let mut settings = if use_env_keys {
-        Settings {
-            access_key_id: env("AWS_ACCESS_KEY_ID"),
-            secret_access_key: env("AWS_SECRET_ACCESS_KEY"),
-            session_token: env("AWS_SESSION_TOKEN"),
-            ..Settings::default()
-        }
-    } else {
-        Settings {
-            access_key_id: lookup("aws_access_key_id"),
-            secret_access_key: lookup("aws_secret_access_key"),
-            session_token: lookup("aws_session_token"),
-            ..Settings::default()
-        }
+    let sdk = sdk_config(overrides).await;
+    let provider = sdk.credentials_provider().ok_or_else(|| ConfigError(NO_CREDENTIALS.into()))?;
+    let found = provider.provide_credentials().await.map_err(|e| ConfigError(format!("{NO_CREDENTIALS} ({e})")))?;
+    let mut settings = Settings {
+        access_key_id: Some(found.access_key_id().to_string()),
+        secret_access_key: Some(found.secret_access_key().to_string()),
+        session_token: found.session_token().map(str::to_string),
+        region: sdk.region().map(ToString::to_string),
+        ..Settings::default()
     };
-    settings.region = overrides
-        .region
-        .clone()
-        .or_else(|| env("AWS_REGION"))
-        .or_else(|| env("AWS_DEFAULT_REGION"))
-        .or_else(|| from_config.and_then(|s| s.get("region")).cloned());
     settings.endpoint = overrides
         .endpoint
         .clone()
         .or_else(|| env("AWS_ENDPOINT_URL_S3"))
-        .or_else(|| env("AWS_ENDPOINT_URL"))
-        .or_else(|| from_config.and_then(|s| s.get("endpoint_url")).cloned());
+        .or_else(|| sdk.endpoint_url().map(str::to_string));
     let config_value = |key: &str| from_config.and_then(|s| s.get(key)).cloned();
     // The AWS CLI's integrity settings: flag, then environment, then profile.
     let calculation = env("AWS_REQUEST_CHECKSUM_CALCULATION").or_else(|| config_value("request_checksum_calculation"));

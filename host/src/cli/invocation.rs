@@ -27,7 +27,7 @@ pub(crate) async fn run(
     let debug = matches.get_flag("debug");
     let format = OutputFormat::from_matches(matches).map_err(CliError::Usage)?;
     let (operation, mut input) = operation_call(info, name, sub, matches)?;
-    let (auth, ca_bundle) = resolve_auth(matches, debug)?;
+    let (auth, ca_bundle) = resolve_auth(matches, debug).await?;
     let mut policy = base_policy(matches, &auth, &input)?;
     policy.ca_bundle = ca_bundle;
     policy.outbound = outbound_rules(runtime, matches, &auth, &input).await?;
@@ -76,7 +76,7 @@ fn operation_call(
 
 /// The auth object from the AWS configuration (flags, environment, profile files), and the CA
 /// bundle it names, if any.
-fn resolve_auth(matches: &ArgMatches, debug: bool) -> Result<(Value, Option<CaBundle>), CliError> {
+async fn resolve_auth(matches: &ArgMatches, debug: bool) -> Result<(Value, Option<CaBundle>), CliError> {
     let overrides = Overrides {
         profile: matches.get_one::<String>("profile").cloned(),
         region: matches.get_one::<String>("region").cloned(),
@@ -85,7 +85,7 @@ fn resolve_auth(matches: &ArgMatches, debug: bool) -> Result<(Value, Option<CaBu
         payload_signing: matches.get_one::<String>("payload-signing").cloned(),
         ca_bundle: matches.get_one::<String>("ca-bundle").cloned(),
     };
-    let settings = aws_config::resolve(&overrides).map_err(|ConfigError(message)| CliError::Config(message))?;
+    let settings = aws_config::resolve(&overrides).await.map_err(|ConfigError(message)| CliError::Config(message))?;
     if debug {
         eprintln!("debug: settings {settings:?}");
     }
