@@ -487,3 +487,28 @@ async fn customer_keys_encrypt_uploads_and_are_needed_to_read_them() {
     assert_eq!(both.field.as_deref(), Some("/sse_customer_key"));
     s.remove_bucket(&bucket).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_copies_go_in_parts_server_side() {
+    let s = Session::new();
+    let bucket = s.bucket("copy-parts").await;
+    let size: u64 = 11 * 1024 * 1024;
+    write_random_file(&s.files.join("src.bin"), size, 21);
+    let upload = json!({"bucket": bucket, "key": "src.bin", "file": "src.bin", "content_type": "application/x-test", "metadata": {"origin": "tests"}});
+    s.ok("put_object_file", upload).await;
+    // Below S3's 5 GiB limit the threshold forces the path a larger source always takes.
+    let copy = json!({"source_bucket": bucket, "source_key": "src.bin", "bucket": bucket, "key": "copy.bin",
+                      "multipart_threshold": 0, "part_size": 5 * 1024 * 1024});
+    let copied = s.ok("copy_object", copy).await;
+    assert_eq!(copied["parts"], 3, "{copied}");
+    s.ok("get_object", json!({"bucket": bucket, "key": "copy.bin", "format": "file", "file": "copy.bin"})).await;
+    assert_eq!(sha256_file(&s.files.join("copy.bin")), sha256_file(&s.files.join("src.bin")));
+    let head = s.ok("head_object", json!({"bucket": bucket, "key": "copy.bin"})).await;
+    assert_eq!(
+        (head["content_type"].as_str(), head["metadata"]["origin"].as_str()),
+        (Some("application/x-test"), Some("tests")),
+        "{head}"
+    );
+    assert_eq!(s.uploads_in_progress(&bucket).await, Vec::<Value>::new());
+    s.remove_bucket(&bucket).await;
+}

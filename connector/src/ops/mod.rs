@@ -4,6 +4,7 @@ mod acl;
 mod buckets;
 mod content_type;
 mod copy;
+mod copy_parts;
 mod delete;
 mod format;
 mod headers;

@@ -183,7 +183,13 @@ fn verify_completion(mode: ChecksumMode, digests: &[Vec<u8>], etag: &str, body: 
 
 /// Aborts the upload after `error` (in [`RetryPolicy::ABORT`] rounds, each retried by
 /// [`Client::send`] as well); the returned error says whether the abort worked.
-fn abort(client: &mut Client<'_>, bucket: &str, key: &str, upload_id: &str, error: ConnectorError) -> ConnectorError {
+pub(super) fn abort(
+    client: &mut Client<'_>,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    error: ConnectorError,
+) -> ConnectorError {
     let request = S3Request::new(Method::Delete).bucket(bucket).key(key).query("uploadId", upload_id);
     match client.retrying(RetryPolicy::ABORT, |client| client.send(&request)) {
         Ok(_) => error.noted("the multipart upload was aborted, no parts remain"),
