@@ -33,9 +33,13 @@ pub(crate) fn is_configurable_region(name: &str) -> bool {
 }
 
 /// The AWS S3 host for `region`: the global name for us-east-1 (as in AWS's own examples), the
-/// regional one elsewhere.
+/// regional one elsewhere — in China's partition under `amazonaws.com.cn`.
 pub(crate) fn aws_host(region: &str) -> String {
-    if region == DEFAULT_REGION { "s3.amazonaws.com".to_string() } else { format!("s3.{region}.amazonaws.com") }
+    match region {
+        DEFAULT_REGION => "s3.amazonaws.com".to_string(),
+        china if china.starts_with("cn-") => format!("s3.{china}.amazonaws.com.cn"),
+        other => format!("s3.{other}.amazonaws.com"),
+    }
 }
 
 #[cfg(test)]
@@ -63,5 +67,7 @@ mod tests {
     fn aws_hosts() {
         assert_eq!(aws_host("us-east-1"), "s3.amazonaws.com");
         assert_eq!(aws_host("eu-west-1"), "s3.eu-west-1.amazonaws.com");
+        assert_eq!(aws_host("cn-north-1"), "s3.cn-north-1.amazonaws.com.cn");
+        assert_eq!(aws_host("us-gov-west-1"), "s3.us-gov-west-1.amazonaws.com");
     }
 }

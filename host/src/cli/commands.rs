@@ -31,36 +31,48 @@ pub(super) fn global_args(command: Command) -> Command {
 
 /// The full command for `info`.
 pub(super) fn build(info: &ConnectorInfo) -> Command {
-    let mut command = Command::new("s3c")
-        .about("AWS S3 from the command line, through the sandboxed S3 connector component")
-        .subcommand_required(true)
-        .arg_required_else_help(true)
-        .subcommand(
-            Command::new("describe").about("Print the connector's manifest: operations, JSON Schemas, permissions"),
-        )
-        .subcommand(Command::new("imports").about("List the component's imports"))
-        .subcommand(
-            Command::new("invoke")
-                .about("Run any operation with JSON input (--input)")
-                .arg(Arg::new("operation").required(true).help("Operation id, e.g. list_objects")),
-        )
-        .subcommand(
-            Command::new("policy")
-                .about("Print the minimal IAM policy for the chosen operations and buckets")
-                .arg(
-                    Arg::new("operations")
-                        .long("operations")
-                        .required(true)
-                        .value_delimiter(',')
-                        .help("Operation ids, comma-separated"),
-                )
-                .arg(Arg::new("bucket").long("bucket").action(ArgAction::Append).help("Bucket (repeatable)"))
-                .arg(
-                    Arg::new("key-prefix")
-                        .long("key-prefix")
-                        .help("Limit object permissions to keys under this prefix"),
-                ),
-        );
+    let mut command =
+        Command::new("s3c")
+            .about("AWS S3 from the command line, through the sandboxed S3 connector component")
+            .subcommand_required(true)
+            .arg_required_else_help(true)
+            .subcommand(
+                Command::new("describe").about("Print the connector's manifest: operations, JSON Schemas, permissions"),
+            )
+            .subcommand(Command::new("imports").about("List the component's imports"))
+            .subcommand(
+                Command::new("invoke")
+                    .about("Run any operation with JSON input (--input)")
+                    .arg(Arg::new("operation").required(true).help("Operation id, e.g. list_objects")),
+            )
+            .subcommand(
+                Command::new("policy")
+                    .about("Print the minimal IAM policy for the chosen operations and buckets")
+                    .arg(
+                        Arg::new("operations")
+                            .long("operations")
+                            .required(true)
+                            .value_delimiter(',')
+                            .help("Operation ids, comma-separated"),
+                    )
+                    .arg(Arg::new("bucket").long("bucket").action(ArgAction::Append).help("Bucket (repeatable)"))
+                    .arg(Arg::new("key-prefix").long("key-prefix").help(
+                        "Limit object permissions, and listing (an s3:prefix condition), to keys under this prefix",
+                    ))
+                    .arg(
+                        Arg::new("partition")
+                            .long("partition")
+                            .value_parser(["aws", "aws-cn", "aws-us-gov"])
+                            .help("ARN partition (else from --region)"),
+                    )
+                    .arg(
+                        Arg::new("bucket-policy")
+                            .long("bucket-policy")
+                            .action(ArgAction::SetTrue)
+                            .help("Print a bucket policy (needs --principal)"),
+                    )
+                    .arg(Arg::new("principal").long("principal").help("The principal ARN a bucket policy grants")),
+            );
     for op in &info.operations {
         command = command.subcommand(operation_command(op));
     }

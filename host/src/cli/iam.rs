@@ -33,16 +33,76 @@ pub(crate) fn minimal_policy(
             }
         }
     }
+    // With a key prefix, listing is narrowed by an `s3:prefix` condition: in a statement of its
+    // own, since the condition key exists for s3:ListBucket only.
+    let mut listing: Vec<String> = Vec::new();
+    if key_prefix.is_some() {
+        for (resource, actions) in &mut actions_by_resource {
+            if actions.remove("s3:ListBucket") {
+                listing.push(resource.clone());
+            }
+        }
+        actions_by_resource.retain(|_, actions| !actions.is_empty());
+    }
     let mut by_actions: BTreeMap<Vec<String>, Vec<String>> = BTreeMap::new();
     for (resource, actions) in actions_by_resource {
         by_actions.entry(actions.into_iter().collect()).or_default().push(resource);
     }
-    let statements: Vec<Value> = by_actions
+    let mut statements: Vec<Value> = by_actions
         .into_iter()
-        .enumerate()
-        .map(|(i, (actions, resources))| json!({"Sid": format!("S3Connector{}", i + 1), "Effect": "Allow", "Action": actions, "Resource": resources}))
+        .map(|(actions, resources)| json!({"Effect": "Allow", "Action": actions, "Resource": resources}))
         .collect();
+    if let (Some(prefix), false) = (key_prefix, listing.is_empty()) {
+        statements.push(json!({"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": listing,
+                               "Condition": {"StringLike": {"s3:prefix": [format!("{prefix}*")]}}}));
+    }
+    for (i, statement) in statements.iter_mut().enumerate() {
+        statement["Sid"] = json!(format!("S3Connector{}", i + 1));
+    }
     Ok(json!({"Version": "2012-10-17", "Statement": statements}))
+}
+
+/// `policy` with its ARNs in `partition` (`aws`, `aws-cn`, `aws-us-gov`).
+pub(crate) fn in_partition(mut policy: Value, partition: &str) -> Value {
+    for statement in policy["Statement"].as_array_mut().into_iter().flatten() {
+        for resource in statement["Resource"].as_array_mut().into_iter().flatten() {
+            if let Some(rest) = resource.as_str().and_then(|r| r.strip_prefix("arn:aws:")) {
+                *resource = json!(format!("arn:{partition}:{rest}"));
+            }
+        }
+    }
+    policy
+}
+
+/// The partition of `region`: China and GovCloud regions have their own.
+pub(crate) fn partition_of(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+/// `policy` as a bucket policy for `principal`: each statement names it, and what a bucket policy
+/// cannot grant (actions on `*`, such as s3:ListAllMyBuckets) is left out and returned.
+pub(crate) fn as_bucket_policy(mut policy: Value, principal: &str) -> (Value, Vec<String>) {
+    let mut left_out = Vec::new();
+    let statements = policy["Statement"].as_array_mut().expect("statements");
+    statements.retain(|statement| {
+        let everywhere = statement["Resource"].as_array().is_some_and(|r| r.iter().any(|r| r == "*"));
+        if everywhere {
+            left_out.extend(
+                statement["Action"].as_array().into_iter().flatten().filter_map(|a| a.as_str().map(str::to_string)),
+            );
+        }
+        !everywhere
+    });
+    for statement in statements.iter_mut() {
+        statement["Principal"] = json!({"AWS": principal});
+    }
+    (policy, left_out)
 }
 
 /// The permissions an input schema declares (`x-permissions`) for the fields `input` gives: a
@@ -191,5 +251,28 @@ mod tests {
         );
         assert_eq!(actions(serde_json::json!({"method": "put"})), serde_json::json!(["s3:GetObject", "s3:PutObject"]));
         assert_eq!(actions(serde_json::json!({"method": "GET"})), serde_json::json!(["s3:GetObject"]));
+    }
+
+    #[test]
+    fn prefixes_partitions_and_bucket_policies() {
+        let ops = vec!["list_objects".to_string(), "get_object".to_string(), "list_buckets".to_string()];
+        let policy = minimal_policy(&info(), &ops, &["a".into()], Some("reports/"), &Value::Null).unwrap();
+        let listing =
+            policy["Statement"].as_array().unwrap().iter().find(|s| s["Action"] == json!(["s3:ListBucket"])).unwrap();
+        assert_eq!(listing["Condition"], json!({"StringLike": {"s3:prefix": ["reports/*"]}}));
+        assert_eq!(listing["Resource"], json!(["arn:aws:s3:::a"]));
+        let china = in_partition(policy.clone(), partition_of("cn-north-1"));
+        assert!(china.to_string().contains("arn:aws-cn:s3:::a/reports/*"), "{china}");
+        assert_eq!(partition_of("us-gov-west-1"), "aws-us-gov");
+        let (bucket_policy, left_out) = as_bucket_policy(policy, "arn:aws:iam::123456789012:user/ann");
+        assert_eq!(left_out, ["s3:ListAllMyBuckets"]);
+        assert!(
+            bucket_policy["Statement"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|s| s["Principal"]["AWS"] == "arn:aws:iam::123456789012:user/ann")
+        );
+        assert!(!bucket_policy.to_string().contains("\"*\""), "{bucket_policy}");
     }
 }

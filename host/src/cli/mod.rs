@@ -107,6 +107,25 @@ fn print_policy(info: &ConnectorInfo, sub: &ArgMatches) -> Result<ExitCode, CliE
     let input = invocation::read_input(sub.get_one::<String>("input")).map_err(CliError::Usage)?.unwrap_or(Value::Null);
     let policy = iam::minimal_policy(info, &strings("operations"), &strings("bucket"), key_prefix, &input)
         .map_err(CliError::Usage)?;
+    let partition = match (sub.get_one::<String>("partition"), sub.get_one::<String>("region")) {
+        (Some(partition), _) => partition.clone(),
+        (None, Some(region)) => iam::partition_of(region).to_string(),
+        (None, None) => "aws".to_string(),
+    };
+    let mut policy = iam::in_partition(policy, &partition);
+    if sub.get_flag("bucket-policy") {
+        let principal = sub
+            .get_one::<String>("principal")
+            .ok_or_else(|| CliError::Usage("--bucket-policy needs --principal ARN (who the bucket grants)".into()))?;
+        let (bucket_policy, left_out) = iam::as_bucket_policy(policy, principal);
+        if !left_out.is_empty() {
+            eprintln!(
+                "note: a bucket policy cannot grant {} (it applies to every bucket); grant it in an identity policy",
+                left_out.join(", ")
+            );
+        }
+        policy = bucket_policy;
+    }
     println!("{}", OutputFormat::Json.render(&policy));
     Ok(ExitCode::SUCCESS)
 }
