@@ -218,3 +218,23 @@ async fn object_tags_are_read_replaced_and_removed() {
     s.ok("delete_object_tagging", target.clone()).await;
     assert_eq!(s.ok("get_object_tagging", target).await["tags"], json!({}));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grants_on_upload_are_stored() {
+    let s = session();
+    let bucket = bucket(&s, "grants-up", false).await;
+    let input = json!({"bucket": bucket, "key": "g.txt", "content": "g", "grants": [
+        {"permission": "READ", "grantee_type": "group", "grantee": "AllUsers"},
+        {"permission": "READ_ACP", "grantee_type": "group", "grantee": "AuthenticatedUsers"},
+    ]});
+    s.ok("put_object_text", input).await;
+    let mut expected = vec![
+        (ALL_USERS.to_string(), "READ".to_string()),
+        ("http://acs.amazonaws.com/groups/global/AuthenticatedUsers".to_string(), "READ_ACP".to_string()),
+    ];
+    expected.sort();
+    assert_eq!(grants(&bucket, "g.txt", None), expected);
+    let both = json!({"bucket": bucket, "key": "x", "content": "x", "acl": "private",
+                      "grants": [{"permission": "READ", "grantee_type": "group", "grantee": "AllUsers"}]});
+    assert_eq!(s.call("put_object_text", both).await.unwrap_err().field.as_deref(), Some("/grants"));
+}

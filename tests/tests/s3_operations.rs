@@ -3,7 +3,7 @@
 
 use connector_host::ErrorKind;
 use s3_test_support::files::{sha256_file, write_random_file};
-use s3_test_support::{ServerKind, Session, plain_http, target};
+use s3_test_support::{Feature, Session, plain_http, target};
 use serde_json::{Value, json};
 use sha2::Digest;
 
@@ -32,8 +32,8 @@ async fn bucket_lifecycle_and_location() {
     let buckets = s.ok("list_buckets", json!({})).await;
     assert!(buckets["buckets"].as_array().unwrap().iter().any(|b| b["name"] == bucket.as_str()), "{buckets}");
     let location = s.ok("get_bucket_location", json!({"bucket": bucket})).await;
-    let expected_region = if target().kind == ServerKind::Garage { "garage" } else { target().region.as_str() };
-    assert_eq!(location["region"], expected_region);
+    // Garage names its configured region; S3 and moto the one the bucket was made in.
+    assert_eq!(location["region"], target().region.as_str());
     s.ok("put_object_text", json!({"bucket": bucket, "key": "k", "content": "x"})).await;
     let not_empty = s.call("delete_bucket", json!({"bucket": bucket})).await.unwrap_err();
     assert_eq!(kind(&not_empty), ErrorKind::Conflict, "{not_empty:?}");
@@ -104,7 +104,7 @@ async fn awkward_keys_round_trip_through_every_object_operation() {
     let s = Session::new();
     let bucket = s.bucket("keys").await;
     let mut keys: Vec<&str> = AWKWARD_KEYS.to_vec();
-    if target().kind == ServerKind::External {
+    if target().kind.supports(Feature::LeadingSlashKeys) {
         keys.push("/leading-slash");
     }
     for (i, key) in keys.iter().enumerate() {
@@ -123,8 +123,14 @@ async fn awkward_keys_round_trip_through_every_object_operation() {
             "copy of {key}"
         );
         let url = s.ok("get_object_signed_url", json!({"bucket": bucket, "key": key, "expires_in": 300})).await;
-        let (status, body) = plain_http("GET", url["url"].as_str().unwrap(), &[], Vec::new()).await;
-        assert_eq!((status, String::from_utf8_lossy(&body).into_owned()), (200, content.clone()), "presigned {key}");
+        if target().kind.supports(Feature::PresignedUrls) {
+            let (status, body) = plain_http("GET", url["url"].as_str().unwrap(), &[], Vec::new()).await;
+            assert_eq!(
+                (status, String::from_utf8_lossy(&body).into_owned()),
+                (200, content.clone()),
+                "presigned {key}"
+            );
+        }
     }
     let listing = s.ok("list_objects", json!({"bucket": bucket, "fetch_all": true})).await;
     let mut listed: Vec<String> =
@@ -214,6 +220,9 @@ async fn listing_pages_folders_and_batch_delete_beyond_1000_keys() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn presigned_urls_work_and_fail_once_expired_or_tampered() {
+    if !target().kind.supports(Feature::PresignedUrls) {
+        return; // moto with IAM answers presigned URLs with a 500; moto_features.rs covers them.
+    }
     let s = Session::new();
     let bucket = s.bucket("presign").await;
     s.ok("put_object_text", json!({"bucket": bucket, "key": "greeting.txt", "content": "hello, presigned world"}))
@@ -296,7 +305,9 @@ async fn credentials_and_region_errors_are_typed() {
     auto["region"] = json!("auto");
     let url =
         s.call_with("get_object_signed_url", &auto, json!({"bucket": bucket, "key": "k"}), &s.policy).await.unwrap();
-    assert_eq!(plain_http("GET", url["url"].as_str().unwrap(), &[], Vec::new()).await.0, 200);
+    if target().kind.supports(Feature::PresignedUrls) {
+        assert_eq!(plain_http("GET", url["url"].as_str().unwrap(), &[], Vec::new()).await.0, 200);
+    }
     let mut invalid = s.auth.clone();
     invalid["region"] = json!("not a region");
     let err = s.call_with("list_buckets", &invalid, json!({}), &s.policy).await.unwrap_err();
@@ -313,7 +324,11 @@ async fn acl_copy_and_put_options() {
     let grants = s
         .call("put_object_acl", json!({"bucket": bucket, "key": "src.txt", "grants": [{"permission": "READ", "grantee_type": "group", "grantee": "AllUsers"}]}))
         .await;
-    if target().kind == ServerKind::Garage {
+    if target().kind.supports(Feature::Acls) {
+        // Read back with an independent client in tests/moto_features.rs.
+        assert_eq!(acl.expect("a canned ACL")["key"], "src.txt");
+        assert_eq!(grants.expect("explicit grants")["key"], "src.txt");
+    } else {
         for result in [acl, grants] {
             let err = result.unwrap_err();
             assert_eq!(
@@ -429,15 +444,7 @@ async fn head_bucket_says_whether_a_bucket_exists_and_where() {
     let bucket = s.bucket("head").await;
     let found = s.ok("head_bucket", json!({"bucket": bucket})).await;
     assert_eq!(found["exists"], true);
-    let expected_region = match target().kind {
-        ServerKind::Garage => Some(s3_test_support::garage::REGION.to_string()),
-        ServerKind::External => None,
-    };
-    if let Some(region) = expected_region {
-        assert_eq!(found["region"], region.as_str());
-    } else {
-        assert!(found["region"].is_string(), "{found}");
-    }
+    assert_eq!(found["region"], target().region.as_str(), "{found}");
     let missing = s.ok("head_bucket", json!({"bucket": format!("{bucket}-absent")})).await;
     assert_eq!((missing["exists"].as_bool(), missing["region"].is_null()), (Some(false), true));
     let bad = s.call("head_bucket", json!({"bucket": "s3://bucket"})).await.unwrap_err();
@@ -447,6 +454,9 @@ async fn head_bucket_says_whether_a_bucket_exists_and_where() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn customer_keys_encrypt_uploads_and_are_needed_to_read_them() {
+    if !target().kind.supports(Feature::CustomerKeys) {
+        return; // Garage (the default server) enforces them.
+    }
     let s = Session::new();
     let bucket = s.bucket("ssec").await;
     let key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="; // bytes 0..32

@@ -1,5 +1,6 @@
 //! Put Object Acl: a canned ACL or explicit grants.
 
+use super::grants::{self, Grant};
 use super::operation::{OBJECT_ARN, Operation, Permission, parse};
 use super::schema::{self, object};
 use super::validate;
@@ -7,7 +8,7 @@ use crate::client::Client;
 use crate::client::request::S3Request;
 use crate::error::{ConnectorError, Result};
 use crate::protocol::http::Method;
-use crate::protocol::values::{AclPermission, CannedAcl, GranteeType};
+use crate::protocol::values::CannedAcl;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -26,14 +27,7 @@ pub(super) const PUT_OBJECT_ACL: Operation = Operation {
                 "key": schema::key(),
                 "version_id": schema::version_id("s3:PutObjectVersionAcl", OBJECT_ARN),
                 "acl": schema::canned_acl(),
-                "grants": {"type": "array", "title": "Grants", "minItems": 1, "items": {
-                    "type": "object", "additionalProperties": false, "required": ["permission", "grantee_type", "grantee"],
-                    "properties": {
-                        "permission": {"enum": AclPermission::NAMES},
-                        "grantee_type": {"enum": GranteeType::NAMES},
-                        "grantee": {"type": "string", "description": "Canonical user id, group name or URI, or e-mail address."}
-                    }
-                }}
+                "grants": grants::schema()
             }),
         )
     },
@@ -61,46 +55,6 @@ struct AclInput {
     grants: Vec<Grant>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Grant {
-    permission: AclPermission,
-    grantee_type: GranteeType,
-    grantee: String,
-}
-
-/// The `x-amz-grant-*` header value for one grantee.
-fn grantee_value(grant: &Grant, index: usize) -> Result<String> {
-    let field = format!("/grants/{index}/grantee");
-    if grant.grantee.is_empty() || grant.grantee.contains(['"', '\r', '\n']) {
-        return Err(ConnectorError::invalid_input(
-            field,
-            "grantee must be non-empty and contain no quotes or line breaks",
-        ));
-    }
-    Ok(match grant.grantee_type {
-        GranteeType::CanonicalUser => format!("id=\"{}\"", grant.grantee),
-        GranteeType::Email => format!("emailAddress=\"{}\"", grant.grantee),
-        GranteeType::Group => {
-            let uri = match grant.grantee.as_str() {
-                "AllUsers" => "http://acs.amazonaws.com/groups/global/AllUsers",
-                "AuthenticatedUsers" => "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
-                "LogDelivery" => "http://acs.amazonaws.com/groups/s3/LogDelivery",
-                uri if uri.starts_with("http://acs.amazonaws.com/groups/") => uri,
-                other => {
-                    return Err(ConnectorError::invalid_input(
-                        field,
-                        format!(
-                            "group {other:?} is not AllUsers, AuthenticatedUsers, LogDelivery or an http://acs.amazonaws.com/groups/ URI"
-                        ),
-                    ));
-                }
-            };
-            format!("uri=\"{uri}\"")
-        }
-    })
-}
-
 /// The request headers for the ACL input: `x-amz-acl`, or one `x-amz-grant-*` per permission.
 fn acl_headers(input: &AclInput) -> Result<Vec<(String, String)>> {
     match (&input.acl, input.grants.is_empty()) {
@@ -109,18 +63,7 @@ fn acl_headers(input: &AclInput) -> Result<Vec<(String, String)>> {
         }
         (None, true) => Err(ConnectorError::invalid_input("/acl", "give `acl` (e.g. \"public-read\") or `grants`")),
         (Some(acl), true) => Ok(vec![("x-amz-acl".into(), acl.as_str().to_string())]),
-        (None, false) => {
-            let mut by_permission: Vec<(String, Vec<String>)> = Vec::new();
-            for (index, grant) in input.grants.iter().enumerate() {
-                let header = grant.permission.header();
-                let value = grantee_value(grant, index)?;
-                match by_permission.iter_mut().find(|(h, _)| h == header) {
-                    Some((_, values)) => values.push(value),
-                    None => by_permission.push((header.to_string(), vec![value])),
-                }
-            }
-            Ok(by_permission.into_iter().map(|(h, v)| (h, v.join(", "))).collect())
-        }
+        (None, false) => grants::headers(&input.grants),
     }
 }
 

@@ -27,6 +27,7 @@ pub(super) const COPY_OBJECT: Operation = Operation {
         "content_disposition",
         "content_encoding",
         "content_type",
+        "grants",
         "key",
         "kms_key_id",
         "metadata",

@@ -1,6 +1,7 @@
 //! Object options shared by uploads and copies, as request headers; and object facts read back
 //! from response headers.
 
+use super::grants::{self, Grant};
 use super::validate;
 use crate::error::{ConnectorError, Result};
 use crate::protocol::customer_key::{CustomerKey, KeyRole};
@@ -31,6 +32,9 @@ pub(super) struct ObjectOptions {
     /// Canned ACL.
     #[serde(default)]
     pub acl: Option<CannedAcl>,
+    /// Explicit grants, instead of a canned ACL.
+    #[serde(default)]
+    pub grants: Vec<Grant>,
     /// SSE algorithm.
     #[serde(default)]
     pub server_side_encryption: Option<ServerSideEncryption>,
@@ -57,8 +61,16 @@ impl ObjectOptions {
         push(&mut out, "/cache_control", "cache-control", self.cache_control.as_deref())?;
         push(&mut out, "/content_disposition", "content-disposition", self.content_disposition.as_deref())?;
         push(&mut out, "/content_encoding", "content-encoding", self.content_encoding.as_deref())?;
-        if let Some(acl) = self.acl {
-            out.push(("x-amz-acl".into(), acl.as_str().to_string()));
+        match (self.acl, self.grants.is_empty()) {
+            (Some(_), false) => {
+                return Err(ConnectorError::invalid_input(
+                    "/grants",
+                    "give either `acl` (canned) or `grants`, not both",
+                ));
+            }
+            (Some(acl), true) => out.push(("x-amz-acl".into(), acl.as_str().to_string())),
+            (None, false) => out.extend(grants::headers(&self.grants)?),
+            (None, true) => {}
         }
         if let Some(class) = self.storage_class {
             out.push(("x-amz-storage-class".into(), class.as_str().to_string()));

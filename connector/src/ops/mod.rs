@@ -7,6 +7,7 @@ mod copy;
 mod copy_parts;
 mod delete;
 mod format;
+mod grants;
 mod headers;
 mod list_objects;
 mod multipart;

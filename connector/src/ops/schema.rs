@@ -78,6 +78,7 @@ pub(super) fn upload_properties() -> Value {
         "content_disposition": {"type": "string", "title": "Content-Disposition", "x-group": "advanced"},
         "content_encoding": {"type": "string", "title": "Content-Encoding", "x-group": "advanced"},
         "acl": when_given(canned_acl(), &["s3:PutObjectAcl"], OBJECT_ARN),
+        "grants": when_given(super::grants::schema(), &["s3:PutObjectAcl"], OBJECT_ARN),
         "server_side_encryption": {"enum": ServerSideEncryption::NAMES, "title": "Server-side encryption", "x-group": "advanced"},
         "kms_key_id": when_given(
             json!({"type": "string", "title": "KMS key id", "description": "With server_side_encryption aws:kms.", "x-group": "advanced"}),
