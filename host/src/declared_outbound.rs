@@ -30,8 +30,20 @@ impl DeclaredOutbound {
             None => Vec::new(),
             Some(Value::Array(rules)) => rules
                 .iter()
-                .map(|rule| rule.as_str().ok_or(RuleError::declaration("a default rule is not a string"))?.parse())
-                .collect::<Result<_, _>>()?,
+                .map(|rule| {
+                    let rule: OutboundRule =
+                        rule.as_str().ok_or(RuleError::declaration("a default rule is not a string"))?.parse()?;
+                    // A component is not trusted to open the world to itself: only the operator's
+                    // policy may name any host, any port or a whole top-level domain.
+                    if rule.is_bounded() {
+                        Ok(rule)
+                    } else {
+                        Err(RuleError::declaration(
+                            "a declared destination must name its scheme, its port and a domain (e.g. https://*.example.com:443)",
+                        ))
+                    }
+                })
+                .collect::<Result<_, RuleError>>()?,
             Some(_) => return Err(RuleError::declaration("`default` is not a list")),
         };
         let origin_field = match declared.get("origin-field") {
@@ -83,6 +95,11 @@ mod tests {
             r#"{"x-outbound":{"default":"https://h:443"}}"#,
             r#"{"x-outbound":{"default":[7]}}"#,
             r#"{"x-outbound":{"default":["ftp://h"]}}"#,
+            // A hostile component may not declare the world (or a whole TLD, or any port) for itself.
+            r#"{"x-outbound":{"default":["https://*:443"]}}"#,
+            r#"{"x-outbound":{"default":["https://*.com:443"]}}"#,
+            r#"{"x-outbound":{"default":["*://h.example.com:443"]}}"#,
+            r#"{"x-outbound":{"default":["https://h.example.com:*"]}}"#,
             r#"{"x-outbound":{"origin-field":1}}"#,
             "not json",
         ] {

@@ -173,6 +173,19 @@ impl OutboundRule {
         origin.parse().map_err(|_| fail("not a valid origin"))
     }
 
+    /// Whether the rule names its scheme, its port and a domain of at least two literal labels
+    /// (`https://*.s3.*.amazonaws.com:443` does; `https://*:443`, `*://h.example.com:*` and
+    /// `https://*.com:443` do not): what a component may declare for itself.
+    pub fn is_bounded(&self) -> bool {
+        let domain = match &self.host {
+            HostPattern::Any => false,
+            HostPattern::Labels { labels, .. } => {
+                labels.len() >= 2 && labels[labels.len() - 2..].iter().all(Option::is_some)
+            }
+        };
+        self.scheme.is_some() && self.port.is_some() && domain
+    }
+
     /// Whether a request to `scheme://host:port` matches.
     pub fn allows(&self, scheme: &str, host: &str, port: u16) -> bool {
         self.scheme.is_none_or(|s| s.name() == scheme) && self.host.matches(host) && self.port.is_none_or(|p| p == port)

@@ -42,3 +42,46 @@ fn the_library_names_no_service_endpoint_and_reads_no_auth_field() {
         }
     }
 }
+
+/// The S3 connector component `host/build.rs` built for this package.
+const S3_CONNECTOR: &[u8] = include_bytes!(env!("S3_CONNECTOR_WASM_PATH"));
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_s3_connector_declares_s3_and_nothing_else_of_aws() {
+    let runtime = connector_host::Runtime::builder().build(S3_CONNECTOR).expect("the component loads");
+    let declared = runtime.declared_outbound().await.expect("a valid declaration");
+    let rules = declared.rules_for(r#"{"access_key_id":"a","secret_access_key":"b"}"#).unwrap();
+    let allowed = |host: &str| rules.iter().any(|r| r.allows("https", host, 443));
+    for host in [
+        "s3.amazonaws.com",
+        "bucket.s3.amazonaws.com",
+        "s3.eu-west-1.amazonaws.com",
+        "bucket.s3.eu-west-1.amazonaws.com",
+        "bucket.s3.dualstack.us-east-2.amazonaws.com",
+        "bucket.s3-accelerate.amazonaws.com",
+        "bucket.s3-accelerate.dualstack.amazonaws.com",
+        "bucket.s3.cn-north-1.amazonaws.com.cn",
+    ] {
+        assert!(allowed(host), "{host} is S3");
+    }
+    for host in [
+        "abc123.execute-api.us-east-1.amazonaws.com",
+        "xyz.appsync-api.eu-west-1.amazonaws.com",
+        "vpce-1.s3.us-east-1.vpce.amazonaws.com",
+        "sts.amazonaws.com",
+        "s3.amazonaws.com.evil.org",
+        "ec2.internal.amazonaws.com",
+    ] {
+        assert!(!allowed(host), "{host} is not S3");
+    }
+    assert!(!rules.iter().any(|r| r.allows("http", "s3.amazonaws.com", 80)), "HTTPS only");
+    // A tenant's endpoint replaces the defaults with exactly its origin.
+    let own = declared
+        .rules_for(r#"{"access_key_id":"a","secret_access_key":"b","endpoint":"https://minio.local:9000"}"#)
+        .unwrap();
+    assert!(
+        own.len() == 1
+            && own[0].allows("https", "minio.local", 9000)
+            && !own[0].allows("https", "s3.amazonaws.com", 443)
+    );
+}
