@@ -8,7 +8,12 @@ use std::path::Path;
 
 /// A runtime with the compiled-component cache (as a platform would run it), pooled instances.
 pub(crate) fn runtime(cache: &Path) -> Runtime {
-    Runtime::builder().with_cache_dir(cache).with_pooling(128, 64 << 20).build(S3_CONNECTOR).expect("runtime")
+    Runtime::builder()
+        .trust_declared_outbound()
+        .with_cache_dir(cache)
+        .with_pooling(128, 64 << 20)
+        .build(S3_CONNECTOR)
+        .expect("runtime")
 }
 
 /// A policy granting `files` as the file store.

@@ -13,6 +13,9 @@
 use crate::outbound_rule::{OutboundRule, RuleError};
 use serde_json::Value;
 
+/// The most default destinations a component may declare.
+const MAX_DECLARED: usize = 64;
+
 /// What a connector's auth schema declares about where it connects.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeclaredOutbound {
@@ -26,20 +29,26 @@ impl DeclaredOutbound {
     pub fn from_auth_schema(schema: &str) -> Result<Self, RuleError> {
         let schema: Value = serde_json::from_str(schema).map_err(|_| RuleError::declaration("not JSON"))?;
         let Some(declared) = schema.get("x-outbound") else { return Ok(Self::default()) };
+        if !declared.is_object() {
+            return Err(RuleError::declaration("`x-outbound` is not an object"));
+        }
         let default = match declared.get("default") {
             None => Vec::new(),
+            Some(Value::Array(rules)) if rules.len() > MAX_DECLARED => {
+                return Err(RuleError::declaration("more than 64 default destinations"));
+            }
             Some(Value::Array(rules)) => rules
                 .iter()
                 .map(|rule| {
                     let rule: OutboundRule =
                         rule.as_str().ok_or(RuleError::declaration("a default rule is not a string"))?.parse()?;
                     // A component is not trusted to open the world to itself: only the operator's
-                    // policy may name any host, any port or a whole top-level domain.
-                    if rule.is_bounded() {
+                    // policy may name any host, any port, an address or a whole top-level domain.
+                    if rule.is_bounded() && rule.is_on_the_web_port() && !rule.names_an_address() {
                         Ok(rule)
                     } else {
                         Err(RuleError::declaration(
-                            "a declared destination must name its scheme, its port and a domain (e.g. https://*.example.com:443)",
+                            "a declared destination must name its scheme, the scheme's own port and a domain name (e.g. https://*.example.com:443)",
                         ))
                     }
                 })
@@ -101,9 +110,20 @@ mod tests {
             r#"{"x-outbound":{"default":["*://h.example.com:443"]}}"#,
             r#"{"x-outbound":{"default":["https://h.example.com:*"]}}"#,
             r#"{"x-outbound":{"origin-field":1}}"#,
+            r#"{"x-outbound":"https://h.example.com:443"}"#,
+            // Addresses and other services' ports are the operator's to open, not the component's.
+            r#"{"x-outbound":{"default":["http://169.254.169.254:80"]}}"#,
+            r#"{"x-outbound":{"default":["http://metadata.internal.1:80"]}}"#,
+            r#"{"x-outbound":{"default":["https://h.example.com:8443"]}}"#,
+            r#"{"x-outbound":{"default":["http://h.example.com:443"]}}"#,
             "not json",
         ] {
             assert!(DeclaredOutbound::from_auth_schema(bad).is_err(), "{bad}");
         }
+        let many: Vec<String> = (0..65).map(|i| format!("https://h{i}.example.com:443")).collect();
+        let schema = serde_json::json!({"x-outbound": {"default": many}}).to_string();
+        assert!(DeclaredOutbound::from_auth_schema(&schema).is_err(), "65 destinations");
+        let schema = serde_json::json!({"x-outbound": {"default": many[..64]}}).to_string();
+        assert_eq!(DeclaredOutbound::from_auth_schema(&schema).unwrap().rules_for("{}").unwrap().len(), 64);
     }
 }

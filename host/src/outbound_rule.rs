@@ -186,6 +186,27 @@ impl OutboundRule {
         self.scheme.is_some() && self.port.is_some() && domain
     }
 
+    /// Whether the rule's port is its scheme's own (443 for https, 80 for http): a component's
+    /// declaration may not reach the other services a host runs.
+    pub fn is_on_the_web_port(&self) -> bool {
+        self.scheme.zip(self.port).is_some_and(|(scheme, port)| scheme.default_port() == port)
+    }
+
+    /// Whether the host is an address rather than a name (`169.254.169.254`, `[::1]`, a numeric
+    /// last label): a component declares names, never addresses.
+    pub fn names_an_address(&self) -> bool {
+        let HostPattern::Labels { labels, .. } = &self.host else { return false };
+        let last_is_numeric =
+            labels.last().and_then(Option::as_deref).is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit()));
+        let literal = labels.iter().all(Option::is_some) && {
+            let host: Vec<&str> = labels.iter().filter_map(Option::as_deref).collect();
+            let host = host.join(".");
+            let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(&host);
+            host.parse::<std::net::IpAddr>().is_ok()
+        };
+        last_is_numeric || literal
+    }
+
     /// Whether a request to `scheme://host:port` matches.
     pub fn allows(&self, scheme: &str, host: &str, port: u16) -> bool {
         self.scheme.is_none_or(|s| s.name() == scheme) && self.host.matches(host) && self.port.is_none_or(|p| p == port)
@@ -245,6 +266,22 @@ mod tests {
         assert_eq!(aws.to_string(), "https://*.amazonaws.com:443");
         let ipv6: OutboundRule = "http://[::1]:9000".parse().unwrap();
         assert!(ipv6.allows("http", "[::1]", 9000));
+    }
+
+    #[test]
+    fn web_ports_and_addresses_are_told_apart() {
+        let rule = |text: &str| text.parse::<OutboundRule>().unwrap();
+        assert!(rule("https://*.example.com:443").is_on_the_web_port());
+        assert!(rule("http://h.example.com:80").is_on_the_web_port());
+        for other in ["https://h.example.com:80", "http://h.example.com:8080", "*://h.example.com:443", "https://h:*"] {
+            assert!(!rule(other).is_on_the_web_port(), "{other}");
+        }
+        for address in ["http://169.254.169.254:80", "https://[fd00:ec2::254]:443", "http://a.b.0:80"] {
+            assert!(rule(address).names_an_address(), "{address}");
+        }
+        for name in ["https://*.s3.*.amazonaws.com:443", "https://*:443", "https://3com.example.com:443"] {
+            assert!(!rule(name).names_an_address(), "{name}");
+        }
     }
 
     #[test]

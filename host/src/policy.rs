@@ -21,8 +21,10 @@ pub struct FileAccess {
 /// every host resource bounded by [`Budgets`].
 #[derive(Debug, Clone)]
 pub struct Policy {
-    /// Allowed destinations; `None` takes what the connector declares for the invocation's auth
-    /// ([`DeclaredOutbound`]: a tenant endpoint's exact origin, or the connector's defaults).
+    /// Allowed destinations. `None` allows nothing, unless the runtime was built to trust the
+    /// component's declaration (`RuntimeBuilder::trust_declared_outbound`): then it takes what
+    /// the connector declares for the invocation's auth ([`DeclaredOutbound`]: a tenant
+    /// endpoint's exact origin, or the connector's defaults).
     pub outbound: Option<Vec<OutboundRule>>,
     /// Whether requests may reach private addresses (loopback, private ranges, link-local and
     /// the cloud metadata service, CGNAT, unique-local; see [`crate::address`]). Checked on the

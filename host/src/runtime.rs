@@ -38,6 +38,7 @@ const MAX_RANDOM_BYTES: u64 = 4096;
 pub struct RuntimeBuilder {
     cache_dir: Option<PathBuf>,
     pooling: Option<Pooling>,
+    trust_declared_outbound: bool,
 }
 
 /// Bytes of each pooled memory and table kept resident between instances. With Linux's
@@ -64,6 +65,15 @@ impl RuntimeBuilder {
     /// beyond `concurrent` at once fail to instantiate, so size it to the platform's concurrency.
     pub fn with_pooling(mut self, concurrent: u32, max_memory: usize) -> Self {
         self.pooling = Some(Pooling { concurrent, max_memory });
+        self
+    }
+
+    /// Lets a policy without `outbound` rules use the destinations the component declares
+    /// (`x-outbound` in its auth schema, see [`DeclaredOutbound`]). Off by default: a component
+    /// is not trusted to choose where it may send a tenant's credentials; an operator who has
+    /// reviewed the declaration (`describe`) turns it on for that component.
+    pub fn trust_declared_outbound(mut self) -> Self {
+        self.trust_declared_outbound = true;
         self
     }
 
@@ -112,6 +122,7 @@ impl RuntimeBuilder {
             load_time,
             fairness,
             declared: tokio::sync::OnceCell::new(),
+            trust_declared_outbound: self.trust_declared_outbound,
         })
     }
 }
@@ -128,6 +139,8 @@ pub struct Runtime {
     fairness: Arc<Fairness>,
     /// The connector's own outbound declaration, read from its description once.
     declared: tokio::sync::OnceCell<DeclaredOutbound>,
+    /// Whether a policy without rules takes the declaration (else it allows nothing).
+    trust_declared_outbound: bool,
 }
 
 impl Drop for Runtime {
@@ -210,7 +223,10 @@ impl Runtime {
     ) -> Result<Invocation, HostError> {
         let rules = match &policy.outbound {
             Some(rules) => rules.clone(),
-            None => self.declared_outbound().await?.rules_for(auth).map_err(|e| HostError::Policy(e.to_string()))?,
+            None if self.trust_declared_outbound => {
+                self.declared_outbound().await?.rules_for(auth).map_err(|e| HostError::Policy(e.to_string()))?
+            }
+            None => Vec::new(),
         };
         let (mut store, captured, denied) = self.new_store(policy, rules);
         let usage = store.data().usage.clone();

@@ -48,7 +48,10 @@ const S3_CONNECTOR: &[u8] = include_bytes!(env!("S3_CONNECTOR_WASM_PATH"));
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_s3_connector_declares_s3_and_nothing_else_of_aws() {
-    let runtime = connector_host::Runtime::builder().build(S3_CONNECTOR).expect("the component loads");
+    let runtime = connector_host::Runtime::builder()
+        .with_cache_dir(Path::new(env!("CARGO_TARGET_TMPDIR")).join("compiled"))
+        .build(S3_CONNECTOR)
+        .expect("the component loads");
     let declared = runtime.declared_outbound().await.expect("a valid declaration");
     let rules = declared.rules_for(r#"{"access_key_id":"a","secret_access_key":"b"}"#).unwrap();
     let allowed = |host: &str| rules.iter().any(|r| r.allows("https", host, 443));
@@ -84,4 +87,33 @@ async fn the_s3_connector_declares_s3_and_nothing_else_of_aws() {
             && own[0].allows("https", "minio.local", 9000)
             && !own[0].allows("https", "s3.amazonaws.com", 443)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declaration_is_used_only_when_the_operator_trusts_it() {
+    use connector_host::{Policy, Runtime};
+    // A local listener the connector's declaration would allow (the tenant's endpoint).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let auth = format!(r#"{{"access_key_id":"a","secret_access_key":"b","endpoint":"{endpoint}"}}"#);
+    let policy = Policy { allow_private_networks: true, ..Policy::default() };
+
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("compiled");
+    let untrusted = Runtime::builder().with_cache_dir(&cache).build(S3_CONNECTOR).unwrap();
+    let refused = untrusted.invoke("list_buckets", &auth, "{}", &policy).await.unwrap();
+    assert_eq!(refused.denied.len(), 1, "a policy without rules allows nothing: {:?}", refused.result);
+    assert!(refused.denied[0].contains("127.0.0.1"), "{:?}", refused.denied);
+
+    let trusted = Runtime::builder().trust_declared_outbound().with_cache_dir(&cache).build(S3_CONNECTOR).unwrap();
+    let server = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let read = stream.read(&mut request).unwrap();
+        stream.write_all(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").unwrap();
+        String::from_utf8_lossy(&request[..read]).into_owned()
+    });
+    let reached = trusted.invoke("list_buckets", &auth, "{}", &policy).await.unwrap();
+    assert!(reached.denied.is_empty(), "the declared endpoint is allowed: {:?}", reached.denied);
+    assert!(server.join().unwrap().starts_with("GET / "), "the request reached the tenant's endpoint");
 }

@@ -133,7 +133,11 @@ pub fn cache_dir() -> PathBuf {
 
 /// A runtime with the S3 connector (compiled once, then from the cache).
 pub fn runtime() -> Runtime {
-    Runtime::builder().with_cache_dir(cache_dir()).build(S3_CONNECTOR).expect("the connector component loads")
+    Runtime::builder()
+        .trust_declared_outbound()
+        .with_cache_dir(cache_dir())
+        .build(S3_CONNECTOR)
+        .expect("the connector component loads")
 }
 
 /// A bucket name unique to this run: `prefix-<pid>-<counter>`.

@@ -168,8 +168,9 @@ fn the_metadata_service_on_a_private_address_is_unreachable_by_default() {
         .await;
         let port = metadata.endpoint.rsplit(':').next().unwrap().to_string();
         let hostile = hostile();
-        // The tenant names the "internal service" as its endpoint; the library's default policy
-        // derives an exact-origin rule from it, and the connect-time check still refuses it.
+        // The tenant names the "internal service" as its endpoint and the operator's policy allows
+        // exactly that origin, as it would for a tenant's endpoint; the connect-time check still
+        // refuses it, however the address is written.
         for url in [
             format!("{}/latest/meta-data/iam/security-credentials/role", metadata.endpoint),
             format!("http://localhost:{port}/latest/meta-data/"),
@@ -178,7 +179,11 @@ fn the_metadata_service_on_a_private_address_is_unreachable_by_default() {
         ] {
             let origin = url.split('/').take(3).collect::<Vec<_>>().join("/");
             let auth = json!({"endpoint": origin}).to_string();
-            let outcome = hostile.invoke("fetch", &auth, &json!({"url": url}).to_string(), &Policy::default()).await;
+            let policy = Policy {
+                outbound: Some(vec![connector_host::OutboundRule::exact_origin(&origin).unwrap()]),
+                ..Policy::default()
+            };
+            let outcome = hostile.invoke("fetch", &auth, &json!({"url": url}).to_string(), &policy).await;
             let (message, denied) = refusal(outcome);
             assert!(message.contains("HttpRequestDenied"), "{url}: {message}");
             assert_eq!(denied.len(), 1, "{url}: {denied:?}");
