@@ -433,3 +433,58 @@ fn list_buckets_on_a_store_in_another_region_ends_in_that_region() {
     assert_eq!((error.kind, error.field.as_deref()), (ErrorKind::InvalidInput, Some("/region")));
     assert!(error.full_message().contains("signed for region \"us-east-1\""), "{}", error.full_message());
 }
+
+#[test]
+fn multipart_objects_are_checked_against_their_composite_checksum_before_anyone_sees_them() {
+    let body = b"aaaaaaaaaabbbbbbbbbbbbccc";
+    let stated = |sizes: &[usize]| {
+        let mut offset = 0;
+        let parts: Vec<Vec<u8>> = sizes
+            .iter()
+            .map(|size| {
+                offset += size;
+                digest_of(DigestAlgorithm::Crc32c, &body[offset - size..offset])
+            })
+            .collect();
+        composite(ChecksumMode::Crc32c, &parts).unwrap()
+    };
+    let get = |bytes: &[u8], checksum: &str| {
+        Reply::status(200)
+            .bytes(bytes)
+            .header("content-length", &bytes.len().to_string())
+            .header("etag", "\"e-3\"")
+            .header("x-amz-checksum-crc32c", checksum)
+    };
+    let part = |size: usize| Reply::status(206).header("content-length", &size.to_string());
+    let to_file = json!({"bucket": "b", "key": "k", "format": "file", "file": "out"});
+
+    // Equal parts and a shorter last one: one HEAD tells the layout.
+    let uniform = stated(&[10, 10, 5]);
+    let mut t = Scripted::new([get(body, &uniform), part(10)]);
+    assert_eq!(run(&mut t, "get_object", to_file.clone()).unwrap()["file"]["size"], 25);
+    assert_eq!(t.files["out"], body);
+    assert_eq!(t.lines(), ["GET /k", "HEAD /k?partNumber=1"]);
+    assert_eq!(t.seen[1].header("if-match"), Some("\"e-3\""), "the parts of the same object");
+
+    // Parts of other sizes: each part's HEAD, then the check passes (inline this time).
+    let uneven = stated(&[10, 12, 3]);
+    let mut t = Scripted::new([get(body, &uneven), part(10), part(12), part(3)]);
+    let out = run(&mut t, "get_object", json!({"bucket": "b", "key": "k"})).unwrap();
+    assert_eq!(out["body"], String::from_utf8_lossy(body).as_ref());
+    assert!(t.finished());
+
+    // One flipped byte: caught on every try, and the file never appears.
+    let mut corrupt = body.to_vec();
+    corrupt[11] ^= 1;
+    let attempt = || [get(&corrupt, &uneven), part(10), part(12), part(3)];
+    let mut t = Scripted::new(attempt().into_iter().chain(attempt()).chain(attempt()));
+    let error = run(&mut t, "get_object", to_file).unwrap_err();
+    assert_eq!((error.cause.clone(), error.retryable), (Cause::Integrity, true), "{error:?}");
+    assert!(error.message.contains("composite"), "{}", error.message);
+    assert!(t.finished() && !t.files.contains_key("out"), "three tries, nothing visible");
+
+    // A server that ignores partNumber (it answers 200 for the whole object) cannot be checked.
+    let whole = Reply::status(200).header("content-length", "25");
+    let mut t = Scripted::new([get(&corrupt, &uneven), whole]);
+    assert!(run(&mut t, "get_object", json!({"bucket": "b", "key": "k"})).is_ok());
+}

@@ -13,6 +13,7 @@ mod generated {
             "workflow:connector/file-store.digest": async | trappable,
             "workflow:connector/file-store.create": async | trappable,
             "workflow:connector/file-store.[method]file-writer.truncate": async | trappable,
+            "workflow:connector/file-store.[method]file-writer.digest": async | trappable,
             "workflow:connector/file-store.[method]file-writer.fill": async | trappable,
             "workflow:connector/file-store.[method]file-writer.commit": async | trappable,
             default: trappable,

@@ -350,6 +350,32 @@ impl HostFileWriter for HostState {
         Ok(result)
     }
 
+    async fn digest(
+        &mut self,
+        writer: Resource<FileWriter>,
+        offset: u64,
+        length: u64,
+        algorithm: DigestAlgorithm,
+    ) -> wasmtime::Result<Result<Vec<u8>, FileError>> {
+        // Bytes still in a contents stream's buffer would be missed: it must be gone first.
+        if self.table.iter_children(&writer)?.next().is_some() {
+            return Ok(Err(FileError::Io("flush and drop the contents stream before digest()".into())));
+        }
+        let entry = self.table.get(&writer)?;
+        let (temp, name) = (entry.temp.clone(), entry.name.clone());
+        let cancelled = self.cancelled.clone();
+        Ok(blocking(move || {
+            let file = OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                .open(&temp)
+                .map_err(|e| io_error(&name, e))?;
+            crate::digest::file_range(file, offset, length, algorithm.into(), &cancelled)
+                .map_err(|e| io_error(&name, e))
+        })
+        .await)
+    }
+
     fn contents(
         &mut self,
         writer: Resource<FileWriter>,

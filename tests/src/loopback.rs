@@ -206,7 +206,33 @@ impl CorruptingProxy {
 async fn relay_corrupting(client: tokio::net::TcpStream, server: tokio::net::TcpStream, flipped: Arc<AtomicUsize>) {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
-    let upload = tokio::io::copy(&mut client_read, &mut server_write);
+    // Which requests were HEADs: their answers state a length but carry no body.
+    let (methods_tx, mut methods) = tokio::sync::mpsc::unbounded_channel::<bool>();
+    let upload = async {
+        let mut pending: Vec<u8> = Vec::new();
+        let mut buffer = vec![0u8; 64 * 1024];
+        let mut body_left = 0usize;
+        loop {
+            let n = match client_read.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            if server_write.write_all(&buffer[..n]).await.is_err() {
+                return;
+            }
+            pending.extend_from_slice(&buffer[..n]);
+            loop {
+                let skipped = body_left.min(pending.len());
+                pending.drain(..skipped);
+                body_left -= skipped;
+                let Some(at) = pending.windows(4).position(|w| w == b"\r\n\r\n") else { break };
+                let head = String::from_utf8_lossy(&pending[..at]).to_ascii_lowercase();
+                let _ = methods_tx.send(head.starts_with("head "));
+                body_left = content_length(&head);
+                pending.drain(..at + 4);
+            }
+        }
+    };
     let download = async {
         let mut pending: Vec<u8> = Vec::new();
         let mut buffer = vec![0u8; 64 * 1024];
@@ -222,11 +248,8 @@ async fn relay_corrupting(client: tokio::net::TcpStream, server: tokio::net::Tcp
                 }
             };
             let head = String::from_utf8_lossy(&pending[..head_end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|line| line.strip_prefix("content-length:"))
-                .and_then(|value| value.trim().parse().ok())
-                .unwrap_or(0);
+            let answers_a_head = methods.recv().await.unwrap_or(false);
+            let length = if answers_a_head { 0 } else { content_length(&head) };
             while pending.len() < head_end + length {
                 match server_read.read(&mut buffer).await {
                     Ok(0) | Err(_) => return,
@@ -246,7 +269,12 @@ async fn relay_corrupting(client: tokio::net::TcpStream, server: tokio::net::Tcp
         }
     };
     tokio::select! {
-        _ = upload => {},
+        () = upload => {},
         () = download => {},
     }
+}
+
+/// The `Content-Length` of a message head (lower-cased), 0 without one.
+fn content_length(head: &str) -> usize {
+    head.lines().find_map(|line| line.strip_prefix("content-length:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
 }

@@ -1,7 +1,7 @@
 //! Downloads are checked: through a proxy that flips one byte of every body, each download —
 //! to a file or inline, of an object S3 states a CRC32C for and of one whose ETag is its MD5 —
 //! fails with an integrity error, and no corrupt file ever becomes visible. Against the real
-//! server; the proxy only corrupts.
+//! server; the proxy only corrupts. A multipart object is checked against its composite checksum.
 
 use connector_host::ErrorKind;
 use s3_test_support::files::{sha256_file, write_random_file};
@@ -65,6 +65,49 @@ async fn a_corrupting_path_is_caught_every_time_and_nothing_corrupt_becomes_visi
         .await;
         assert_eq!(sha256_file(&s.files.join("direct.bin")), sha256_file(&s.files.join("src.bin")), "{key}");
     }
+    s.remove_bucket(&bucket).await;
+}
+
+/// Downloads of a multipart object through the corrupting proxy (each one 12 MiB).
+const MULTIPART_DOWNLOADS: usize = 24;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_multipart_object_is_checked_against_its_composite_checksum() {
+    let s = Arc::new(Session::new());
+    let bucket = s.bucket("composite").await;
+    write_random_file(&s.files.join("parts.bin"), 12 * 1024 * 1024, 12);
+    let upload = json!({"bucket": bucket, "key": "parts.bin", "file": "parts.bin",
+                        "multipart_threshold": 5 << 20, "part_size": 5 << 20});
+    s.ok("put_object_file", upload).await;
+    // What the server states: a composite CRC32C over 3 parts (5 + 5 + 2 MiB), no full-object value.
+    let head = s.ok("head_object", json!({"bucket": bucket, "key": "parts.bin"})).await;
+    assert!(head["etag"].as_str().is_some_and(|etag| etag.ends_with("-3")), "{head}");
+    let proxy = CorruptingProxy::start(target().endpoint.as_deref().expect("an endpoint")).await;
+    let mut via_proxy = s.auth.clone();
+    via_proxy["endpoint"] = json!(proxy.endpoint);
+    // A 12 MiB body returned inline as base64 takes more than the default 64 MiB of guest memory.
+    let policy = connector_host::Policy { memory_limit: 256 << 20, ..s.policy.clone() };
+    for i in 0..MULTIPART_DOWNLOADS {
+        let to_file = i % 2 == 0;
+        let name = format!("parts-{i}.bin");
+        let input = if to_file {
+            json!({"bucket": bucket, "key": "parts.bin", "format": "file", "file": name})
+        } else {
+            json!({"bucket": bucket, "key": "parts.bin", "format": "base64", "max_bytes": 16 << 20})
+        };
+        let result = s.call_with("get_object", &via_proxy, input, &policy).await;
+        let visible = s.files.join(&name).exists();
+        let error = result.expect_err("a corrupt multipart download is caught");
+        assert!(!visible, "download {i}: a corrupt file became visible");
+        assert!(error.retryable && error.message.contains("composite checksum"), "download {i}: {error:?}");
+    }
+    // The direct path passes the same check, and the bytes are the object's.
+    let direct = json!({"bucket": bucket, "key": "parts.bin", "format": "file", "file": "direct.bin"});
+    s.ok("get_object", direct).await;
+    assert_eq!(sha256_file(&s.files.join("direct.bin")), sha256_file(&s.files.join("parts.bin")));
+    let inline = json!({"bucket": bucket, "key": "parts.bin", "format": "base64", "max_bytes": 16 << 20});
+    let inline = s.call_with("get_object", &s.auth, inline, &policy).await.expect("the direct inline download");
+    assert!(inline["body"].as_str().is_some_and(|b| b.len() > 12 << 20));
     s.remove_bucket(&bucket).await;
 }
 

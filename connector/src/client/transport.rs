@@ -53,6 +53,9 @@ pub struct FileSink {
     pub resume: Option<Resume>,
     /// Check the file against the checksum the answer states (its size is always checked).
     pub verify: bool,
+    /// Keep the complete file uncommitted for checks of the caller's own
+    /// ([`Transport::held_digest`]), until [`Transport::commit_held`] makes it visible.
+    pub hold: bool,
 }
 
 /// What a download does with a file that exists already.
@@ -113,4 +116,11 @@ pub trait Transport {
     fn partial_size(&mut self, name: &str, existing: ExistingFile, resume_key: &str) -> Result<u64>;
     /// The raw digest of `size` bytes of a host file from `offset`, computed by the host.
     fn file_digest(&mut self, name: &str, offset: u64, size: u64, algorithm: DigestAlgorithm) -> Result<Vec<u8>>;
+    /// The raw digest of `size` bytes from `offset` of the download held uncommitted (a
+    /// [`FileSink`] with `hold`).
+    fn held_digest(&mut self, offset: u64, size: u64, algorithm: DigestAlgorithm) -> Result<Vec<u8>>;
+    /// Makes the held download visible under its name (checked against what its answer stated,
+    /// like any download) and returns its size. Not committed, it is discarded by the next held
+    /// download or at the end of the invocation; requests in between leave it held.
+    fn commit_held(&mut self) -> Result<u64>;
 }

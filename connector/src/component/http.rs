@@ -12,8 +12,22 @@ use crate::client::transport::{FileSink, HttpRequest, PartialBytes, ResponseSink
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::protocol::http::{HttpResponse, Method};
 
-/// Sends `request` and reads the answer: a 2xx body into `sink`, any other body into memory.
-pub(super) fn send(request: &HttpRequest<'_>, sink: &ResponseSink) -> Result<HttpResponse> {
+/// A complete download kept uncommitted (a [`FileSink`] with `hold`), with what its answer
+/// stated for the commit to check.
+pub(super) struct HeldFile {
+    /// The writer, uncommitted: dropped, it removes the file.
+    pub(super) writer: file_store::FileWriter,
+    /// What the file must hold.
+    pub(super) expected: Option<file_store::ExpectedContent>,
+}
+
+/// Sends `request` and reads the answer: a 2xx body into `sink`, any other body into memory. A
+/// file sink with `hold` leaves its complete file uncommitted in `held`.
+pub(super) fn send(
+    request: &HttpRequest<'_>,
+    sink: &ResponseSink,
+    held: &mut Option<HeldFile>,
+) -> Result<HttpResponse> {
     // A URL source is opened first: if it fails, nothing has been sent to S3.
     let source = match request.body {
         Body::Url(source) => Some(source::open(source)?),
@@ -46,7 +60,7 @@ pub(super) fn send(request: &HttpRequest<'_>, sink: &ResponseSink) -> Result<Htt
         ResponseSink::Discard => {}
         ResponseSink::File(target) if success => {
             let start = range_start(&result);
-            result.file_size = Some(body_to_file(incoming, target, start, expected, &result)?);
+            result.file_size = Some(body_to_file(incoming, target, start, expected, &result, held)?);
         }
         ResponseSink::Memory { limit } if success => result.body = read_body(incoming, *limit, expected)?,
         _ => result.body = read_body(incoming, 1024 * 1024, expected)?,
@@ -131,6 +145,7 @@ fn body_to_file(
     start: u64,
     expected: Option<u64>,
     answer: &HttpResponse,
+    held: &mut Option<HeldFile>,
 ) -> Result<u64> {
     let name = target.name.as_str();
     let resume_key = target.resume.as_ref().map(|resume| resume.key.as_str());
@@ -177,5 +192,10 @@ fn body_to_file(
         ));
     }
     let stated = files::expected_content(answer, writer.existing_size(), target.verify);
+    if target.hold {
+        let size = writer.existing_size() + written;
+        *held = Some(HeldFile { writer, expected: stated });
+        return Ok(size);
+    }
     writer.commit(stated.as_ref()).map_err(files::error)
 }

@@ -31,7 +31,7 @@ impl Guest for Component {
     }
 
     fn invoke(operation: String, auth: String, input: String) -> Result<String, ConnectorError> {
-        let mut transport = transport::WasiTransport;
+        let mut transport = transport::WasiTransport::default();
         crate::ops::invoke(&mut transport, &operation, &auth, input)
             .map(|output| output.to_string())
             .map_err(to_wit_error)

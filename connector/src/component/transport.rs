@@ -4,18 +4,23 @@ use super::bindings::wasi::clocks::{monotonic_clock, wall_clock};
 use super::bindings::wasi::random::random;
 use super::{files, http};
 use crate::client::transport::{ExistingFile, HttpRequest, ResponseSink, Transport};
-use crate::error::Result;
+use crate::error::{ConnectorError, Result};
 use crate::protocol::http::HttpResponse;
 use connector_contract::DigestAlgorithm as Digest;
 use std::time::{Duration, SystemTime};
 
 /// The transport of one invocation.
 #[derive(Default)]
-pub(super) struct WasiTransport;
+pub(super) struct WasiTransport {
+    /// The download held uncommitted for the S3 logic's own checks, if any.
+    held: Option<http::HeldFile>,
+}
 
 impl Transport for WasiTransport {
     fn send(&mut self, request: &HttpRequest<'_>, sink: &ResponseSink) -> Result<HttpResponse> {
-        http::send(request, sink)
+        // Other requests (those the checks of a held download make) leave it held; a new held
+        // download replaces it, discarding it.
+        http::send(request, sink, &mut self.held)
     }
 
     fn now(&self) -> SystemTime {
@@ -41,5 +46,15 @@ impl Transport for WasiTransport {
 
     fn file_digest(&mut self, name: &str, offset: u64, size: u64, algorithm: Digest) -> Result<Vec<u8>> {
         files::digest(name, offset, size, algorithm)
+    }
+
+    fn held_digest(&mut self, offset: u64, size: u64, algorithm: Digest) -> Result<Vec<u8>> {
+        let held = self.held.as_ref().ok_or_else(|| ConnectorError::internal("no download is held"))?;
+        held.writer.digest(offset, size, files::wit_algorithm(algorithm)).map_err(files::error)
+    }
+
+    fn commit_held(&mut self) -> Result<u64> {
+        let held = self.held.take().ok_or_else(|| ConnectorError::internal("no download is held"))?;
+        held.writer.commit(held.expected.as_ref()).map_err(files::error)
     }
 }

@@ -2,6 +2,7 @@
 
 mod acl;
 mod buckets;
+mod composite;
 mod content_type;
 mod copy;
 mod copy_parts;

@@ -1,5 +1,6 @@
 //! Head Object and Get Object.
 
+use super::composite;
 use super::format::{CsvOptions, OutputFormat, render};
 use super::headers::object_facts;
 use super::operation::{OBJECT_ARN, Operation, Permission, parse};
@@ -13,6 +14,7 @@ use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::protocol::checksum;
 use crate::protocol::customer_key::{CustomerKey, KeyRole};
 use crate::protocol::http::{HttpResponse, Method};
+use connector_contract::DigestAlgorithm;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -75,6 +77,25 @@ fn verify_body(response: &HttpResponse) -> Result<()> {
         }),
         _ => Ok(()),
     }
+}
+
+/// Checks the `total` bytes of a whole-object answer against the composite checksum it states
+/// for a multipart object, if any ([`composite::verify`]); `part_digest` digests the received
+/// bytes of one part.
+fn check_composite(
+    client: &mut Client<'_>,
+    target: &ObjectRef,
+    response: &HttpResponse,
+    total: u64,
+    mut part_digest: impl FnMut(&mut Client<'_>, u64, u64, DigestAlgorithm) -> Result<Vec<u8>>,
+) -> Result<()> {
+    let stated = checksum::stated_composite(|name| response.header(name));
+    let Some(stated) = stated.filter(|_| response.status == 200) else { return Ok(()) };
+    let head = target.request(Method::Head)?.header_opt("if-match", response.header("etag"));
+    let algorithm = stated.algorithm;
+    composite::verify(client, &head, total, &stated, |client, offset, size| {
+        part_digest(client, offset, size, algorithm)
+    })
 }
 
 /// Head Object.
@@ -215,11 +236,23 @@ fn get_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
             resumable_download(client, &input, &name)
         }
         (OutputFormat::File, Some(name)) => {
-            let request = input.target.download(range, client.conn.verify_downloads)?;
-            let existing = ExistingFile::from_overwrite(input.overwrite);
             let verify = client.conn.verify_downloads;
-            let sink = ResponseSink::File(FileSink { name: name.clone(), existing, resume: None, verify });
-            let response = client.send_to(&request, &sink)?;
+            // A whole object's file stays unseen until its composite checksum (if any) is checked too.
+            let hold = verify && range.is_none();
+            let request = input.target.download(range, verify)?;
+            let existing = ExistingFile::from_overwrite(input.overwrite);
+            let sink = ResponseSink::File(FileSink { name: name.clone(), existing, resume: None, verify, hold });
+            let response = client.retrying(RetryPolicy::REQUEST, |client| {
+                let response = client.send_with(&request, &sink, RetryPolicy::ONCE)?;
+                if hold {
+                    let total = response.file_size.unwrap_or(0);
+                    check_composite(client, &input.target, &response, total, |client, offset, size, algorithm| {
+                        client.transport().held_digest(offset, size, algorithm)
+                    })?;
+                    client.transport().commit_held()?;
+                }
+                Ok(response)
+            })?;
             Ok(file_output(&response, &name, 0))
         }
         (OutputFormat::File, None) => Err(ConnectorError::invalid_input(
@@ -240,7 +273,21 @@ fn get_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
                     if !client.conn.verify_downloads {
                         return Ok(response);
                     }
-                    verify_body(&response).map(|()| response)
+                    verify_body(&response)?;
+                    let body = &response.body;
+                    check_composite(
+                        client,
+                        &input.target,
+                        &response,
+                        body.len() as u64,
+                        |_, offset, size, algorithm| {
+                            let part = usize::try_from(offset).ok().zip(usize::try_from(offset + size).ok());
+                            let part = part.and_then(|(start, end)| body.get(start..end));
+                            part.map(|part| checksum::digest(algorithm, part))
+                                .ok_or_else(|| ConnectorError::internal("a part lies outside the body"))
+                        },
+                    )?;
+                    Ok(response)
                 })
                 .map_err(|e| explain_too_large(e, &sink))?;
             let mut out = object_facts(&response);
@@ -272,7 +319,13 @@ fn resumable_download(client: &mut Client<'_>, input: &GetInput, name: &str) -> 
         let request = input.target.download(rest, client.conn.verify_downloads)?.header("if-match", plan.etag.clone());
         let resume = Resume { key: plan.etag.clone(), partial: plan.partial };
         let verify = client.conn.verify_downloads;
-        let sink = ResponseSink::File(FileSink { name: name.to_string(), existing, resume: Some(resume), verify });
+        let sink = ResponseSink::File(FileSink {
+            name: name.to_string(),
+            existing,
+            resume: Some(resume),
+            verify,
+            hold: false,
+        });
         let response = client.send_to(&request, &sink)?;
         let size = response.file_size.unwrap_or(0);
         if size != plan.size {

@@ -136,12 +136,65 @@ pub fn stated_full_object<'a>(header: impl Fn(&str) -> Option<&'a str>) -> Optio
     })
 }
 
+/// The composite value an answer states for a multipart object: the digest of its parts'
+/// digests, concatenated (a flexible checksum `…-N` with `x-amz-checksum-mode: ENABLED`, else
+/// an unencrypted object's multipart ETag `<hex MD5>-N`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatedComposite {
+    /// The digest of each part, and of their concatenation.
+    pub algorithm: DigestAlgorithm,
+    /// The raw digest of the concatenated part digests.
+    pub value: Vec<u8>,
+    /// How many parts the object has.
+    pub parts: u32,
+}
+
+impl StatedComposite {
+    /// Whether `part_digests` (in part order) combine to the stated value.
+    pub fn matches(&self, part_digests: &[Vec<u8>]) -> bool {
+        part_digests.len() == self.parts as usize && digest_of_digests(self.algorithm, part_digests) == self.value
+    }
+}
+
+/// The composite checksum an answer states (read through `header`), if any; values that do not
+/// parse are no statement at all (see [`stated_full_object`] for when an ETag is an MD5).
+pub fn stated_composite<'a>(header: impl Fn(&str) -> Option<&'a str>) -> Option<StatedComposite> {
+    let parts = |count: &str| count.parse::<u32>().ok().filter(|&n| n >= 1);
+    let flexible = FLEXIBLE.into_iter().find_map(|(algorithm, name, _)| {
+        let (value, count) = header(name)?.trim().split_once('-')?;
+        let value = base64::engine::general_purpose::STANDARD.decode(value).ok()?;
+        Some(StatedComposite { algorithm, value, parts: parts(count)? })
+    });
+    flexible.or_else(|| {
+        if header("x-amz-server-side-encryption").is_some()
+            || header("x-amz-server-side-encryption-customer-algorithm").is_some()
+        {
+            return None;
+        }
+        let (hex_md5, count) = header("etag")?.trim().trim_matches('"').split_once('-')?;
+        let value = hex::decode(hex_md5).ok().filter(|raw| raw.len() == 16)?;
+        Some(StatedComposite { algorithm: DigestAlgorithm::Md5, value, parts: parts(count)? })
+    })
+}
+
+/// The digest of the concatenation of `digests`: how S3 combines part checksums.
+pub fn digest_of_digests(algorithm: DigestAlgorithm, digests: &[Vec<u8>]) -> Vec<u8> {
+    let mut digest = StreamDigest::new(algorithm);
+    digests.iter().for_each(|part| digest.update(part));
+    digest.finish()
+}
+
+/// The raw digest of `bytes`.
+pub fn digest(algorithm: DigestAlgorithm, bytes: &[u8]) -> Vec<u8> {
+    let mut digest = StreamDigest::new(algorithm);
+    digest.update(bytes);
+    digest.finish()
+}
+
 /// Checks `body` against the digest an answer stated for it; the error names what differs.
 pub fn verify(stated: &StatedDigest, body: &[u8]) -> Result<(), String> {
     let (algorithm, expected) = stated;
-    let mut digest = StreamDigest::new(*algorithm);
-    digest.update(body);
-    let actual = digest.finish();
+    let actual = digest(*algorithm, body);
     if &actual == expected {
         Ok(())
     } else {
@@ -158,9 +211,7 @@ pub fn verify(stated: &StatedDigest, body: &[u8]) -> Result<(), String> {
 /// appended. `None` without a checksum or without parts.
 pub fn composite(mode: ChecksumMode, digests: &[Vec<u8>]) -> Option<String> {
     let spec = mode.spec().filter(|_| !digests.is_empty())?;
-    let mut digest = StreamDigest::new(spec.digest);
-    digests.iter().for_each(|part| digest.update(part));
-    let raw = digest.finish();
+    let raw = digest_of_digests(spec.digest, digests);
     let value = match spec.flexible {
         Some(_) => base64_of(&raw),
         None => hex::encode(raw),
@@ -228,6 +279,33 @@ impl StreamDigest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn composites_are_read_from_flexible_checksums_and_multipart_etags() {
+        let parts: Vec<Vec<u8>> =
+            [&b"first part"[..], b"second"].iter().map(|bytes| digest(DigestAlgorithm::Crc32c, bytes)).collect();
+        let value = composite(ChecksumMode::Crc32c, &parts).unwrap();
+        let headers = [("x-amz-checksum-crc32c", value.as_str()), ("etag", "\"0123-2\"")];
+        let header = |name: &str| headers.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        let stated = stated_composite(header).unwrap();
+        assert_eq!((stated.algorithm, stated.parts), (DigestAlgorithm::Crc32c, 2));
+        assert!(stated.matches(&parts));
+        assert!(!stated.matches(&[parts[1].clone(), parts[0].clone()]), "order matters");
+        assert!(!stated.matches(&parts[..1]), "so does the count");
+        assert_eq!(stated_full_object(header), None, "a composite is not a full-object checksum");
+
+        let etag = format!("\"{}-3\"", "ab".repeat(16));
+        let md5 = [("etag", etag.as_str())];
+        let header = |name: &str| md5.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        assert_eq!(stated_composite(header).map(|c| (c.algorithm, c.parts)), Some((DigestAlgorithm::Md5, 3)));
+        let encrypted = [("etag", etag.as_str()), ("x-amz-server-side-encryption", "aws:kms")];
+        let header = |name: &str| encrypted.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        assert_eq!(stated_composite(header), None, "an encrypted object's ETag is no MD5");
+        for bad in ["\"abc-2\"", "\"0123456789abcdef0123456789abcdef\"", "\"0123456789abcdef0123456789abcdef-0\""] {
+            let headers = [("etag", bad)];
+            assert_eq!(stated_composite(|name: &str| headers.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)), None);
+        }
+    }
 
     fn streamed(algorithm: DigestAlgorithm, data: &[u8], piece: usize) -> String {
         let mut digest = StreamDigest::new(algorithm);

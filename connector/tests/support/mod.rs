@@ -123,6 +123,8 @@ pub(crate) struct Scripted {
     pub(crate) files: HashMap<String, Vec<u8>>,
     /// Partial downloads: (name, resume key) → bytes kept.
     pub(crate) partials: HashMap<(String, String), Vec<u8>>,
+    /// A download held uncommitted: its name and bytes.
+    pub(crate) held: Option<(String, Vec<u8>)>,
     state: u64,
 }
 
@@ -134,6 +136,7 @@ impl Scripted {
             seen: Vec::new(),
             sleeps: Vec::new(),
             randoms: Vec::new(),
+            held: None,
             files: HashMap::new(),
             partials: HashMap::new(),
             state: 0x9e37_79b9_7f4a_7c15,
@@ -166,7 +169,11 @@ impl Scripted {
         };
         contents.extend_from_slice(body);
         let size = contents.len() as u64;
-        self.files.insert(file.name.clone(), contents);
+        if file.hold {
+            self.held = Some((file.name.clone(), contents));
+        } else {
+            self.files.insert(file.name.clone(), contents);
+        }
         Some(size)
     }
 }
@@ -241,6 +248,19 @@ impl Transport for Scripted {
         let mut digest = StreamDigest::new(algorithm);
         digest.update(&file[start..end]);
         Ok(digest.finish())
+    }
+
+    fn held_digest(&mut self, offset: u64, size: u64, algorithm: DigestAlgorithm) -> Result<Vec<u8>> {
+        let (_, bytes) = self.held.as_ref().expect("a download is held");
+        let (start, end) = (usize::try_from(offset).unwrap(), usize::try_from(offset + size).unwrap());
+        Ok(digest_of(algorithm, &bytes[start..end]))
+    }
+
+    fn commit_held(&mut self) -> Result<u64> {
+        let (name, bytes) = self.held.take().expect("a download is held");
+        let size = bytes.len() as u64;
+        self.files.insert(name, bytes);
+        Ok(size)
     }
 }
 
