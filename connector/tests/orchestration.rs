@@ -399,6 +399,27 @@ fn any_number_of_keys_are_deleted_1000_per_request() {
         error.notes
     );
     assert!(error.notes.iter().any(|n| n.contains("s3:DeleteObject on arn:aws:s3:::b")), "{:?}", error.notes);
+    // Without the permission, S3 refuses key by key: every key refused is a `forbidden` that
+    // names the action; some keys refused is a result that lists them.
+    let denied = |keys: &[&str]| {
+        let entries: String =
+            keys.iter().map(|k| format!("<Error><Key>{k}</Key><Code>AccessDenied</Code></Error>")).collect();
+        Reply::ok(&format!("<DeleteResult>{entries}</DeleteResult>"))
+    };
+    let mut t = Scripted::new([denied(&["a", "b"])]);
+    let error = run(&mut t, "delete_objects", json!({"bucket": "b", "objects": ["a", "b"]})).unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Forbidden);
+    assert!(error.message.contains("nothing was deleted"), "{}", error.message);
+    assert!(error.notes.iter().any(|n| n.contains("lack s3:DeleteObject on arn:aws:s3:::b/a")), "{:?}", error.notes);
+    let versioned = json!({"bucket": "b", "objects": [{"key": "a", "version_id": "v1"}]});
+    let error = run(&mut Scripted::new([denied(&["a"])]), "delete_objects", versioned).unwrap_err();
+    assert!(error.notes.iter().any(|n| n.contains("lack s3:DeleteObjectVersion")), "{:?}", error.notes);
+    let mixed = Reply::ok(
+        "<DeleteResult><Deleted><Key>a</Key></Deleted><Error><Key>b</Key><Code>AccessDenied</Code></Error></DeleteResult>",
+    );
+    let out =
+        run(&mut Scripted::new([mixed]), "delete_objects", json!({"bucket": "b", "objects": ["a", "b"]})).unwrap();
+    assert_eq!((out["deleted"].as_array().unwrap().len(), out["errors"][0]["key"].as_str()), (1, Some("b")));
 }
 
 #[test]

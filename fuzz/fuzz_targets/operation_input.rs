@@ -33,6 +33,12 @@ impl Transport for Refusing {
     fn file_digest(&mut self, _: &str, _: u64, _: u64, _: DigestAlgorithm) -> Result<Vec<u8>> {
         Ok(vec![0; 32])
     }
+    fn held_digest(&mut self, _: u64, _: u64, _: DigestAlgorithm) -> Result<Vec<u8>> {
+        Err(ConnectorError::new(ErrorKind::Internal, "fuzzing: nothing is held"))
+    }
+    fn commit_held(&mut self) -> Result<u64> {
+        Err(ConnectorError::new(ErrorKind::Internal, "fuzzing: nothing is held"))
+    }
 }
 
 fuzz_target!(|data: &[u8]| {

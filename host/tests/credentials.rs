@@ -1,6 +1,7 @@
 //! Credentials the AWS way, resolved by the AWS SDK's provider chain: a profile that assumes a
 //! role (`role_arn` + `source_profile`, through moto's STS) and one that runs a
-//! `credential_process`; each then lists buckets on moto, which enforces IAM.
+//! `credential_process`, and one with a web identity token (OpenID Connect, as on EKS); each then
+//! lists buckets on moto, which enforces IAM.
 
 #[path = "../../tests/src/process.rs"]
 #[expect(dead_code, unreachable_pub, reason = "the moto harness uses part of the process helpers")]
@@ -12,7 +13,7 @@ mod moto;
 
 mod support;
 
-use moto::moto;
+use moto::{moto, moto_without_iam};
 use std::os::unix::fs::PermissionsExt;
 use support::{s3c, stderr, stdout};
 
@@ -26,7 +27,11 @@ fn config_dir(name: &str, config: &str) -> std::path::PathBuf {
 }
 
 fn run(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    let endpoint = moto().endpoint.clone();
+    run_on(moto(), dir, args)
+}
+
+fn run_on(server: &moto::Moto, dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let endpoint = server.endpoint.clone();
     let config = dir.join("config").to_string_lossy().into_owned();
     let credentials = dir.join("credentials").to_string_lossy().into_owned();
     let mut all = args.to_vec();
@@ -97,4 +102,40 @@ fn a_profile_with_a_credential_process_runs_it() {
     let failed = run(&dir, &["list-buckets", "--profile", "tool"]);
     assert_eq!(failed.status.code(), Some(253), "{}", stderr(&failed));
     assert!(stderr(&failed).contains("Unable to locate credentials"), "{}", stderr(&failed));
+}
+
+#[test]
+fn a_profile_with_a_web_identity_token_assumes_its_role() {
+    // AssumeRoleWithWebIdentity is an unsigned call, which moto with IAM enforced cannot answer
+    // (it looks for an Authorization header): this one runs on a moto without IAM.
+    let moto = moto_without_iam();
+    let bucket = format!("web-identity-{}", std::process::id());
+    let role_arn = moto.admin(&format!(
+        r#"
+trust = {{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Principal": {{"Federated": "accounts.example.com"}}, "Action": "sts:AssumeRoleWithWebIdentity"}}]}}
+role = iam.create_role(RoleName="web-lister", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+iam.put_role_policy(RoleName="web-lister", PolicyName="list", PolicyDocument=json.dumps(
+    {{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}}]}}))
+s3.create_bucket(Bucket={bucket:?})
+out(role["Arn"])
+"#
+    ));
+    let dir = config_dir("web", "");
+    let token = dir.join("token");
+    // An OpenID Connect token as an identity provider hands it out (moto does not check its signature).
+    std::fs::write(&token, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ3b3JrZmxvdyJ9.c2lnbmF0dXJl").unwrap();
+    std::fs::write(
+        dir.join("config"),
+        format!(
+            "[profile web]\nrole_arn = {}\nweb_identity_token_file = {}\nrole_session_name = workflow\n",
+            role_arn.as_str().unwrap(),
+            token.display()
+        ),
+    )
+    .unwrap();
+    let listed = run_on(moto, &dir, &["list-buckets", "--profile", "web"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert!(stdout(&listed).contains(&bucket), "{}", stdout(&listed));
+    let dry = run_on(moto, &dir, &["list-buckets", "--profile", "web", "--dry-run"]);
+    assert!(stdout(&dry).contains("x-amz-security-token: ******"), "{}", stdout(&dry));
 }

@@ -5,10 +5,10 @@ use super::schema::{self, object};
 use super::validate;
 use crate::client::Client;
 use crate::client::request::{Body, S3Request};
-use crate::error::{ConnectorError, Result};
-use crate::protocol::checksum;
+use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::protocol::http::Method;
 use crate::protocol::xml::{self, DeleteResult, ObjectIdentifier};
+use crate::protocol::{actions, checksum};
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -193,7 +193,30 @@ fn delete_in_batches(
                 .map(|e| json!({"key": e.key, "version_id": e.version_id, "code": e.code, "message": e.message})),
         );
     }
-    Ok(outcome)
+    match refused_for_permission(&outcome, bucket, identifiers) {
+        Some(error) => Err(error),
+        None => Ok(outcome),
+    }
+}
+
+/// Every key refused with `AccessDenied` (S3 answers a batch delete without the permission this
+/// way, key by key): nothing was deleted, for want of a permission, which is a `forbidden`
+/// error that names it rather than a success that lists refusals.
+fn refused_for_permission(outcome: &Deleted, bucket: &str, identifiers: &[ObjectIdentifier]) -> Option<ConnectorError> {
+    let every_key_denied =
+        outcome.errors.len() == identifiers.len() && outcome.errors.iter().all(|error| error["code"] == "AccessDenied");
+    let first = identifiers.first().filter(|_| every_key_denied)?;
+    let query: Vec<(String, String)> =
+        first.version_id.iter().map(|version| ("versionId".to_string(), version.clone())).collect();
+    let (action, resource) = actions::required(Method::Delete, Some(bucket), Some(&first.key), &query, &[]);
+    let count = identifiers.len();
+    Some(
+        ConnectorError::new(
+            ErrorKind::Forbidden,
+            format!("S3 refused to delete each of the {count} objects (AccessDenied); nothing was deleted"),
+        )
+        .noted(format!("the credentials most likely lack {action} on {resource}")),
+    )
 }
 
 /// Delete Prefix.

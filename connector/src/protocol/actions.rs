@@ -41,6 +41,28 @@ pub(crate) fn required(
                 "s3:PutObjectAcl"
             }
         }
+        (Method::Get, true, true) if has("tagging") => {
+            if versioned {
+                "s3:GetObjectVersionTagging"
+            } else {
+                "s3:GetObjectTagging"
+            }
+        }
+        (Method::Put, true, true) if has("tagging") => {
+            if versioned {
+                "s3:PutObjectVersionTagging"
+            } else {
+                "s3:PutObjectTagging"
+            }
+        }
+        (Method::Delete, true, true) if has("tagging") => {
+            if versioned {
+                "s3:DeleteObjectVersionTagging"
+            } else {
+                "s3:DeleteObjectTagging"
+            }
+        }
+        (Method::Get, true, true) if has("uploadId") => "s3:ListMultipartUploadParts",
         (Method::Get | Method::Head, true, true) => {
             if versioned {
                 "s3:GetObjectVersion"
@@ -87,6 +109,10 @@ mod tests {
         assert_eq!(action(Method::Delete, Some("b"), Some("k"), &["uploadId"]), "s3:AbortMultipartUpload");
         assert_eq!(action(Method::Delete, Some("b"), Some("k"), &["versionId"]), "s3:DeleteObjectVersion");
         assert_eq!(action(Method::Post, Some("b"), None, &["delete"]), "s3:DeleteObject");
+        assert_eq!(action(Method::Get, Some("b"), Some("k"), &["tagging"]), "s3:GetObjectTagging");
+        assert_eq!(action(Method::Put, Some("b"), Some("k"), &["tagging", "versionId"]), "s3:PutObjectVersionTagging");
+        assert_eq!(action(Method::Delete, Some("b"), Some("k"), &["tagging"]), "s3:DeleteObjectTagging");
+        assert_eq!(action(Method::Get, Some("b"), Some("k"), &["uploadId"]), "s3:ListMultipartUploadParts");
         assert_eq!(required(Method::Get, Some("b"), Some("k"), &[], &[]).1, "arn:aws:s3:::b/k");
     }
 }
