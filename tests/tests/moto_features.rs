@@ -71,12 +71,15 @@ async fn acls_canned_and_granted_on_objects_and_versions_read_back() {
         {"permission": "FULL_CONTROL", "grantee_type": "canonical_user", "grantee": owner},
         {"permission": "READ", "grantee_type": "group", "grantee": "AllUsers"},
         {"permission": "READ_ACP", "grantee_type": "group", "grantee": "AuthenticatedUsers"},
+        {"permission": "WRITE_ACP", "grantee_type": "email", "grantee": "ops@example.com"},
     ]});
     s.ok("put_object_acl", granted).await;
+    // moto keeps an e-mail grantee's address (as a URI, where AWS resolves it to a canonical user).
     let mut expected = vec![
         (owner.clone(), "FULL_CONTROL".to_string()),
         (ALL_USERS.to_string(), "READ".to_string()),
         ("http://acs.amazonaws.com/groups/global/AuthenticatedUsers".to_string(), "READ_ACP".to_string()),
+        ("ops@example.com".to_string(), "WRITE_ACP".to_string()),
     ];
     expected.sort();
     assert_eq!(grants(&bucket, "k.txt", None), expected);

@@ -6,15 +6,24 @@
 
 use crate::client::Client;
 use crate::client::request::S3Request;
-use crate::error::{ConnectorError, Result};
+use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::protocol::checksum::StatedComposite;
 
-/// Checks the `total` bytes of a whole-object download against `stated`. `head` is a HEAD of
-/// the same object (with `If-Match` on the downloaded ETag); `part_digest(client, offset, size)`
-/// digests a part of the downloaded bytes with `stated.algorithm`.
+/// How to ask for the parts of the downloaded object: a HEAD of it, and the ETag its download
+/// answered with (each part's answer must carry the same).
+pub(super) struct PartHead {
+    /// A HEAD of the object (its version and customer key included).
+    pub(super) request: S3Request,
+    /// The downloaded object's ETag.
+    pub(super) etag: Option<String>,
+}
+
+/// Checks the `total` bytes of a whole-object download against `stated`;
+/// `part_digest(client, offset, size)` digests a part of the downloaded bytes with
+/// `stated.algorithm`.
 pub(super) fn verify(
     client: &mut Client<'_>,
-    head: &S3Request,
+    head: &PartHead,
     total: u64,
     stated: &StatedComposite,
     mut part_digest: impl FnMut(&mut Client<'_>, u64, u64) -> Result<Vec<u8>>,
@@ -79,10 +88,18 @@ fn uniform_layout(total: u64, parts: u32, first: u64) -> Option<Vec<u64>> {
 /// The size of part `part` of the object `head` names: the range a `206 Partial Content`
 /// answer gives. `None` when the server answers for the whole object instead (it does not
 /// implement `partNumber`).
-fn part_size(client: &mut Client<'_>, head: &S3Request, part: u32) -> Result<Option<u64>> {
-    let answer = client.send(&head.clone().query("partNumber", part.to_string()))?;
+fn part_size(client: &mut Client<'_>, head: &PartHead, part: u32) -> Result<Option<u64>> {
+    let answer = client.send(&head.request.clone().query("partNumber", part.to_string()))?;
     if answer.status != 206 {
         return Ok(None);
+    }
+    // Not `If-Match` on the request: a server that answers a part with the part's own ETag
+    // (moto) would refuse it. A part of another object than the one downloaded is a race.
+    if head.etag.is_some() && answer.header("etag") != head.etag.as_deref() {
+        return Err(ConnectorError {
+            retryable: true,
+            ..ConnectorError::new(ErrorKind::Conflict, "the object changed during the download; try again")
+        });
     }
     let size = answer.content_range().map(|(first, last, _)| last - first + 1);
     let size = size.or_else(|| answer.header("content-length").and_then(|length| length.trim().parse().ok()));

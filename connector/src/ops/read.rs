@@ -91,7 +91,10 @@ fn check_composite(
 ) -> Result<()> {
     let stated = checksum::stated_composite(|name| response.header(name));
     let Some(stated) = stated.filter(|_| response.status == 200) else { return Ok(()) };
-    let head = target.request(Method::Head)?.header_opt("if-match", response.header("etag"));
+    let head = composite::PartHead {
+        request: target.request(Method::Head)?,
+        etag: response.header("etag").map(str::to_string),
+    };
     let algorithm = stated.algorithm;
     composite::verify(client, &head, total, &stated, |client, offset, size| {
         part_digest(client, offset, size, algorithm)
