@@ -1,5 +1,6 @@
 //! The tour: starts a local Garage, creates two buckets with folders, and runs every operation
-//! through the sandboxed component, printing what each returns.
+//! through the sandboxed component, printing what each returns. With `--keep` the server and the
+//! buckets stay up until Enter is pressed, with the environment to paste for `s3c`.
 
 use s3_test_support::{Session, plain_http, target};
 use serde_json::{Value, json};
@@ -17,10 +18,10 @@ async fn step(session: &Session, title: &str, operation: &str, input: Value) -> 
             value
         }
         Err(error) => {
-            println!(
-                "typed error: kind={:?} code={:?} status={:?} retryable={} field={:?}\n  {}",
-                error.kind, error.service_code, error.http_status, error.retryable, error.field, error.message
-            );
+            // The error as a workflow sees it: kinds by their contract names.
+            let typed = json!({"kind": error.kind.name(), "message": error.message, "service_code": error.service_code,
+                               "http_status": error.http_status, "retryable": error.retryable, "field": error.field});
+            println!("typed error: {}", serde_json::to_string_pretty(&typed).unwrap_or_default());
             Value::Null
         }
     }
@@ -28,6 +29,7 @@ async fn step(session: &Session, title: &str, operation: &str, input: Value) -> 
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    let keep = std::env::args().skip(1).any(|arg| arg == "--keep");
     let target = target();
     println!("S3 server: {:?} at {}", target.kind, target.endpoint.as_deref().unwrap_or("AWS"));
     let session = Session::new();
@@ -66,7 +68,15 @@ async fn main() {
         json!({"bucket": reports, "prefix": "2024/", "fetch_all": true}),
     )
     .await;
+    step(&session, "Head Bucket", "head_bucket", json!({"bucket": reports})).await;
     step(&session, "Head Object", "head_object", json!({"bucket": reports, "key": "2024/january/summary.csv"})).await;
+    let tagged = json!({"bucket": reports, "key": "2024/notes.txt"});
+    let mut tags = tagged.clone();
+    tags["tags"] = json!({"team": "finance", "quarter": "Q1"});
+    step(&session, "Put Object Tagging (Garage has no object tags: expect unsupported)", "put_object_tagging", tags)
+        .await;
+    step(&session, "Get Object Tagging (likewise)", "get_object_tagging", tagged.clone()).await;
+    step(&session, "Delete Object Tagging (likewise)", "delete_object_tagging", tagged).await;
     step(
         &session,
         "Get Object as CSV rows",
@@ -126,6 +136,15 @@ async fn main() {
         json!({"bucket": reports, "key": "2024/notes.txt", "acl": "public-read"}),
     )
     .await;
+    step(&session, "List Multipart Uploads (none left open)", "list_multipart_uploads", json!({"bucket": archive}))
+        .await;
+    step(
+        &session,
+        "Abort Multipart Upload (no such upload: a typed error)",
+        "abort_multipart_upload",
+        json!({"bucket": archive, "key": "backups/upload.bin", "upload_id": "no-such-upload"}),
+    )
+    .await;
     step(&session, "Delete Object", "delete_object", json!({"bucket": archive, "key": "2024/notes-copy.txt"})).await;
     step(
         &session,
@@ -141,6 +160,17 @@ async fn main() {
         json!({"bucket": reports, "key": "k", "expires_in": 999999}),
     )
     .await;
+    if keep {
+        keep_running(target, &[&reports, &archive]);
+    }
+    step(
+        &session,
+        "Delete Prefix (dry run)",
+        "delete_prefix",
+        json!({"bucket": reports, "prefix": "2024/", "dry_run": true}),
+    )
+    .await;
+    step(&session, "Delete Prefix", "delete_prefix", json!({"bucket": reports, "prefix": "2024/"})).await;
     for bucket in [&reports, &archive] {
         let listing =
             session.call("list_objects", json!({"bucket": bucket, "fetch_all": true})).await.unwrap_or_default();
@@ -153,4 +183,23 @@ async fn main() {
         step(&session, "Delete Bucket", "delete_bucket", json!({"bucket": bucket})).await;
     }
     println!("\nTour complete: every operation ran through the sandboxed component against {:?}.", target.kind);
+    if !keep {
+        println!("(Run `scripts/demo.sh --keep` to look around afterwards with s3c before everything is removed.)");
+    }
+}
+
+/// Leaves the server and `buckets` up until Enter is pressed, printing how to reach them with `s3c`.
+fn keep_running(target: &s3_test_support::Target, buckets: &[&str]) {
+    println!("\n=== The server and the buckets stay up until you press Enter. In another terminal:");
+    println!("export AWS_ACCESS_KEY_ID={}", target.access_key_id);
+    println!("export AWS_SECRET_ACCESS_KEY={}", target.secret_access_key);
+    println!("export AWS_REGION={}", target.region);
+    if let Some(endpoint) = &target.endpoint {
+        println!("export AWS_ENDPOINT_URL={endpoint}");
+    }
+    for bucket in buckets {
+        println!("cargo run --release -q -p connector-host --bin s3c -- list-objects --bucket {bucket}");
+    }
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
 }
