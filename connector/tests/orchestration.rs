@@ -514,3 +514,49 @@ fn multipart_objects_are_checked_against_their_composite_checksum_before_anyone_
     let mut t = Scripted::new([get(&corrupt, &uneven), whole]);
     assert!(run(&mut t, "get_object", json!({"bucket": "b", "key": "k"})).is_ok());
 }
+
+#[test]
+fn the_products_field_names_and_shapes_are_accepted() {
+    // Signed URLs: `expires_seconds`, `range_from`/`range_to`, and response overrides signed in.
+    let mut t = Scripted::new([]);
+    let input = json!({"bucket": "b", "key": "report.csv", "expires_seconds": 120, "range_from": 10, "range_to": 19,
+                       "response_content_disposition": "attachment; filename=\"q1.csv\"", "response_content_type": "text/csv"});
+    let out = run(&mut t, "get_object_signed_url", input).unwrap();
+    assert_eq!((out["expires_in"].as_i64(), out["headers"]["range"].as_str()), (Some(120), Some("bytes=10-19")));
+    let url = out["url"].as_str().unwrap();
+    assert!(url.contains("response-content-disposition=attachment%3B%20filename%3D%22q1.csv%22"), "{url}");
+    assert!(url.contains("response-content-type=text%2Fcsv") && url.contains("X-Amz-Expires=120"), "{url}");
+    assert!(t.seen.is_empty(), "presigning with a named region sends nothing");
+    for (bad, field) in [
+        (json!({"range": "0-1", "range_from": 0}), "/range_from"),
+        (json!({"range_from": 9, "range_to": 1}), "/range_to"),
+        (json!({"method": "PUT", "response_content_type": "text/csv"}), "/response_content_type"),
+        (json!({"expires_seconds": 1, "expires_in": 2}), "/expires_seconds"),
+    ] {
+        let mut input = json!({"bucket": "b", "key": "k"});
+        input.as_object_mut().unwrap().extend(bad.as_object().unwrap().clone());
+        let error = run(&mut Scripted::new([]), "get_object_signed_url", input).unwrap_err();
+        assert_eq!((error.kind, error.field.as_deref()), (ErrorKind::InvalidInput, Some(field)), "{bad}");
+    }
+
+    // Delete Multiple Objects: `object_keys: [{Key, VersionId}]`.
+    let mut t = Scripted::new([Reply::ok("<DeleteResult><Deleted><Key>a</Key></Deleted></DeleteResult>")]);
+    let input = json!({"bucket": "b", "object_keys": [{"Key": "a", "VersionId": "v1"}]});
+    run(&mut t, "delete_objects", input).unwrap();
+    let Body::Bytes(document) = &t.seen[0].body else { panic!("a document") };
+    let document = String::from_utf8_lossy(document);
+    assert!(document.contains("<Key>a</Key><VersionId>v1</VersionId>"), "{document}");
+
+    // Put Object Text with binary content in base64.
+    let mut t = Scripted::new([Reply::status(200).header("etag", "\"e\"")]);
+    let out = run(&mut t, "put_object_text", json!({"bucket": "b", "key": "k", "content_base64": "AAH/"})).unwrap();
+    assert_eq!(out["size"], 3);
+    assert!(matches!(&t.seen[0].body, Body::Bytes(bytes) if bytes == &[0u8, 1, 255]));
+    assert_eq!(t.seen[0].header("content-type"), Some("application/octet-stream"));
+    for (bad, field) in [(json!({"content_base64": "***"}), "/content_base64"), (json!({}), "/content")] {
+        let mut input = json!({"bucket": "b", "key": "k"});
+        input.as_object_mut().unwrap().extend(bad.as_object().unwrap().clone());
+        let error = run(&mut Scripted::new([]), "put_object_text", input).unwrap_err();
+        assert_eq!(error.field.as_deref(), Some(field), "{bad}");
+    }
+}

@@ -250,6 +250,17 @@ impl Drop for Session {
 
 /// A plain HTTP request (not through the connector), for presigned URLs: status and body.
 pub async fn plain_http(method: &str, url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> (u16, Vec<u8>) {
+    let (status, _, body) = plain_http_with_headers(method, url, headers, body).await;
+    (status, body)
+}
+
+/// As [`plain_http`], with the answer's headers (names lower-case).
+pub async fn plain_http_with_headers(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> (u16, Vec<(String, String)>, Vec<u8>) {
     use http_body_util::{BodyExt, Full};
     use hyper_util::client::legacy::Client;
     use hyper_util::rt::TokioExecutor;
@@ -263,6 +274,11 @@ pub async fn plain_http(method: &str, url: &str, headers: &[(&str, &str)], body:
         .await
         .expect("plain HTTP request");
     let status = response.status().as_u16();
+    let answered = response
+        .headers()
+        .iter()
+        .map(|(name, value)| (name.as_str().to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+        .collect();
     let body = response.into_body().collect().await.expect("body").to_bytes().to_vec();
-    (status, body)
+    (status, answered, body)
 }

@@ -73,7 +73,7 @@ fn delete_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
 /// Delete Multiple Objects.
 pub(super) const DELETE_OBJECTS: Operation = Operation {
     id: "delete_objects",
-    input_fields: &["bucket", "objects", "quiet"],
+    input_fields: &["bucket", "object_keys", "objects", "quiet"],
     title: "Delete Multiple Objects",
     description: "Deletes any number of objects, 1000 per request, and reports, per key, whether it was deleted or why not.",
     input_schema: || {
@@ -88,7 +88,11 @@ pub(super) const DELETE_OBJECTS: Operation = Operation {
                         {"type": "object", "additionalProperties": false, "required": ["key"], "properties": {"key": {"type": "string"}, "version_id": {"type": "string"}}}
                     ]
                 }},
-                "quiet": {"type": "boolean", "title": "Quiet", "default": false, "description": "Report only the failures.", "x-group": "advanced"}
+                "quiet": {"type": "boolean", "title": "Quiet", "default": false, "description": "Report only the failures.", "x-group": "advanced"},
+                "object_keys": {"type": "array", "minItems": 1, "x-alias-of": "objects", "deprecated": true, "items": {
+                    "type": "object", "additionalProperties": false, "required": ["Key"],
+                    "properties": {"Key": {"type": "string"}, "VersionId": {"type": "string"}}
+                }}
             }),
         )
     },

@@ -1,6 +1,7 @@
 //! The operations: each with its schemas, IAM permissions and the function that runs it.
 
 mod acl;
+mod aliases;
 mod buckets;
 mod composite;
 mod content_type;
@@ -70,13 +71,14 @@ pub fn invoke(transport: &mut dyn Transport, operation: &str, auth: &str, input_
             format!("unknown operation {operation:?}; known operations: {}", known.join(", ")),
         )
     })?;
-    let input: Value = if input_text.trim().is_empty() {
+    let mut input: Value = if input_text.trim().is_empty() {
         Value::Object(Default::default())
     } else {
         serde_json::from_str(&input_text)
             .map_err(|e| ConnectorError::invalid_input("", format!("input is not valid JSON: {e}")))?
     };
     drop(input_text);
+    aliases::normalize(op.id, &mut input)?;
     check_fields(&input, op.input_fields)?;
     let conn = Connection::from_json(auth)?;
     let mut client = Client::new(conn, transport);

@@ -10,6 +10,7 @@ use crate::client::Client;
 use crate::client::request::{Body, S3Request};
 use crate::error::{Cause, ConnectorError, Result};
 use crate::protocol::http::Method;
+use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -24,6 +25,8 @@ struct UploadInput {
     key: String,
     #[serde(default)]
     content: Option<String>,
+    #[serde(default)]
+    content_base64: Option<String>,
     #[serde(default)]
     file: Option<String>,
     #[serde(default)]
@@ -51,6 +54,7 @@ pub(super) const PUT_OBJECT_TEXT: Operation = Operation {
         "bucket",
         "cache_control",
         "content",
+        "content_base64",
         "content_disposition",
         "content_encoding",
         "content_type",
@@ -66,8 +70,14 @@ pub(super) const PUT_OBJECT_TEXT: Operation = Operation {
     title: "Put Object Text",
     description: "Uploads text as an object, with content type, metadata, caching and disposition headers, canned ACL, server-side encryption, storage class and tags.",
     input_schema: || {
-        let base = object("Put Object Text input", &["bucket", "key", "content"], upload_properties());
-        with_properties(base, json!({"content": {"type": "string", "title": "Content", "x-widget": "textarea"}}))
+        let mut base = object("Put Object Text input", &["bucket", "key"], upload_properties());
+        base["oneOf"] = json!([{"required": ["content"]}, {"required": ["content_base64"]}]);
+        with_properties(
+            base,
+            json!({"content": {"type": "string", "title": "Content", "x-widget": "textarea"},
+                   "content_base64": {"type": "string", "contentEncoding": "base64", "title": "Content (base64)",
+                                      "description": "Binary content, base64-encoded (instead of `content`); stored as its bytes, application/octet-stream unless content_type says otherwise."}}),
+        )
     },
     output_schema: upload_output,
     permissions: TEXT_PERMISSIONS,
@@ -123,16 +133,39 @@ fn put_object_text(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let mut input: UploadInput = parse(input)?;
     validate::bucket_name(&input.bucket)?;
     validate::object_key("/key", &input.key)?;
-    let body = Body::Bytes(input.content.take().unwrap_or_default().into_bytes());
+    let (bytes, default_type) = text_body(input.content.take(), input.content_base64.take())?;
+    let body = Body::Bytes(bytes);
     let size = body.len();
     let mut request = S3Request::new(Method::Put).bucket(&input.bucket).key(&input.key).body(body);
-    for (name, value) in input.options.headers(Some("text/plain; charset=utf-8"))? {
+    for (name, value) in input.options.headers(Some(default_type))? {
         request = request.header(&name, value);
     }
     let response = client.send(&request)?;
     let etag = response.header("etag").map(unquote).unwrap_or_default();
     let version_id = response.header("x-amz-version-id").map(str::to_string);
     Ok(output(&input, etag, size, version_id, 1))
+}
+
+/// The bytes of Put Object Text, from `content` or `content_base64` (exactly one), and the
+/// content type they get unless the input names one.
+fn text_body(content: Option<String>, content_base64: Option<String>) -> Result<(Vec<u8>, &'static str)> {
+    match (content, content_base64) {
+        (Some(text), None) => Ok((text.into_bytes(), "text/plain; charset=utf-8")),
+        (None, Some(encoded)) => {
+            let bytes = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).map_err(|e| {
+                ConnectorError::invalid_input("/content_base64", format!("content_base64 is not base64 ({e})"))
+            })?;
+            Ok((bytes, "application/octet-stream"))
+        }
+        (Some(_), Some(_)) => Err(ConnectorError::invalid_input(
+            "/content_base64",
+            "give `content` (text) or `content_base64` (binary), not both",
+        )),
+        (None, None) => Err(ConnectorError::invalid_input(
+            "/content",
+            "the object's content is missing: give `content` (text) or `content_base64` (binary)",
+        )),
+    }
 }
 
 fn put_object_file(client: &mut Client<'_>, input: Value) -> Result<Value> {
