@@ -21,6 +21,10 @@ pub struct ConnectorError {
     pub retryable: bool,
     /// JSON pointer to the input field at fault.
     pub field: Option<String>,
+    /// How long to wait before retrying, when the server said so (`Retry-After`). At the WIT
+    /// boundary a throttled error without one gets the wait the connector's retry policy would
+    /// have chosen next.
+    pub retry_after_ms: Option<u64>,
 }
 
 /// What happened, as a type the connector's decisions can branch on.
@@ -137,7 +141,15 @@ impl ConnectorError {
 
     /// An error of `kind` with `cause` and `message`.
     pub fn caused(kind: ErrorKind, cause: Cause, message: impl Into<String>) -> Self {
-        Self { kind, cause, message: message.into(), notes: Vec::new(), retryable: kind.is_transient(), field: None }
+        Self {
+            kind,
+            cause,
+            message: message.into(),
+            notes: Vec::new(),
+            retryable: kind.is_transient(),
+            field: None,
+            retry_after_ms: None,
+        }
     }
 
     /// An `invalid-input` error pointing at `field` (a JSON pointer such as `/bucket`).

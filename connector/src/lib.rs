@@ -8,6 +8,8 @@
 //! - [`client`]: sending requests over a [`client::transport::Transport`] — connection settings,
 //!   retries, region discovery, URL sources.
 //! - [`ops`]: the operations, their schemas and permissions.
+//! - [`platform`]: what a workflow platform asks besides operations — the connection check,
+//!   choices for input fields, triggers.
 //! - `component` (wasm32 only): the `Transport` on `wasi:http` and the host's file store, and the
 //!   WIT exports.
 
@@ -16,6 +18,7 @@ pub mod error;
 pub mod input;
 mod names;
 pub mod ops;
+pub mod platform;
 pub mod protocol;
 
 #[cfg(target_arch = "wasm32")]

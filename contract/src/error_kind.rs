@@ -32,13 +32,15 @@ pub enum ErrorKind {
     TooLarge,
     /// The host refused the request.
     Denied,
+    /// The host cancelled the call; what it started was undone.
+    Cancelled,
     /// A bug or an unintelligible answer.
     Internal,
 }
 
 impl ErrorKind {
     /// Every kind, in WIT order.
-    pub const ALL: [ErrorKind; 13] = [
+    pub const ALL: [ErrorKind; 14] = [
         ErrorKind::InvalidInput,
         ErrorKind::Unauthorized,
         ErrorKind::Forbidden,
@@ -51,6 +53,7 @@ impl ErrorKind {
         ErrorKind::Unsupported,
         ErrorKind::TooLarge,
         ErrorKind::Denied,
+        ErrorKind::Cancelled,
         ErrorKind::Internal,
     ];
 
@@ -69,6 +72,7 @@ impl ErrorKind {
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::TooLarge => "too-large",
             ErrorKind::Denied => "denied",
+            ErrorKind::Cancelled => "cancelled",
             ErrorKind::Internal => "internal",
         }
     }

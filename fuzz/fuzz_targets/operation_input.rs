@@ -36,6 +36,12 @@ impl Transport for Refusing {
     fn held_digest(&mut self, _: u64, _: u64, _: DigestAlgorithm) -> Result<Vec<u8>> {
         Err(ConnectorError::new(ErrorKind::Internal, "fuzzing: nothing is held"))
     }
+
+    fn cancel_requested(&mut self) -> bool {
+        false
+    }
+
+    fn progress(&mut self, _done: u64, _total: Option<u64>) {}
     fn commit_held(&mut self) -> Result<u64> {
         Err(ConnectorError::new(ErrorKind::Internal, "fuzzing: nothing is held"))
     }

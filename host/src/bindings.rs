@@ -32,7 +32,10 @@ mod generated {
 
 pub use generated::workflow::connector::file_store;
 pub use generated::workflow::connector::file_store::DigestAlgorithm;
-pub use generated::workflow::connector::types::{ConnectorError, ConnectorInfo, ErrorKind, Operation, Permission};
+pub use generated::workflow::connector::invocation;
+pub use generated::workflow::connector::types::{
+    Annotations, Choice, Choices, ConnectorError, ConnectorInfo, ErrorKind, Operation, Permission, PollResult, Trigger,
+};
 pub use generated::{HttpConnector, HttpConnectorPre};
 
 impl From<ErrorKind> for connector_contract::ErrorKind {
@@ -51,6 +54,7 @@ impl From<ErrorKind> for connector_contract::ErrorKind {
             ErrorKind::Unsupported => Kind::Unsupported,
             ErrorKind::TooLarge => Kind::TooLarge,
             ErrorKind::Denied => Kind::Denied,
+            ErrorKind::Cancelled => Kind::Cancelled,
             ErrorKind::Internal => Kind::Internal,
         }
     }

@@ -26,9 +26,13 @@ pub enum HostError {
     Budget(crate::budget::BudgetExceeded),
     /// The component imports interfaces the host does not grant (listed); it was not loaded.
     #[error(
-        "the component imports {0}, which this host does not provide (allowed: wasi:http, wasi:io, wasi:clocks, wasi:random, wasi:cli std interfaces, workflow:connector/file-store)"
+        "the component imports {0}, which this host does not provide (allowed: wasi:http, wasi:io, wasi:clocks, wasi:random, wasi:cli std interfaces, workflow:connector/file-store and invocation)"
     )]
     ImportNotAllowed(String),
+    /// The invocation was cancelled and did not stop within its grace period; its instance was
+    /// discarded (what it had started may be left behind).
+    #[error("the invocation was cancelled and did not finish cleaning up within its grace period of {0:?}")]
+    Cancelled(Duration),
     /// The policy is invalid.
     #[error("invalid policy: {0}")]
     Policy(String),

@@ -1,7 +1,7 @@
 //! The interfaces a connector may import, and a linker that serves exactly those: the
-//! `http-connector` world (wasi:http, wasi:io, clocks, random, the file store) plus the
-//! `wasi:cli` interfaces Rust's std links, served empty (no environment, no stdin, no exit code
-//! that matters). No sockets, no filesystem, no name lookup: a component that imports anything
+//! `http-connector` world (wasi:http, wasi:io, clocks, random, the file store, the invocation's
+//! cancel and progress) plus the `wasi:cli` interfaces Rust's std links, served empty (no
+//! environment, no stdin, no exit code that matters). No sockets, no filesystem, no name lookup: a component that imports anything
 //! else is refused when it is loaded, with the import named.
 
 use crate::error::HostError;
@@ -36,6 +36,7 @@ pub const ALLOWED_IMPORTS: &[&str] = &[
     "wasi:cli/terminal-stderr",
     "workflow:connector/types",
     "workflow:connector/file-store",
+    "workflow:connector/invocation",
 ];
 
 /// Refuses a component whose imports leave [`ALLOWED_IMPORTS`], naming every such import.
@@ -86,6 +87,7 @@ pub fn linker(engine: &wasmtime::Engine) -> wasmtime::Result<Linker<HostState>> 
     cli::terminal_stderr::add_to_linker::<HostState, WasiCli>(&mut l, view)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut l)?;
     crate::bindings::file_store::add_to_linker::<HostState, HasSelf<HostState>>(&mut l, |s| s)?;
+    crate::bindings::invocation::add_to_linker::<HostState, HasSelf<HostState>>(&mut l, |s| s)?;
     Ok(l)
 }
 
@@ -95,7 +97,7 @@ mod tests {
 
     #[test]
     fn imports_outside_the_world_are_named() {
-        assert!(check_imports(["wasi:http/outgoing-handler@0.2.12", "workflow:connector/file-store@0.1.0"]).is_ok());
+        assert!(check_imports(["wasi:http/outgoing-handler@0.2.12", "workflow:connector/file-store@0.2.0"]).is_ok());
         for forbidden in ["wasi:sockets/tcp@0.2.12", "wasi:filesystem/preopens@0.2.12", "evil:host/escape"] {
             let error = check_imports(["wasi:io/poll@0.2.12", forbidden]).unwrap_err();
             assert!(error.to_string().contains(forbidden), "{error}");

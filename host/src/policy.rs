@@ -47,8 +47,13 @@ pub struct Policy {
     pub pinned_time: Option<SystemTime>,
     /// Do not send: record each signed request and refuse it.
     pub dry_run: bool,
-    /// Live byte counters for this invocation (progress bars).
+    /// Live byte counters for this invocation (progress bars), and the progress the guest
+    /// reports.
     pub progress: Option<std::sync::Arc<crate::progress::Transfer>>,
+    /// The embedder's handle to cancel the invocation; `None` cannot be cancelled.
+    pub cancellation: Option<std::sync::Arc<crate::cancellation::Cancellation>>,
+    /// How long a cancelled guest may take to undo what it started before it is stopped.
+    pub cancel_grace: Duration,
 }
 
 impl Default for Policy {
@@ -64,6 +69,8 @@ impl Default for Policy {
             pinned_time: None,
             dry_run: false,
             progress: None,
+            cancellation: None,
+            cancel_grace: crate::cancellation::DEFAULT_GRACE,
         }
     }
 }

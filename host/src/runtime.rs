@@ -1,7 +1,7 @@
 //! The embeddable runtime: compile a component once (with an on-disk cache of the compiled
 //! artifact), pre-instantiate it, and run every invocation in a fresh instance under its policy.
 
-use crate::bindings::{ConnectorError, ConnectorInfo, HttpConnectorPre};
+use crate::bindings::{Choices, ConnectorError, ConnectorInfo, HttpConnectorPre, PollResult};
 use crate::budget::{Budget, BudgetExceeded, Usage};
 use crate::clock::PinnedClock;
 use crate::compiled_cache::{CacheUse, load_component};
@@ -9,6 +9,7 @@ use crate::declared_outbound::DeclaredOutbound;
 use crate::egress::{CapturedRequest, EgressHooks, Recorded, Tally};
 use crate::error::HostError;
 use crate::fairness::{Fairness, GuestClock};
+use crate::invocation_control::InvocationControl;
 use crate::limits::GuestLimits;
 use crate::net::HttpClient;
 use crate::policy::Policy;
@@ -151,9 +152,9 @@ impl Drop for Runtime {
 
 /// The outcome of one invocation. Its `Debug` output hides secrets (see [`CapturedRequest`]).
 #[derive(Debug)]
-pub struct Invocation {
-    /// The guest's answer: JSON output text, or its typed error.
-    pub result: Result<String, ConnectorError>,
+pub struct Invocation<T = String> {
+    /// The guest's answer (JSON output text for an operation), or its typed error.
+    pub result: Result<T, ConnectorError>,
     /// Requests recorded in a dry run (at most `Budgets::recorded_requests`).
     pub captured: Vec<CapturedRequest>,
     /// Destinations the egress policy refused (at most `Budgets::recorded_requests`).
@@ -162,6 +163,34 @@ pub struct Invocation {
     pub unrecorded: u64,
     /// The guest's peak linear memory, in bytes.
     pub peak_memory: usize,
+}
+
+impl<T> Invocation<T> {
+    /// The same invocation with its answer mapped by `f`.
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Result<Invocation<U>, HostError> {
+        Ok(Invocation {
+            result: self.result.map(f),
+            captured: self.captured,
+            denied: self.denied,
+            unrecorded: self.unrecorded,
+            peak_memory: self.peak_memory,
+        })
+    }
+}
+
+/// One call of the connector's exports.
+enum Call<'a> {
+    Invoke { operation: &'a str, input: &'a str },
+    Check { scope: Option<&'a str> },
+    Options { operation: &'a str, field: &'a str, partial_input: &'a str, cursor: Option<&'a str> },
+    Poll { trigger: &'a str, config: &'a str, state: Option<&'a str> },
+}
+
+/// An export's answer.
+enum Answer {
+    Text(String),
+    Choices(Choices),
+    Poll(PollResult),
 }
 
 impl Runtime {
@@ -198,7 +227,7 @@ impl Runtime {
             let instance = pre.instantiate_async(&mut store).await.map_err(|e| (e, true))?;
             instance.workflow_connector_connector().call_describe(&mut store).await.map_err(|e| (e, false))
         };
-        let outcome = bounded(call, policy.time_limit, &usage).await;
+        let outcome = bounded(call, &policy, &usage).await;
         finish(outcome, &usage, &policy)
     }
 
@@ -221,6 +250,61 @@ impl Runtime {
         input: &str,
         policy: &Policy,
     ) -> Result<Invocation, HostError> {
+        let done = self.call(auth, policy, Call::Invoke { operation, input }).await?;
+        done.map(|answer| match answer {
+            Answer::Text(text) => text,
+            _ => unreachable!("invoke answers with text"),
+        })
+    }
+
+    /// Checks `auth` (a platform's "test connection"), and its access to `scope` (for S3, a
+    /// bucket) when given: the guest's report (JSON text), or its typed error saying what to fix.
+    pub async fn check(&self, auth: &str, scope: Option<&str>, policy: &Policy) -> Result<Invocation, HostError> {
+        let done = self.call(auth, policy, Call::Check { scope }).await?;
+        done.map(|answer| match answer {
+            Answer::Text(text) => text,
+            _ => unreachable!("check answers with text"),
+        })
+    }
+
+    /// The choices for input `field` of `operation`, given the form so far (`partial_input`,
+    /// JSON text), continuing at `cursor`.
+    pub async fn options(
+        &self,
+        operation: &str,
+        field: &str,
+        auth: &str,
+        partial_input: &str,
+        cursor: Option<&str>,
+        policy: &Policy,
+    ) -> Result<Invocation<Choices>, HostError> {
+        let done = self.call(auth, policy, Call::Options { operation, field, partial_input, cursor }).await?;
+        done.map(|answer| match answer {
+            Answer::Choices(choices) => choices,
+            _ => unreachable!("options answers with choices"),
+        })
+    }
+
+    /// Polls `trigger` with its `config` (JSON text), continuing the `state` the previous poll
+    /// returned. Store the new state only once the events are handled.
+    pub async fn poll(
+        &self,
+        trigger: &str,
+        auth: &str,
+        config: &str,
+        state: Option<&str>,
+        policy: &Policy,
+    ) -> Result<Invocation<PollResult>, HostError> {
+        let done = self.call(auth, policy, Call::Poll { trigger, config, state }).await?;
+        done.map(|answer| match answer {
+            Answer::Poll(result) => result,
+            _ => unreachable!("poll answers with a poll result"),
+        })
+    }
+
+    /// Runs one export call in a fresh instance under `policy`, with the outbound rules for
+    /// `auth`.
+    async fn call(&self, auth: &str, policy: &Policy, call: Call<'_>) -> Result<Invocation<Answer>, HostError> {
         let rules = match &policy.outbound {
             Some(rules) => rules.clone(),
             None if self.trust_declared_outbound => {
@@ -232,12 +316,27 @@ impl Runtime {
         let usage = store.data().usage.clone();
         let pre = &self.pre;
         // Instantiation runs guest code too (start functions): it is inside the same limits.
-        let call = async {
+        let run = async {
             let instance = pre.instantiate_async(&mut store).await.map_err(|e| (e, true))?;
             let connector = instance.workflow_connector_connector();
-            connector.call_invoke(&mut store, operation, auth, input).await.map_err(|e| (e, false))
+            let answer = match call {
+                Call::Invoke { operation, input } => {
+                    connector.call_invoke(&mut store, operation, auth, input).await.map(|r| r.map(Answer::Text))
+                }
+                Call::Check { scope } => {
+                    connector.call_check(&mut store, auth, scope).await.map(|r| r.map(Answer::Text))
+                }
+                Call::Options { operation, field, partial_input, cursor } => connector
+                    .call_options(&mut store, operation, field, auth, partial_input, cursor)
+                    .await
+                    .map(|r| r.map(Answer::Choices)),
+                Call::Poll { trigger, config, state } => {
+                    connector.call_poll(&mut store, trigger, auth, config, state).await.map(|r| r.map(Answer::Poll))
+                }
+            };
+            answer.map_err(|e| (e, false))
         };
-        let outcome = bounded(call, policy.time_limit, &usage).await;
+        let outcome = bounded(run, policy, &usage).await;
         let result = finish(outcome, &usage, policy)?;
         let peak_memory = store.data().limits.peak_memory();
         drop(store);
@@ -285,6 +384,7 @@ impl Runtime {
             cancelled: Arc::new(AtomicBool::new(false)),
             clock: GuestClock::new(self.fairness.clone(), EPOCH_TICK),
             limits: GuestLimits::new(policy.memory_limit, &policy.budgets),
+            control: InvocationControl { cancellation: policy.cancellation.clone(), progress: policy.progress.clone() },
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
@@ -312,25 +412,38 @@ impl Runtime {
 struct TimeLimitReached;
 
 /// How an instantiation and call ended: its answer, a failure (and whether it came while
-/// instantiating), or the host stopping it (its time limit, or a budget recorded in its usage).
+/// instantiating), or the host stopping it (its time limit, a budget recorded in its usage, or
+/// a cancel whose grace period passed).
 enum Outcome<T> {
     Answered(Result<T, (wasmtime::Error, bool)>),
     Stopped,
+    Cancelled,
 }
 
-/// Runs `call` until it ends, its time limit passes, or it exceeds a budget — even while it
-/// waits in a host call, where no epoch tick would stop it.
+/// Runs `call` until it ends, its time limit passes, it exceeds a budget — even while it waits
+/// in a host call, where no epoch tick would stop it — or it was cancelled and its grace period
+/// for cleaning up passed.
 async fn bounded<T>(
     call: impl Future<Output = Result<T, (wasmtime::Error, bool)>>,
-    limit: Duration,
+    policy: &Policy,
     usage: &Usage,
 ) -> Outcome<T> {
+    let cancelled_and_grace_over = async {
+        match &policy.cancellation {
+            Some(cancellation) => {
+                cancellation.requested().await;
+                tokio::time::sleep(policy.cancel_grace).await;
+            }
+            None => std::future::pending().await,
+        }
+    };
     tokio::select! {
-        outcome = tokio::time::timeout(limit, call) => match outcome {
+        outcome = tokio::time::timeout(policy.time_limit, call) => match outcome {
             Ok(answer) => Outcome::Answered(answer),
             Err(_) => Outcome::Stopped,
         },
         () = usage.exceeded_signal() => Outcome::Stopped,
+        () = cancelled_and_grace_over => Outcome::Cancelled,
     }
 }
 
@@ -345,6 +458,7 @@ fn finish<T>(outcome: Outcome<T>, usage: &Usage, policy: &Policy) -> Result<T, H
         Outcome::Answered(Err((trap, instantiating))) => Err(classify_trap(trap, policy, instantiating)),
         // A budget stop was answered above: what is left is the time limit.
         Outcome::Stopped => Err(HostError::TimeLimit(policy.time_limit)),
+        Outcome::Cancelled => Err(HostError::Cancelled(policy.cancel_grace)),
     }
 }
 

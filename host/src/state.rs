@@ -4,6 +4,7 @@
 use crate::budget::Usage;
 use crate::egress::EgressHooks;
 use crate::fairness::GuestClock;
+use crate::invocation_control::InvocationControl;
 use crate::limits::GuestLimits;
 use crate::policy::FileAccess;
 use std::sync::Arc;
@@ -25,6 +26,8 @@ pub struct HostState {
     /// blocking thread for it (hashing a file) checks it and stops.
     pub(crate) cancelled: Arc<AtomicBool>,
     pub(crate) limits: GuestLimits,
+    /// The embedder's cancel handle and progress counters (`invocation` import).
+    pub(crate) control: InvocationControl,
     /// The guest's CPU use so far, for fair scheduling.
     pub(crate) clock: GuestClock,
 }

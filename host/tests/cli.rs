@@ -35,8 +35,25 @@ fn describe_lists_every_operation_with_schemas_and_permissions() {
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
+    let operation =
+        |id: &str| manifest["operations"].as_array().unwrap().iter().find(|o| o["id"] == id).unwrap().clone();
+    assert_eq!(
+        operation("list_objects")["annotations"],
+        serde_json::json!({"read_only": true, "destructive": false, "idempotent": true})
+    );
+    assert_eq!(operation("delete_object")["annotations"]["destructive"], true);
+    assert_eq!(operation("create_bucket")["annotations"]["idempotent"], false);
+    assert_eq!(operation("get_object")["input_schema"]["properties"]["key"]["x-choices"]["source"], "keys");
+    let trigger = &manifest["triggers"][0];
+    assert_eq!(trigger["id"], "new_objects");
+    assert_eq!(trigger["config_schema"]["required"], serde_json::json!(["bucket"]));
+    assert_eq!(trigger["permissions"][0]["actions"], serde_json::json!(["s3:ListBucket"]));
     assert_eq!(manifest["auth_schema"]["properties"]["secret_access_key"]["writeOnly"], true);
     assert_eq!(manifest["auth_schema"]["properties"]["secret_access_key"]["format"], "password");
+    for platform_command in ["check", "options", "poll"] {
+        let help = s3c(&[platform_command, "--help"], &[]);
+        assert!(help.status.success(), "{}", stderr(&help));
+    }
     let help = s3c(&["list-objects", "--help"], &[]);
     assert!(
         stdout(&help).contains("--continuation-token") && stdout(&help).contains("--fetch-all"),

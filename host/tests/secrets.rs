@@ -1,7 +1,8 @@
 //! Canary secrets through every kind of output: a secret key, a session token, a wrong secret and
-//! a source URL's presigned signature and token are used across the CLI's commands (success and
-//! failure, `--debug`, `--dry-run`, every output format) and the library's invocations against a
-//! real Garage; every stdout, stderr, error message and `Debug` output is collected and searched.
+//! a source URL's presigned signature and token are used across the CLI's commands (operations,
+//! `check`, `options`, `poll`; success and failure, `--debug`, `--dry-run`, every output format)
+//! and the library's invocations against a real Garage; every stdout, stderr, error message and
+//! `Debug` output is collected and searched.
 
 #[path = "../../tests/src/process.rs"]
 #[expect(dead_code, unreachable_pub, reason = "the Garage harness uses part of the process helpers")]
@@ -66,6 +67,8 @@ fn canary_secrets_never_appear_in_any_output() {
     wrong[1] = ("AWS_SECRET_ACCESS_KEY", WRONG_SECRET);
     let url = format!("http://127.0.0.1:9/source.csv?X-Amz-Signature={URL_SIGNATURE}&X-Amz-Security-Token={URL_TOKEN}");
     let b = bucket.as_str();
+    let key_choices = serde_json::json!({"bucket": b}).to_string();
+    let from_the_beginning = serde_json::json!({"bucket": b, "start": "beginning"}).to_string();
     let mut transcript = String::new();
     let runs: Vec<(Vec<&str>, &[Env])> = vec![
         (vec!["create-bucket", "--bucket", b, "--debug"], &good),
@@ -82,6 +85,11 @@ fn canary_secrets_never_appear_in_any_output() {
         (vec!["list-buckets", "--debug"], &wrong),
         (vec!["put-object-file", "--bucket", b, "--key", "k", "--url", &url, "--debug"], &good),
         (vec!["put-object-file", "--bucket", b, "--key", "k", "--url", &url, "--dry-run", "--debug"], &with_token),
+        (vec!["check", "--debug"], &good),
+        (vec!["check", "--bucket", b], &good),
+        (vec!["check", "--debug"], &wrong),
+        (vec!["options", "get_object", "key", "--input", &key_choices, "--debug"], &good),
+        (vec!["poll", "new_objects", "--config", &from_the_beginning, "--debug"], &good),
         (vec!["delete-object", "--bucket", b, "--key", "a b.txt", "--debug"], &good),
         (vec!["delete-bucket", "--bucket", b, "--debug"], &good),
     ];
@@ -94,6 +102,10 @@ fn canary_secrets_never_appear_in_any_output() {
     assert!(transcript.contains("hello"), "{transcript}");
     assert!(transcript.contains("NoSuchKey"), "{transcript}");
     assert!(transcript.contains("x-amz-security-token: ******"), "{transcript}");
+    // The platform commands ran too: a check, a key's choices, the trigger's event.
+    assert!(transcript.contains("\"ok\": true"), "{transcript}");
+    assert!(transcript.contains("\"value\": \"a b.txt\""), "{transcript}");
+    assert!(transcript.contains("\"key\":\"a b.txt\""), "{transcript}");
 
     let runtime = Runtime::builder().trust_declared_outbound().build(S3_CONNECTOR).unwrap();
     let tokio = tokio::runtime::Runtime::new().unwrap();

@@ -305,6 +305,19 @@ fn spinning_guests_are_stopped_at_their_time_limit_without_starving_others() {
 }
 
 #[test]
+fn a_guest_that_ignores_a_cancel_is_stopped_after_its_grace_period() {
+    let cancellation = std::sync::Arc::new(connector_host::Cancellation::new());
+    cancellation.cancel();
+    let grace = Duration::from_millis(300);
+    let policy = Policy { cancellation: Some(cancellation), cancel_grace: grace, ..Policy::default() };
+    let observed = under_attack("spin", json!({}), policy, 2);
+    assert!(observed.took < Duration::from_secs(3), "the spinners ran for {:?}", observed.took);
+    for outcome in observed.outcomes {
+        assert!(matches!(outcome, Err(HostError::Cancelled(g)) if g == grace), "{outcome:?}");
+    }
+}
+
+#[test]
 fn memory_past_the_cap_traps_only_that_guest() {
     let policy = Policy { memory_limit: 16 << 20, ..Policy::default() };
     let outcome = single(under_attack("allocate", json!({"mib": 100}), policy, 1));

@@ -82,7 +82,8 @@ impl<'t> Client<'t> {
             match attempt(self) {
                 Err(error) if error.retryable && tries < policy.attempts => {
                     let random = self.transport.random_u64();
-                    self.transport.sleep(policy.delay(tries, random));
+                    let asked = error.retry_after_ms.map(Duration::from_millis);
+                    self.transport.sleep(policy.delay_after(tries, random, asked));
                 }
                 outcome => return outcome,
             }
@@ -112,6 +113,16 @@ impl<'t> Client<'t> {
             let error = explain(error_response::from_response(&response), &response, bucket, &region);
             return Err(name_missing_permission(error, request));
         }
+    }
+
+    /// Between two steps of a long call: reports `done` of `total` bytes to the host and stops
+    /// with `cancelled` if the host asked — the caller then undoes what it started.
+    pub fn checkpoint(&mut self, done: u64, total: Option<u64>) -> Result<()> {
+        self.transport.progress(done, total);
+        if self.transport.cancel_requested() {
+            return Err(ConnectorError::new(ErrorKind::Cancelled, "the host cancelled the call"));
+        }
+        Ok(())
     }
 
     /// Signs `request` for `region` into a ready-to-send HTTP request.

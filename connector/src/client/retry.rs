@@ -34,9 +34,30 @@ impl RetryPolicy {
     /// A policy that tries once.
     pub const ONCE: RetryPolicy = RetryPolicy { attempts: 1, ..Self::REQUEST };
 
+    /// The longest wait after failed try number `attempt` (1-based): the bound jitter draws under.
+    pub fn bound(&self, attempt: u32) -> Duration {
+        self.base.saturating_mul(1 << attempt.saturating_sub(1).min(16)).min(self.ceiling)
+    }
+
+    /// How long a caller should wait before retrying a call this policy gave up on (the wait
+    /// it would have chosen next), in milliseconds.
+    pub fn hint_after_giving_up(&self) -> u64 {
+        u64::try_from(self.bound(self.attempts + 1).as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// The wait after failed try number `attempt` (1-based), given a random number for jitter.
+    /// A server's own `Retry-After` (`at_least`) lengthens it, up to the policy's ceiling.
+    pub fn delay_after(&self, attempt: u32, random: u64, at_least: Option<Duration>) -> Duration {
+        let delay = self.delay(attempt, random);
+        match at_least {
+            Some(asked) => delay.max(asked.min(self.ceiling)),
+            None => delay,
+        }
+    }
+
     /// The wait after failed try number `attempt` (1-based), given a random number for jitter.
     pub fn delay(&self, attempt: u32, random: u64) -> Duration {
-        let bound = self.base.saturating_mul(1 << attempt.saturating_sub(1).min(16)).min(self.ceiling);
+        let bound = self.bound(attempt);
         if !self.jitter {
             return bound;
         }
@@ -58,6 +79,16 @@ mod tests {
         assert_eq!(policy.delay(2, 401), Duration::ZERO);
         assert_eq!(policy.delay(10, 5_000), Duration::from_secs(5));
         assert_eq!(policy.delay(40, 5_000), Duration::from_secs(5), "no overflow for late attempts");
+    }
+
+    #[test]
+    fn a_servers_retry_after_lengthens_the_wait_up_to_the_ceiling() {
+        let policy = RetryPolicy::REQUEST;
+        assert_eq!(policy.delay_after(1, 0, None), Duration::ZERO);
+        assert_eq!(policy.delay_after(1, 0, Some(Duration::from_secs(2))), Duration::from_secs(2));
+        assert_eq!(policy.delay_after(1, 0, Some(Duration::from_secs(60))), Duration::from_secs(5));
+        assert_eq!(policy.bound(3), Duration::from_millis(800));
+        assert_eq!(policy.hint_after_giving_up(), 1_600);
     }
 
     #[test]

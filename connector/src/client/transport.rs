@@ -123,4 +123,8 @@ pub trait Transport {
     /// like any download) and returns its size. Not committed, it is discarded by the next held
     /// download or at the end of the invocation; requests in between leave it held.
     fn commit_held(&mut self) -> Result<u64>;
+    /// Whether the host asked the call to stop (it then gets a grace period to clean up).
+    fn cancel_requested(&mut self) -> bool;
+    /// Tells the host how far the call has got: `done` of `total` bytes.
+    fn progress(&mut self, done: u64, total: Option<u64>);
 }

@@ -9,11 +9,15 @@ mod source;
 mod streams;
 mod transport;
 
+use crate::client::retry::RetryPolicy;
 use crate::error::{ConnectorError as CoreError, ErrorKind};
+use crate::ops::Permission as CorePermission;
 use crate::ops::{OPERATIONS, Operation as CoreOperation};
+use crate::platform::{self, Trigger as CoreTrigger};
 use bindings::exports::workflow::connector::connector::Guest;
 use bindings::workflow::connector::types::{
-    ConnectorError, ConnectorInfo, ErrorKind as WitErrorKind, Operation, Permission,
+    Annotations, Choice, Choices, ConnectorError, ConnectorInfo, ErrorKind as WitErrorKind, Operation, Permission,
+    PollResult, Trigger,
 };
 
 struct Component;
@@ -27,7 +31,49 @@ impl Guest for Component {
             description: "Amazon S3 and S3-compatible object stores (MinIO, Garage, Ceph, R2): buckets, objects, presigned URLs, ACLs.".to_string(),
             auth_schema: crate::client::connection::auth_schema().to_string(),
             operations: OPERATIONS.iter().map(describe_operation).collect(),
+            triggers: platform::TRIGGERS.iter().map(describe_trigger).collect(),
         }
+    }
+
+    fn check(auth: String, scope: Option<String>) -> Result<String, ConnectorError> {
+        let mut transport = transport::WasiTransport::default();
+        platform::check(&mut transport, &auth, scope.as_deref()).map(|report| report.to_string()).map_err(to_wit_error)
+    }
+
+    fn options(
+        operation: String,
+        field: String,
+        auth: String,
+        partial_input: String,
+        cursor: Option<String>,
+    ) -> Result<Choices, ConnectorError> {
+        let mut transport = transport::WasiTransport::default();
+        let choices = platform::options(&mut transport, &operation, &field, &auth, &partial_input, cursor.as_deref())
+            .map_err(to_wit_error)?;
+        Ok(Choices {
+            items: choices
+                .items
+                .into_iter()
+                .map(|c| Choice { value: c.value, label: c.label, is_group: c.is_group })
+                .collect(),
+            next_cursor: choices.next_cursor,
+        })
+    }
+
+    fn poll(
+        trigger: String,
+        auth: String,
+        config: String,
+        state: Option<String>,
+    ) -> Result<PollResult, ConnectorError> {
+        let mut transport = transport::WasiTransport::default();
+        let outcome =
+            platform::poll(&mut transport, &trigger, &auth, &config, state.as_deref()).map_err(to_wit_error)?;
+        Ok(PollResult {
+            events: outcome.events.iter().map(ToString::to_string).collect(),
+            state: outcome.state,
+            has_more: outcome.has_more,
+        })
     }
 
     fn invoke(operation: String, auth: String, input: String) -> Result<String, ConnectorError> {
@@ -45,15 +91,31 @@ fn describe_operation(op: &CoreOperation) -> Operation {
         description: op.description.to_string(),
         input_schema: (op.input_schema)().to_string(),
         output_schema: (op.output_schema)().to_string(),
-        permissions: op
-            .permissions
-            .iter()
-            .map(|p| Permission {
-                actions: p.actions.iter().map(ToString::to_string).collect(),
-                resource: p.resource.to_string(),
-            })
-            .collect(),
-        idempotent: op.idempotent,
+        permissions: op.permissions.iter().map(describe_permission).collect(),
+        annotations: Annotations {
+            read_only: op.effects.read_only,
+            destructive: op.effects.destructive,
+            idempotent: op.effects.idempotent,
+        },
+    }
+}
+
+fn describe_trigger(trigger: &CoreTrigger) -> Trigger {
+    Trigger {
+        id: trigger.id.to_string(),
+        title: trigger.title.to_string(),
+        description: trigger.description.to_string(),
+        config_schema: (trigger.config_schema)().to_string(),
+        event_schema: (trigger.event_schema)().to_string(),
+        permissions: trigger.permissions.iter().map(describe_permission).collect(),
+        suggested_interval_seconds: trigger.suggested_interval_seconds,
+    }
+}
+
+fn describe_permission(permission: &CorePermission) -> Permission {
+    Permission {
+        actions: permission.actions.iter().map(ToString::to_string).collect(),
+        resource: permission.resource.to_string(),
     }
 }
 
@@ -72,6 +134,7 @@ fn to_wit_error(error: CoreError) -> ConnectorError {
         ErrorKind::Unsupported => WitErrorKind::Unsupported,
         ErrorKind::TooLarge => WitErrorKind::TooLarge,
         ErrorKind::Denied => WitErrorKind::Denied,
+        ErrorKind::Cancelled => WitErrorKind::Cancelled,
         ErrorKind::Internal => WitErrorKind::Internal,
     };
     ConnectorError {
@@ -82,6 +145,9 @@ fn to_wit_error(error: CoreError) -> ConnectorError {
         request_id: error.request_id().map(str::to_string),
         retryable: error.retryable,
         field: error.field,
+        retry_after_ms: error
+            .retry_after_ms
+            .or_else(|| (error.kind == ErrorKind::Throttled).then(|| RetryPolicy::REQUEST.hint_after_giving_up())),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::bindings::wasi::clocks::{monotonic_clock, wall_clock};
 use super::bindings::wasi::random::random;
+use super::bindings::workflow::connector::invocation;
 use super::{files, http};
 use crate::client::transport::{ExistingFile, HttpRequest, ResponseSink, Transport};
 use crate::error::{ConnectorError, Result};
@@ -56,5 +57,13 @@ impl Transport for WasiTransport {
     fn commit_held(&mut self) -> Result<u64> {
         let held = self.held.take().ok_or_else(|| ConnectorError::internal("no download is held"))?;
         held.writer.commit(held.expected.as_ref()).map_err(files::error)
+    }
+
+    fn cancel_requested(&mut self) -> bool {
+        invocation::cancel_requested()
+    }
+
+    fn progress(&mut self, done: u64, total: Option<u64>) {
+        invocation::progress(done, total);
     }
 }

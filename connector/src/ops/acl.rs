@@ -1,7 +1,7 @@
 //! Put Object Acl: a canned ACL or explicit grants.
 
 use super::grants::{self, Grant};
-use super::operation::{OBJECT_ARN, Operation, Permission, parse};
+use super::operation::{Effects, OBJECT_ARN, Operation, Permission, parse};
 use super::schema::{self, object};
 use super::validate;
 use crate::client::Client;
@@ -39,7 +39,7 @@ pub(super) const PUT_OBJECT_ACL: Operation = Operation {
         )
     },
     permissions: &[Permission { actions: &["s3:PutObjectAcl"], resource: OBJECT_ARN }],
-    idempotent: true,
+    effects: Effects::REPLACES,
     run: put_object_acl,
 };
 

@@ -1,6 +1,6 @@
 //! Bucket-level operations: List Buckets, Create / Delete Bucket, Get Bucket Location.
 
-use super::operation::{BUCKET_ARN, Operation, Permission, parse};
+use super::operation::{BUCKET_ARN, Effects, Operation, Permission, parse};
 use super::schema::{self, object};
 use super::validate;
 use crate::client::Client;
@@ -34,13 +34,18 @@ pub(super) const LIST_BUCKETS: Operation = Operation {
         )
     },
     permissions: &[Permission { actions: &["s3:ListAllMyBuckets"], resource: "*" }],
-    idempotent: true,
+    effects: Effects::READ_ONLY,
     run: list_buckets,
 };
 
-fn list_buckets(client: &mut Client<'_>, _input: Value) -> Result<Value> {
+/// The account's buckets (ListBuckets).
+pub(crate) fn all_buckets(client: &mut Client<'_>) -> Result<ListAllMyBuckets> {
     let response = client.send(&S3Request::new(Method::Get))?;
-    let parsed: ListAllMyBuckets = xml::parse("ListBuckets", &response.body)?;
+    xml::parse("ListBuckets", &response.body)
+}
+
+fn list_buckets(client: &mut Client<'_>, _input: Value) -> Result<Value> {
+    let parsed = all_buckets(client)?;
     let buckets: Vec<Value> = parsed
         .buckets
         .items
@@ -75,7 +80,7 @@ pub(super) const HEAD_BUCKET: Operation = Operation {
         )
     },
     permissions: &[Permission { actions: &["s3:ListBucket"], resource: BUCKET_ARN }],
-    idempotent: true,
+    effects: Effects::READ_ONLY,
     run: head_bucket,
 };
 
@@ -114,7 +119,7 @@ pub(super) const GET_BUCKET_LOCATION: Operation = Operation {
         )
     },
     permissions: &[Permission { actions: &["s3:GetBucketLocation"], resource: BUCKET_ARN }],
-    idempotent: true,
+    effects: Effects::READ_ONLY,
     run: get_bucket_location,
 };
 
@@ -161,7 +166,7 @@ pub(super) const CREATE_BUCKET: Operation = Operation {
         )
     },
     permissions: &[Permission { actions: &["s3:CreateBucket"], resource: BUCKET_ARN }],
-    idempotent: false,
+    effects: Effects::CREATES,
     run: create_bucket,
 };
 
@@ -197,7 +202,7 @@ pub(super) const DELETE_BUCKET: Operation = Operation {
         )
     },
     permissions: &[Permission { actions: &["s3:DeleteBucket"], resource: BUCKET_ARN }],
-    idempotent: true,
+    effects: Effects::DELETES,
     run: delete_bucket,
 };
 

@@ -2,7 +2,7 @@
 
 use super::copy_parts::{CopySource, MAX_SINGLE_COPY, copy_in_parts};
 use super::headers::{ObjectOptions, unquote};
-use super::operation::{Operation, Permission, parse};
+use super::operation::{Effects, Operation, Permission, parse};
 use super::schema::{self, object, upload_properties, with_properties};
 use super::validate;
 use crate::client::Client;
@@ -51,7 +51,7 @@ pub(super) const COPY_OBJECT: Operation = Operation {
             base,
             json!({
                 "source_bucket": schema::bucket(),
-                "source_key": schema::key(),
+                "source_key": schema::key_in("source_bucket"),
                 "source_version_id": schema::version_id("s3:GetObjectVersion", "arn:aws:s3:::{source_bucket}/{source_key}"),
                 "source_sse_customer_key": schema::customer_key("The source's SSE-C key"),
                 "multipart_threshold": {"type": "integer", "minimum": 0, "title": "Multipart threshold (bytes)", "default": MAX_SINGLE_COPY, "description": "Sources larger than this are copied in parts (always above 5 GiB, S3's limit for one copy).", "x-group": "advanced"},
@@ -76,7 +76,7 @@ pub(super) const COPY_OBJECT: Operation = Operation {
         Permission { actions: &["s3:GetObject"], resource: "arn:aws:s3:::{source_bucket}/{source_key}" },
         Permission { actions: &["s3:PutObject"], resource: super::operation::OBJECT_ARN },
     ],
-    idempotent: true,
+    effects: Effects::REPLACES,
     run: copy_object,
 };
 

@@ -67,6 +67,7 @@ fn copy_parts(
     for index in 0..plan.parts {
         let number = u32::try_from(index + 1).expect("at most 10,000 parts");
         let first = index * plan.part_size;
+        client.checkpoint(first, Some(source.size))?;
         let last = (first + plan.part_size).min(source.size) - 1;
         let mut request = S3Request::new(Method::Put)
             .bucket(bucket)

@@ -1,6 +1,6 @@
 //! Delete Object and Delete Multiple Objects.
 
-use super::operation::{BUCKET_ARN, OBJECT_ARN, Operation, Permission, parse};
+use super::operation::{BUCKET_ARN, Effects, OBJECT_ARN, Operation, Permission, parse};
 use super::schema::{self, object};
 use super::validate;
 use crate::client::Client;
@@ -40,7 +40,7 @@ pub(super) const DELETE_OBJECT: Operation = Operation {
         )
     },
     permissions: &[Permission { actions: &["s3:DeleteObject"], resource: OBJECT_ARN }],
-    idempotent: true,
+    effects: Effects::DELETES,
     run: delete_object,
 };
 
@@ -110,7 +110,7 @@ pub(super) const DELETE_OBJECTS: Operation = Operation {
         actions: &["s3:DeleteObject", "s3:DeleteObjectVersion"],
         resource: "arn:aws:s3:::{bucket}/*",
     }],
-    idempotent: true,
+    effects: Effects::DELETES,
     run: delete_objects,
 };
 
@@ -169,6 +169,12 @@ fn delete_in_batches(
 ) -> Result<Deleted> {
     let mut outcome = Deleted::default();
     for batch in identifiers.chunks(MAX_BATCH) {
+        // Deleted objects cannot come back: a cancel stops before the next batch and says how
+        // far it got.
+        if let Err(cancelled) = client.checkpoint(outcome.deleted.len() as u64, Some(identifiers.len() as u64)) {
+            let done = outcome.deleted.len();
+            return Err(cancelled.noted(format!("{done} objects were deleted before it stopped")));
+        }
         let document = xml::delete_document(batch, quiet).into_bytes();
         let request = S3Request::new(Method::Post)
             .bucket(bucket)
@@ -235,7 +241,7 @@ pub(super) const DELETE_PREFIX: Operation = Operation {
             &["bucket", "prefix"],
             json!({
                 "bucket": schema::bucket(),
-                "prefix": {"type": "string", "title": "Prefix", "minLength": 1, "description": "e.g. \"reports/2024/\"; an empty prefix (the whole bucket) is refused."},
+                "prefix": schema::non_empty(schema::prefix("Prefix", "e.g. \"reports/2024/\"; an empty prefix (the whole bucket) is refused.")),
                 "dry_run": {"type": "boolean", "title": "Dry run", "default": false, "description": "List what would be deleted; delete nothing."}
             }),
         )
@@ -256,7 +262,7 @@ pub(super) const DELETE_PREFIX: Operation = Operation {
         Permission { actions: &["s3:ListBucket"], resource: BUCKET_ARN },
         Permission { actions: &["s3:DeleteObject"], resource: OBJECT_ARN },
     ],
-    idempotent: true,
+    effects: Effects::DELETES,
     run: delete_prefix,
 };
 

@@ -137,7 +137,7 @@ fn push(out: &mut Vec<(String, String)>, field: &str, name: &str, value: Option<
 }
 
 /// An ETag without its surrounding quotes.
-pub(super) fn unquote(etag: &str) -> String {
+pub(crate) fn unquote(etag: &str) -> String {
     etag.trim_matches('"').to_string()
 }
 

@@ -1,7 +1,7 @@
 //! List Bucket Objects (ListObjectsV2), one page or all pages.
 
 use super::headers::unquote;
-use super::operation::{BUCKET_ARN, Operation, Permission, parse};
+use super::operation::{BUCKET_ARN, Effects, Operation, Permission, parse};
 use super::schema::{self, object};
 use super::validate;
 use crate::client::Client;
@@ -36,7 +36,7 @@ pub(super) const LIST_OBJECTS: Operation = Operation {
             &["bucket"],
             json!({
                 "bucket": schema::bucket(),
-                "prefix": {"type": "string", "title": "Prefix", "description": "Only keys that start with this, e.g. reports/2024/."},
+                "prefix": schema::prefix("Prefix", "Only keys that start with this, e.g. reports/2024/."),
                 "delimiter": {"type": "string", "title": "Delimiter", "description": "Group keys into folders at this character, usually /."},
                 "max_keys": {"type": "integer", "title": "Max keys per page", "minimum": 1, "maximum": 1000, "default": 1000},
                 "start_after": {"type": "string", "title": "Start after", "description": "List keys after this key.", "x-group": "advanced"},
@@ -64,7 +64,7 @@ pub(super) const LIST_OBJECTS: Operation = Operation {
         )
     },
     permissions: &[Permission { actions: &["s3:ListBucket"], resource: BUCKET_ARN }],
-    idempotent: true,
+    effects: Effects::READ_ONLY,
     run: list_objects,
 };
 
@@ -87,6 +87,36 @@ struct ListInput {
     max_items: Option<u64>,
 }
 
+/// What one ListObjectsV2 page asks for.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct PageQuery<'a> {
+    /// Only keys that start with this.
+    pub prefix: Option<&'a str>,
+    /// Group keys at this character into common prefixes.
+    pub delimiter: Option<&'a str>,
+    /// At most this many keys (1 to 1000).
+    pub max_keys: Option<u32>,
+    /// Keys after this one.
+    pub start_after: Option<&'a str>,
+    /// The previous page's `NextContinuationToken`.
+    pub continuation_token: Option<&'a str>,
+}
+
+/// One ListObjectsV2 page of `bucket`.
+pub(crate) fn list_page(client: &mut Client<'_>, bucket: &str, query: &PageQuery<'_>) -> Result<ListObjectsV2> {
+    let owned = |value: Option<&str>| value.map(str::to_string);
+    let request = S3Request::new(Method::Get)
+        .bucket(bucket)
+        .query("list-type", "2")
+        .query_opt("prefix", owned(query.prefix))
+        .query_opt("delimiter", owned(query.delimiter))
+        .query_opt("max-keys", query.max_keys.map(|m| m.to_string()))
+        .query_opt("start-after", owned(query.start_after))
+        .query_opt("continuation-token", owned(query.continuation_token));
+    let response = client.send(&request)?;
+    xml::parse("ListObjectsV2", &response.body)
+}
+
 fn list_objects(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let input: ListInput = parse(input)?;
     validate::bucket_name(&input.bucket)?;
@@ -104,17 +134,15 @@ fn list_objects(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let mut token = input.continuation_token.clone();
     let mut first = true;
     loop {
-        let request = S3Request::new(Method::Get)
-            .bucket(&input.bucket)
-            .query("list-type", "2")
-            .query_opt("prefix", input.prefix.clone())
-            .query_opt("delimiter", input.delimiter.clone())
-            .query_opt("max-keys", input.max_keys.map(|m| m.to_string()))
-            .query_opt("start-after", if first { input.start_after.clone() } else { None })
-            .query_opt("continuation-token", token.clone());
+        let query = PageQuery {
+            prefix: input.prefix.as_deref(),
+            delimiter: input.delimiter.as_deref(),
+            max_keys: input.max_keys,
+            start_after: if first { input.start_after.as_deref() } else { None },
+            continuation_token: token.as_deref(),
+        };
         first = false;
-        let response = client.send(&request)?;
-        let page: ListObjectsV2 = xml::parse("ListObjectsV2", &response.body)?;
+        let page = list_page(client, &input.bucket, &query)?;
         objects.extend(page.contents.into_iter().map(|o| {
             json!({"key": o.key, "size": o.size, "etag": o.etag.map(|e| unquote(&e)), "last_modified": o.last_modified, "storage_class": o.storage_class})
         }));

@@ -27,8 +27,12 @@ use crate::client::Client;
 use crate::client::connection::Connection;
 use crate::client::transport::Transport;
 use crate::error::{ConnectorError, Result};
-pub use operation::{Operation, Permission};
+pub(crate) use buckets::all_buckets;
+pub(crate) use headers::unquote as unquote_etag;
+pub(crate) use list_objects::{PageQuery, list_page};
+pub use operation::{Effects, Operation, Permission};
 use serde_json::Value;
+pub(crate) use validate::bucket_name as validate_bucket_name;
 
 /// Every operation, in presentation order.
 pub const OPERATIONS: &[Operation] = &[
@@ -61,16 +65,16 @@ pub fn find(id: &str) -> Option<&'static Operation> {
     OPERATIONS.iter().find(|op| op.id == id)
 }
 
+/// The message for an operation id that is not one of [`OPERATIONS`].
+pub(crate) fn unknown_operation(operation: &str) -> String {
+    let known: Vec<&str> = OPERATIONS.iter().map(|o| o.id).collect();
+    format!("unknown operation {operation:?}; known operations: {}", known.join(", "))
+}
+
 /// Runs `operation` with `auth` and `input` (JSON texts) over `transport`; returns JSON output.
 /// Takes `input` by value so its text is freed once parsed (bodies can be large).
 pub fn invoke(transport: &mut dyn Transport, operation: &str, auth: &str, input_text: String) -> Result<Value> {
-    let op = find(operation).ok_or_else(|| {
-        let known: Vec<&str> = OPERATIONS.iter().map(|o| o.id).collect();
-        ConnectorError::invalid_input(
-            "",
-            format!("unknown operation {operation:?}; known operations: {}", known.join(", ")),
-        )
-    })?;
+    let op = find(operation).ok_or_else(|| ConnectorError::invalid_input("", unknown_operation(operation)))?;
     let mut input: Value = if input_text.trim().is_empty() {
         Value::Object(Default::default())
     } else {

@@ -122,6 +122,7 @@ fn upload_parts(
     for index in 0..plan.parts {
         let number = (index + 1) as u32;
         let offset = index * plan.part_size;
+        client.checkpoint(offset, Some(size))?;
         let length = plan.part_size.min(size - offset);
         let mut request = S3Request::new(Method::Put)
             .bucket(bucket)

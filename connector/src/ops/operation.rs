@@ -18,6 +18,30 @@ pub(super) const OBJECT_ARN: &str = "arn:aws:s3:::{bucket}/{key}";
 /// The bucket ARN pattern (no trailing slash).
 pub(super) const BUCKET_ARN: &str = "arn:aws:s3:::{bucket}";
 
+/// An operation's effects (the WIT `annotations`), for hosts that ask before running, retry or
+/// cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Effects {
+    /// Changes nothing in the store.
+    pub read_only: bool,
+    /// May delete or irrecoverably replace what is there.
+    pub destructive: bool,
+    /// Twice has the effect of once.
+    pub idempotent: bool,
+}
+
+impl Effects {
+    /// Reads, lists, signed URLs.
+    pub const READ_ONLY: Effects = Effects { read_only: true, destructive: false, idempotent: true };
+    /// Writes that replace what is there (an object, its ACL, its tags), with the same result
+    /// when repeated.
+    pub const REPLACES: Effects = Effects { read_only: false, destructive: true, idempotent: true };
+    /// Deletes: the second run finds nothing left to delete.
+    pub const DELETES: Effects = Effects { read_only: false, destructive: true, idempotent: true };
+    /// Creates something that must not exist yet: the second run fails.
+    pub const CREATES: Effects = Effects { read_only: false, destructive: false, idempotent: false };
+}
+
 /// An operation the connector offers.
 #[derive(Debug, Clone, Copy)]
 pub struct Operation {
@@ -36,8 +60,8 @@ pub struct Operation {
     pub output_schema: fn() -> Value,
     /// Permissions needed.
     pub permissions: &'static [Permission],
-    /// Safe to repeat.
-    pub idempotent: bool,
+    /// What running it does to the store.
+    pub effects: Effects,
     /// Runs it.
     pub run: fn(&mut Client<'_>, Value) -> Result<Value>,
 }

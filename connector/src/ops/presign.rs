@@ -1,6 +1,6 @@
 //! Get Object Signed Url: presigned GET (optionally a byte range) or PUT.
 
-use super::operation::{OBJECT_ARN, Operation, Permission, parse};
+use super::operation::{Effects, OBJECT_ARN, Operation, Permission, parse};
 use super::schema::{self, object};
 use super::validate;
 use crate::client::Client;
@@ -66,7 +66,7 @@ pub(super) const GET_OBJECT_SIGNED_URL: Operation = Operation {
         )
     },
     permissions: &[Permission { actions: &["s3:GetObject"], resource: OBJECT_ARN }],
-    idempotent: true,
+    effects: Effects::READ_ONLY,
     run: signed_url,
 };
 

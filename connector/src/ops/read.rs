@@ -3,7 +3,7 @@
 use super::composite;
 use super::format::{CsvOptions, OutputFormat, render};
 use super::headers::object_facts;
-use super::operation::{OBJECT_ARN, Operation, Permission, parse};
+use super::operation::{Effects, OBJECT_ARN, Operation, Permission, parse};
 use super::schema::{self, object, object_facts as facts_schema, with_properties};
 use super::validate;
 use crate::client::Client;
@@ -117,7 +117,7 @@ pub(super) const HEAD_OBJECT: Operation = Operation {
     },
     output_schema: || object("Head Object output", &["content_length", "metadata"], facts_schema()),
     permissions: &[Permission { actions: &["s3:GetObject"], resource: OBJECT_ARN }],
-    idempotent: true,
+    effects: Effects::READ_ONLY,
     run: head_object,
 };
 
@@ -200,7 +200,7 @@ pub(super) const GET_OBJECT: Operation = Operation {
         )
     },
     permissions: &[Permission { actions: &["s3:GetObject"], resource: OBJECT_ARN }],
-    idempotent: true,
+    effects: Effects::READ_ONLY,
     run: get_object,
 };
 

@@ -18,13 +18,26 @@ pub(super) fn object(title: &str, required: &[&str], properties: Value) -> Value
 }
 
 /// The `bucket` property.
+/// Its choices (`x-choices`, what `connector.options` lists) are the account's buckets.
 pub(super) fn bucket() -> Value {
-    json!({"type": "string", "title": "Bucket", "minLength": 1, "maxLength": 255, "description": "Bucket name."})
+    json!({"type": "string", "title": "Bucket", "minLength": 1, "maxLength": 255, "description": "Bucket name.", "x-choices": {"source": "buckets"}})
 }
 
-/// The `key` property.
+/// The `key` property; its choices are the keys and folders of the bucket in `bucket`.
 pub(super) fn key() -> Value {
-    json!({"type": "string", "title": "Object key", "minLength": 1, "maxLength": 1024, "description": "Full object key (path), e.g. reports/2024/summary.csv. Any UTF-8 up to 1024 bytes."})
+    key_in("bucket")
+}
+
+/// An object key property whose choices are the keys and folders of the bucket named by input
+/// field `bucket_field`.
+pub(super) fn key_in(bucket_field: &str) -> Value {
+    json!({"type": "string", "title": "Object key", "minLength": 1, "maxLength": 1024, "description": "Full object key (path), e.g. reports/2024/summary.csv. Any UTF-8 up to 1024 bytes.", "x-choices": {"source": "keys", "bucket": bucket_field}})
+}
+
+/// A key prefix property (`title`, `description`); its choices are the folders of the bucket in
+/// `bucket`.
+pub(super) fn prefix(title: &str, description: &str) -> Value {
+    json!({"type": "string", "title": title, "description": description, "x-choices": {"source": "folders", "bucket": "bucket"}})
 }
 
 /// The `version_id` property.
@@ -109,6 +122,12 @@ pub(super) fn upload_output() -> Value {
             "parts": {"type": "integer", "description": "1 for a single PUT, else the number of multipart parts."}
         }),
     )
+}
+
+/// `property`, which must not be empty.
+pub(super) fn non_empty(mut property: Value) -> Value {
+    property["minLength"] = json!(1);
+    property
 }
 
 /// Output fields describing an object (HEAD and GET).

@@ -1,6 +1,6 @@
 //! Object tags: read, replace and remove the tag set of an object (or of one of its versions).
 
-use super::operation::{OBJECT_ARN, Operation, Permission, parse};
+use super::operation::{Effects, OBJECT_ARN, Operation, Permission, parse};
 use super::schema::{self, object};
 use super::validate;
 use crate::client::Client;
@@ -68,7 +68,7 @@ pub(super) const GET_OBJECT_TAGGING: Operation = Operation {
     input_schema: || target_schema("Get Object Tagging input", "s3:GetObjectVersionTagging", false),
     output_schema: || output_schema("Get Object Tagging output"),
     permissions: &[Permission { actions: &["s3:GetObjectTagging"], resource: OBJECT_ARN }],
-    idempotent: true,
+    effects: Effects::READ_ONLY,
     run: get_object_tagging,
 };
 
@@ -90,7 +90,7 @@ pub(super) const PUT_OBJECT_TAGGING: Operation = Operation {
     input_schema: || target_schema("Put Object Tagging input", "s3:PutObjectVersionTagging", true),
     output_schema: || output_schema("Put Object Tagging output"),
     permissions: &[Permission { actions: &["s3:PutObjectTagging"], resource: OBJECT_ARN }],
-    idempotent: true,
+    effects: Effects::REPLACES,
     run: put_object_tagging,
 };
 
@@ -117,7 +117,7 @@ pub(super) const DELETE_OBJECT_TAGGING: Operation = Operation {
     input_schema: || target_schema("Delete Object Tagging input", "s3:DeleteObjectVersionTagging", false),
     output_schema: || output_schema("Delete Object Tagging output"),
     permissions: &[Permission { actions: &["s3:DeleteObjectTagging"], resource: OBJECT_ARN }],
-    idempotent: true,
+    effects: Effects::DELETES,
     run: delete_object_tagging,
 };
 

@@ -1,6 +1,6 @@
 //! Multipart uploads in progress: list them, abort one.
 
-use super::operation::{BUCKET_ARN, OBJECT_ARN, Operation, Permission, parse};
+use super::operation::{BUCKET_ARN, Effects, OBJECT_ARN, Operation, Permission, parse};
 use super::schema::{self, object};
 use super::validate;
 use crate::client::Client;
@@ -40,7 +40,7 @@ pub(super) const LIST_MULTIPART_UPLOADS: Operation = Operation {
         )
     },
     permissions: &[Permission { actions: &["s3:ListBucketMultipartUploads"], resource: BUCKET_ARN }],
-    idempotent: true,
+    effects: Effects::READ_ONLY,
     run: list_multipart_uploads,
 };
 
@@ -99,7 +99,7 @@ pub(super) const ABORT_MULTIPART_UPLOAD: Operation = Operation {
         )
     },
     permissions: &[Permission { actions: &["s3:AbortMultipartUpload"], resource: OBJECT_ARN }],
-    idempotent: true,
+    effects: Effects::DELETES,
     run: abort_multipart_upload,
 };
 

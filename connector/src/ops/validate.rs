@@ -4,7 +4,7 @@ use crate::error::{ConnectorError, Result};
 
 /// A bucket name usable for existing buckets: 1-255 of `a-z A-Z 0-9 . - _` (legacy names
 /// included). New buckets are held to [`new_bucket_name`].
-pub(super) fn bucket_name(name: &str) -> Result<()> {
+pub(crate) fn bucket_name(name: &str) -> Result<()> {
     if name.is_empty() || name.len() > 255 || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
         return Err(ConnectorError::invalid_input(
             "/bucket",

@@ -2,7 +2,7 @@
 
 use super::headers::{ObjectOptions, unquote};
 use super::multipart;
-use super::operation::{OBJECT_ARN, Operation, Permission, parse};
+use super::operation::{Effects, OBJECT_ARN, Operation, Permission, parse};
 use super::schema::{object, upload_output, upload_properties, with_properties};
 use super::upload_source::UploadSource;
 use super::validate;
@@ -81,7 +81,7 @@ pub(super) const PUT_OBJECT_TEXT: Operation = Operation {
     },
     output_schema: upload_output,
     permissions: TEXT_PERMISSIONS,
-    idempotent: true,
+    effects: Effects::REPLACES,
     run: put_object_text,
 };
 
@@ -125,7 +125,7 @@ pub(super) const PUT_OBJECT_FILE: Operation = Operation {
     },
     output_schema: upload_output,
     permissions: FILE_PERMISSIONS,
-    idempotent: true,
+    effects: Effects::REPLACES,
     run: put_object_file,
 };
 

@@ -28,7 +28,15 @@ pub(crate) fn from_response(response: &HttpResponse) -> ConnectorError {
         .filter(|id| !id.is_empty());
     let public_access_blocked = message.as_deref().is_some_and(mentions_public_access_block);
     let answer = ServerAnswer { status: response.status, code, request_id, public_access_blocked };
-    ConnectorError::caused(kind, Cause::Answer(Box::new(answer)), text)
+    let retry_after_ms = response.header("retry-after").and_then(retry_after_ms);
+    ConnectorError { retry_after_ms, ..ConnectorError::caused(kind, Cause::Answer(Box::new(answer)), text) }
+}
+
+/// A `Retry-After` header's delay in milliseconds, in its seconds form (the only form S3-like
+/// servers send; an HTTP date is ignored). At most an hour: a larger value is not a retry hint.
+pub(crate) fn retry_after_ms(value: &str) -> Option<u64> {
+    let seconds: u64 = value.trim().parse().ok()?;
+    (seconds <= 3600).then_some(seconds * 1000)
 }
 
 /// CopyObject and CompleteMultipartUpload may answer 200 and still fail, with an error document
@@ -77,13 +85,9 @@ fn kind_for(code: Option<&str>, message: Option<&str>, status: u16) -> ErrorKind
         Some("SlowDown" | "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequests") => {
             ErrorKind::Throttled
         }
-        Some("RequestTimeout" | "RequestTimeTooSkewed") if status == 400 => {
-            if code == Some("RequestTimeout") {
-                ErrorKind::Timeout
-            } else {
-                ErrorKind::InvalidInput
-            }
-        }
+        Some("RequestTimeout") if status == 400 => ErrorKind::Timeout,
+        // AWS answers 403, others 400: the clock is wrong, not a permission.
+        Some("RequestTimeTooSkewed") => ErrorKind::InvalidInput,
         Some("InternalError" | "ServiceUnavailable") => ErrorKind::Unavailable,
         Some("BucketNotEmpty" | "BucketAlreadyExists" | "BucketAlreadyOwnedByYou" | "OperationAborted") => {
             ErrorKind::Conflict

@@ -125,6 +125,10 @@ pub(crate) struct Scripted {
     pub(crate) partials: HashMap<(String, String), Vec<u8>>,
     /// A download held uncommitted: its name and bytes.
     pub(crate) held: Option<(String, Vec<u8>)>,
+    /// The host cancels once this many requests were sent.
+    pub(crate) cancel_after: Option<usize>,
+    /// Every progress report: (done, total).
+    pub(crate) progress: Vec<(u64, Option<u64>)>,
     state: u64,
 }
 
@@ -137,6 +141,8 @@ impl Scripted {
             sleeps: Vec::new(),
             randoms: Vec::new(),
             held: None,
+            cancel_after: None,
+            progress: Vec::new(),
             files: HashMap::new(),
             partials: HashMap::new(),
             state: 0x9e37_79b9_7f4a_7c15,
@@ -261,6 +267,14 @@ impl Transport for Scripted {
         let size = bytes.len() as u64;
         self.files.insert(name, bytes);
         Ok(size)
+    }
+
+    fn cancel_requested(&mut self) -> bool {
+        self.cancel_after.is_some_and(|after| self.seen.len() >= after)
+    }
+
+    fn progress(&mut self, done: u64, total: Option<u64>) {
+        self.progress.push((done, total));
     }
 }
 

@@ -1,5 +1,6 @@
 //! The command line, built from the connector's manifest: one subcommand per operation with a
-//! flag per input property, plus `invoke`, `describe`, `policy` and `imports`.
+//! flag per input property, plus `invoke`, `describe`, `policy`, `imports`, `check`, `options`
+//! and `poll`.
 
 use crate::cli::output::OutputFormat;
 use clap::{Arg, ArgAction, ArgMatches, Command};
@@ -73,6 +74,7 @@ pub(super) fn build(info: &ConnectorInfo) -> Command {
                     )
                     .arg(Arg::new("principal").long("principal").help("The principal ARN a bucket policy grants")),
             );
+    command = command.subcommands(crate::cli::platform::commands());
     for op in &info.operations {
         command = command.subcommand(operation_command(op));
     }

@@ -153,7 +153,7 @@ fn expand(pattern: &str, buckets: &[String], key_prefix: Option<&str>) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use connector_host::bindings::{Operation, Permission};
+    use connector_host::bindings::{Annotations, Operation, Permission};
 
     fn info() -> ConnectorInfo {
         let op = |id: &str, actions: &[&str], resource: &str| Operation {
@@ -166,7 +166,7 @@ mod tests {
                 actions: actions.iter().map(ToString::to_string).collect(),
                 resource: resource.into(),
             }],
-            idempotent: true,
+            annotations: Annotations { read_only: false, destructive: false, idempotent: true },
         };
         ConnectorInfo {
             name: "aws-s3".into(),
@@ -179,6 +179,7 @@ mod tests {
                 op("list_objects", &["s3:ListBucket"], "arn:aws:s3:::{bucket}"),
                 op("get_object", &["s3:GetObject"], "arn:aws:s3:::{bucket}/{key}"),
             ],
+            triggers: Vec::new(),
         }
     }
 

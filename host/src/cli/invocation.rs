@@ -9,7 +9,7 @@ use clap::ArgMatches;
 use connector_host::policy::rule_for_url;
 use connector_host::progress::Transfer;
 use connector_host::trust::CaBundle;
-use connector_host::{ConnectorInfo, FileAccess, Invocation, OutboundRule, Policy, Runtime};
+use connector_host::{Cancellation, ConnectorInfo, FileAccess, Invocation, OutboundRule, Policy, Runtime};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -76,7 +76,7 @@ fn operation_call(
 
 /// The auth object from the AWS configuration (flags, environment, profile files), and the CA
 /// bundle it names, if any.
-async fn resolve_auth(matches: &ArgMatches, debug: bool) -> Result<(Value, Option<CaBundle>), CliError> {
+pub(super) async fn resolve_auth(matches: &ArgMatches, debug: bool) -> Result<(Value, Option<CaBundle>), CliError> {
     let overrides = Overrides {
         profile: matches.get_one::<String>("profile").cloned(),
         region: matches.get_one::<String>("region").cloned(),
@@ -105,7 +105,7 @@ async fn resolve_auth(matches: &ArgMatches, debug: bool) -> Result<(Value, Optio
 
 /// The sandbox limits from the flags. The user chose the endpoint and any source URL: those may
 /// be on their own network, so private addresses are allowed when they named one.
-fn base_policy(matches: &ArgMatches, auth: &Value, input: &Value) -> Result<Policy, CliError> {
+pub(super) fn base_policy(matches: &ArgMatches, auth: &Value, input: &Value) -> Result<Policy, CliError> {
     let user_named_a_host = auth.get("endpoint").is_some_and(Value::is_string) || input.get("url").is_some();
     let pinned_time = matches
         .get_one::<String>("pin-time")
@@ -124,7 +124,7 @@ fn base_policy(matches: &ArgMatches, auth: &Value, input: &Value) -> Result<Poli
 
 /// Where the invocation may connect: `--allow-outbound` if given; else what the connector
 /// declares for this auth (`None`), plus the origin of a source URL named on the command line.
-async fn outbound_rules(
+pub(super) async fn outbound_rules(
     runtime: &Runtime,
     matches: &ArgMatches,
     auth: &Value,
@@ -176,9 +176,35 @@ async fn invoke(
         policy.progress = Some(transfer.clone());
         progress_bar::ProgressBar::start(transfer, direction)
     });
+    let _cancel_on_interrupt = cancel_on_interrupt(&mut policy);
     let outcome = runtime.invoke(operation, &auth.to_string(), &input.to_string(), &policy).await;
     drop(bar);
     outcome.map_err(|e| CliError::Failed(e.to_string()))
+}
+
+/// The first Ctrl-C cancels the invocation (an upload in progress is aborted, nothing is left
+/// behind); the second ends the process at once. The handler stops with the returned guard.
+pub(super) fn cancel_on_interrupt(policy: &mut Policy) -> AbortOnDrop {
+    let cancellation = Arc::new(Cancellation::new());
+    policy.cancellation = Some(cancellation.clone());
+    AbortOnDrop(tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("\ncancelling (cleaning up; press Ctrl-C again to quit at once)");
+            cancellation.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    }))
+}
+
+/// Stops a spawned task when dropped.
+pub(super) struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 pub(super) fn read_input(text: Option<&String>) -> Result<Option<Value>, String> {

@@ -7,6 +7,7 @@ mod error;
 mod iam;
 mod invocation;
 mod output;
+mod platform;
 mod progress_bar;
 mod report;
 
@@ -53,6 +54,7 @@ async fn main_async() -> Result<ExitCode, CliError> {
         "describe" => print_manifest(&info),
         "imports" => print_imports(&runtime),
         "policy" => print_policy(&info, sub),
+        "check" | "options" | "poll" => platform::run(&runtime, name, sub, &matches).await,
         _ => invocation::run(&runtime, &info, name, sub, &matches).await,
     }
 }
@@ -145,10 +147,23 @@ fn manifest_json(info: &ConnectorInfo) -> Value {
             "id": op.id,
             "title": op.title,
             "description": op.description,
-            "idempotent": op.idempotent,
+            "annotations": {
+                "read_only": op.annotations.read_only,
+                "destructive": op.annotations.destructive,
+                "idempotent": op.annotations.idempotent,
+            },
             "permissions": op.permissions.iter().map(|p| serde_json::json!({"actions": p.actions, "resource": p.resource})).collect::<Vec<_>>(),
             "input_schema": parse(&op.input_schema),
             "output_schema": parse(&op.output_schema),
+        })).collect::<Vec<_>>(),
+        "triggers": info.triggers.iter().map(|trigger| serde_json::json!({
+            "id": trigger.id,
+            "title": trigger.title,
+            "description": trigger.description,
+            "suggested_interval_seconds": trigger.suggested_interval_seconds,
+            "permissions": trigger.permissions.iter().map(|p| serde_json::json!({"actions": p.actions, "resource": p.resource})).collect::<Vec<_>>(),
+            "config_schema": parse(&trigger.config_schema),
+            "event_schema": parse(&trigger.event_schema),
         })).collect::<Vec<_>>(),
     })
 }

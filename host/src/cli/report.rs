@@ -25,8 +25,14 @@ pub(crate) fn outcome(operation: &str, invocation: Invocation, dry_run: bool, fo
             println!("{}", format.render(&parse_output(text)));
             ExitCode::SUCCESS
         }
-        Err(error) => ExitCode::from(report_error(operation, &error)),
+        Err(error) => error_outcome(operation, &error),
     }
+}
+
+/// Prints the connector's typed `error` like the AWS CLI prints a service error; returns the
+/// exit code.
+pub(crate) fn error_outcome(operation: &str, error: &ConnectorError) -> ExitCode {
+    ExitCode::from(report_error(operation, error))
 }
 
 /// Parses a JSON text the component produced; text that is not JSON is shown as a string.
@@ -51,6 +57,7 @@ fn report_error(operation: &str, error: &ConnectorError) -> u8 {
         "request_id": error.request_id,
         "retryable": error.retryable,
         "field": error.field,
+        "retry_after_ms": error.retry_after_ms,
     });
     eprintln!("{}", output::json_safe(&typed.to_string()));
     exit_code(kind, error.http_status)

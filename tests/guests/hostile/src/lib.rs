@@ -17,7 +17,7 @@ mod bindings {
 }
 
 use bindings::exports::workflow::connector::connector::Guest;
-use bindings::workflow::connector::types::{ConnectorError, ConnectorInfo, ErrorKind};
+use bindings::workflow::connector::types::{Choices, ConnectorError, ConnectorInfo, ErrorKind, PollResult};
 
 struct Hostile;
 
@@ -30,7 +30,33 @@ impl Guest for Hostile {
             description: "Tries to escape its sandbox.".into(),
             auth_schema: "{}".into(),
             operations: Vec::new(),
+            triggers: Vec::new(),
         }
+    }
+
+    fn check(_auth: String, _scope: Option<String>) -> Result<String, ConnectorError> {
+        Err(failed("the hostile connector checks nothing".into()))
+    }
+
+    fn options(
+        _operation: String,
+        _field: String,
+        _auth: String,
+        _partial_input: String,
+        _cursor: Option<String>,
+    ) -> Result<Choices, ConnectorError> {
+        Err(failed("the hostile connector offers no choices".into()))
+    }
+
+    /// Runs attack `trigger` with `config` as its input: the same attacks through another export.
+    fn poll(
+        trigger: String,
+        _auth: String,
+        config: String,
+        _state: Option<String>,
+    ) -> Result<PollResult, ConnectorError> {
+        let output = Self::invoke(trigger, String::new(), config)?;
+        Ok(PollResult { events: vec![output], state: String::new(), has_more: false })
     }
 
     fn invoke(operation: String, _auth: String, input: String) -> Result<String, ConnectorError> {
@@ -49,6 +75,7 @@ fn failed(message: String) -> ConnectorError {
         request_id: None,
         retryable: false,
         field: None,
+        retry_after_ms: None,
     }
 }
 

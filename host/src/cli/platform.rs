@@ -1,0 +1,149 @@
+//! `s3c check`, `s3c options` and `s3c poll`: the connection check, a field's choices and a
+//! trigger, as a workflow platform would call them.
+
+use crate::cli::error::CliError;
+use crate::cli::invocation::{base_policy, cancel_on_interrupt, outbound_rules, read_input, resolve_auth};
+use crate::cli::output::{self, OutputFormat};
+use crate::cli::report;
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use connector_host::{Choices, Invocation, Policy, Runtime};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// The three subcommands.
+pub(super) fn commands() -> [Command; 3] {
+    [
+        Command::new("check")
+            .about("Check the connection: the endpoint answers and accepts the credentials (and, with --bucket, that they may use it)")
+            .arg(Arg::new("bucket").long("bucket").help("Also check access to this bucket")),
+        Command::new("options")
+            .about("List the choices for an operation's input field (buckets, keys, folders), as a form's dropdown would")
+            .arg(Arg::new("operation").required(true).help("Operation id, e.g. get_object"))
+            .arg(Arg::new("field").required(true).help("Input field, e.g. bucket or key"))
+            .arg(Arg::new("cursor").long("cursor").help("next_cursor of the previous page")),
+        Command::new("poll")
+            .about("Poll a trigger and print its events as JSON lines; the state between polls is kept in --state-file")
+            .arg(Arg::new("trigger").required(true).help("Trigger id, e.g. new_objects"))
+            .arg(Arg::new("config").long("config").required(true).help("Trigger configuration as JSON, or @file.json"))
+            .arg(Arg::new("state-file").long("state-file").help("Where the trigger's state is kept between runs (written after the events are printed)"))
+            .arg(
+                Arg::new("watch")
+                    .long("watch")
+                    .value_parser(clap::value_parser!(u64))
+                    .help("Keep polling, this many seconds apart, until interrupted"),
+            )
+            .arg(Arg::new("once").long("once").action(ArgAction::SetTrue).help("One poll only, even if it has more")),
+    ]
+}
+
+/// Runs `check`, `options` or `poll`.
+pub(super) async fn run(
+    runtime: &Runtime,
+    name: &str,
+    sub: &ArgMatches,
+    matches: &ArgMatches,
+) -> Result<ExitCode, CliError> {
+    let format = OutputFormat::from_matches(matches).map_err(CliError::Usage)?;
+    let (auth, ca_bundle) = resolve_auth(matches, matches.get_flag("debug")).await?;
+    let mut policy = base_policy(matches, &auth, &Value::Null)?;
+    policy.ca_bundle = ca_bundle;
+    policy.outbound = outbound_rules(runtime, matches, &auth, &Value::Null).await?;
+    let auth = auth.to_string();
+    let failed = |e: connector_host::HostError| CliError::Failed(e.to_string());
+    match name {
+        "check" => {
+            let bucket = sub.get_one::<String>("bucket").map(String::as_str);
+            let invocation = runtime.check(&auth, bucket, &policy).await.map_err(failed)?;
+            Ok(report::outcome("check", invocation, false, format))
+        }
+        "options" => {
+            let operation = sub.get_one::<String>("operation").map(|o| o.replace('-', "_")).unwrap_or_default();
+            let field = sub.get_one::<String>("field").map(|f| f.replace('-', "_")).unwrap_or_default();
+            let partial = read_input(matches.get_one::<String>("input")).map_err(CliError::Usage)?.unwrap_or(json!({}));
+            let cursor = sub.get_one::<String>("cursor").map(String::as_str);
+            let invocation = runtime
+                .options(&operation, &field, &auth, &partial.to_string(), cursor, &policy)
+                .await
+                .map_err(failed)?;
+            Ok(report::outcome("options", as_text(invocation, choices_json), false, format))
+        }
+        _ => poll(runtime, sub, &auth, policy).await,
+    }
+}
+
+/// `s3c poll`: polls until nothing more is ready (and, with `--watch`, again every so often),
+/// printing each event as a JSON line and saving the state after the events it follows.
+async fn poll(runtime: &Runtime, sub: &ArgMatches, auth: &str, mut policy: Policy) -> Result<ExitCode, CliError> {
+    let trigger = sub.get_one::<String>("trigger").cloned().unwrap_or_default();
+    let config =
+        read_input(sub.get_one::<String>("config")).map_err(|e| CliError::Usage(e.replace("--input", "--config")))?;
+    let config = config.unwrap_or(json!({})).to_string();
+    let state_file = sub.get_one::<String>("state-file").map(Path::new);
+    let mut state = match state_file {
+        Some(path) if path.exists() => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| CliError::Config(format!("cannot read the state file {}: {e}", path.display())))?,
+        ),
+        _ => None,
+    };
+    let watch = sub.get_one::<u64>("watch").map(|s| Duration::from_secs(*s));
+    let _interrupt = cancel_on_interrupt(&mut policy);
+    let cancelled = policy.cancellation.clone().expect("set by cancel_on_interrupt");
+    loop {
+        let invocation = runtime
+            .poll(&trigger, auth, &config, state.as_deref(), &policy)
+            .await
+            .map_err(|e| CliError::Failed(e.to_string()))?;
+        let result = match invocation.result {
+            Ok(result) => result,
+            Err(error) => return Ok(report::error_outcome("poll", &error)),
+        };
+        for event in &result.events {
+            println!("{}", output::json_safe(event));
+        }
+        if let Some(path) = state_file {
+            save_state(path, &result.state)?;
+        }
+        state = Some(result.state);
+        if result.has_more && !sub.get_flag("once") {
+            continue;
+        }
+        match watch {
+            Some(pause) if !cancelled.is_requested() => {
+                tokio::select! {
+                    () = tokio::time::sleep(pause) => {}
+                    () = cancelled.requested() => return Ok(ExitCode::SUCCESS),
+                }
+            }
+            _ => return Ok(ExitCode::SUCCESS),
+        }
+    }
+}
+
+/// Writes `state` to `path` through a temporary file, so an interrupted write keeps the old one.
+fn save_state(path: &Path, state: &str) -> Result<(), CliError> {
+    let temporary = path.with_extension("tmp");
+    std::fs::write(&temporary, state)
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .map_err(|e| CliError::Config(format!("cannot write the state file {}: {e}", path.display())))
+}
+
+/// `invocation` with its answer as JSON text, for printing like an operation's output.
+fn as_text<T>(invocation: Invocation<T>, to_json: impl FnOnce(T) -> Value) -> Invocation {
+    Invocation {
+        result: invocation.result.map(|answer| to_json(answer).to_string()),
+        captured: invocation.captured,
+        denied: invocation.denied,
+        unrecorded: invocation.unrecorded,
+        peak_memory: invocation.peak_memory,
+    }
+}
+
+fn choices_json(choices: Choices) -> Value {
+    json!({
+        "choices": choices.items.iter().map(|c| json!({"value": c.value, "label": c.label, "is_group": c.is_group})).collect::<Vec<_>>(),
+        "next_cursor": choices.next_cursor,
+    })
+}
