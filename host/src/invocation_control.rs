@@ -1,17 +1,7 @@
 //! The `invocation` import: the guest asks whether it was cancelled and reports its progress.
 
 use crate::bindings::invocation::Host;
-use crate::cancellation::Cancellation;
-use crate::progress::Transfer;
 use crate::state::HostState;
-use std::sync::Arc;
-
-/// What the guest's `invocation` calls reach: the embedder's cancel handle and progress counters.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct InvocationControl {
-    pub(crate) cancellation: Option<Arc<Cancellation>>,
-    pub(crate) progress: Option<Arc<Transfer>>,
-}
 
 impl Host for HostState {
     fn cancel_requested(&mut self) -> wasmtime::Result<bool> {

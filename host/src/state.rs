@@ -2,11 +2,12 @@
 //! wasi:http context with the egress hooks, the file store grant and the resource limits.
 
 use crate::budget::Usage;
+use crate::cancellation::Cancellation;
 use crate::egress::EgressHooks;
 use crate::fairness::GuestClock;
-use crate::invocation_control::InvocationControl;
 use crate::limits::GuestLimits;
 use crate::policy::FileAccess;
+use crate::progress::Transfer;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use wasmtime::component::ResourceTable;
@@ -30,6 +31,14 @@ pub struct HostState {
     pub(crate) control: InvocationControl,
     /// The guest's CPU use so far, for fair scheduling.
     pub(crate) clock: GuestClock,
+}
+
+/// What the guest's `invocation` calls reach (`invocation_control`): the embedder's cancel
+/// handle and progress counters.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct InvocationControl {
+    pub(crate) cancellation: Option<Arc<Cancellation>>,
+    pub(crate) progress: Option<Arc<Transfer>>,
 }
 
 impl Drop for HostState {

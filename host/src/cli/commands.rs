@@ -74,11 +74,37 @@ pub(super) fn build(info: &ConnectorInfo) -> Command {
                     )
                     .arg(Arg::new("principal").long("principal").help("The principal ARN a bucket policy grants")),
             );
-    command = command.subcommands(crate::cli::platform::commands());
+    command = command.subcommands(platform_commands());
     for op in &info.operations {
         command = command.subcommand(operation_command(op));
     }
     global_args(command)
+}
+
+/// The platform calls: `check`, `options`, `poll` (run by `cli::platform`).
+fn platform_commands() -> [Command; 3] {
+    [
+        Command::new("check")
+            .about("Check the connection: the endpoint answers and accepts the credentials (and, with --bucket, that they may use it)")
+            .arg(Arg::new("bucket").long("bucket").help("Also check access to this bucket")),
+        Command::new("options")
+            .about("List the choices for an operation's input field (buckets, keys, folders), as a form's dropdown would")
+            .arg(Arg::new("operation").required(true).help("Operation id, e.g. get_object"))
+            .arg(Arg::new("field").required(true).help("Input field, e.g. bucket or key"))
+            .arg(Arg::new("cursor").long("cursor").help("next_cursor of the previous page")),
+        Command::new("poll")
+            .about("Poll a trigger and print its events as JSON lines; the state between polls is kept in --state-file")
+            .arg(Arg::new("trigger").required(true).help("Trigger id, e.g. new_objects"))
+            .arg(Arg::new("config").long("config").required(true).help("Trigger configuration as JSON, or @file.json"))
+            .arg(Arg::new("state-file").long("state-file").help("Where the trigger's state is kept between runs (written after the events are printed)"))
+            .arg(
+                Arg::new("watch")
+                    .long("watch")
+                    .value_parser(clap::value_parser!(u64))
+                    .help("Keep polling, this many seconds apart, until interrupted"),
+            )
+            .arg(Arg::new("once").long("once").action(ArgAction::SetTrue).help("One poll only, even if it has more")),
+    ]
 }
 
 fn operation_command(op: &connector_host::bindings::Operation) -> Command {

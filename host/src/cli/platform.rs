@@ -5,38 +5,12 @@ use crate::cli::error::CliError;
 use crate::cli::invocation::{base_policy, cancel_on_interrupt, outbound_rules, read_input, resolve_auth};
 use crate::cli::output::{self, OutputFormat};
 use crate::cli::report;
-use clap::{Arg, ArgAction, ArgMatches, Command};
+use clap::ArgMatches;
 use connector_host::{Choices, Invocation, Policy, Runtime};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
-
-/// The three subcommands.
-pub(super) fn commands() -> [Command; 3] {
-    [
-        Command::new("check")
-            .about("Check the connection: the endpoint answers and accepts the credentials (and, with --bucket, that they may use it)")
-            .arg(Arg::new("bucket").long("bucket").help("Also check access to this bucket")),
-        Command::new("options")
-            .about("List the choices for an operation's input field (buckets, keys, folders), as a form's dropdown would")
-            .arg(Arg::new("operation").required(true).help("Operation id, e.g. get_object"))
-            .arg(Arg::new("field").required(true).help("Input field, e.g. bucket or key"))
-            .arg(Arg::new("cursor").long("cursor").help("next_cursor of the previous page")),
-        Command::new("poll")
-            .about("Poll a trigger and print its events as JSON lines; the state between polls is kept in --state-file")
-            .arg(Arg::new("trigger").required(true).help("Trigger id, e.g. new_objects"))
-            .arg(Arg::new("config").long("config").required(true).help("Trigger configuration as JSON, or @file.json"))
-            .arg(Arg::new("state-file").long("state-file").help("Where the trigger's state is kept between runs (written after the events are printed)"))
-            .arg(
-                Arg::new("watch")
-                    .long("watch")
-                    .value_parser(clap::value_parser!(u64))
-                    .help("Keep polling, this many seconds apart, until interrupted"),
-            )
-            .arg(Arg::new("once").long("once").action(ArgAction::SetTrue).help("One poll only, even if it has more")),
-    ]
-}
 
 /// Runs `check`, `options` or `poll`.
 pub(super) async fn run(

@@ -1,5 +1,6 @@
 //! The tour: starts a local Garage, creates two buckets with folders, and runs every operation
-//! through the sandboxed component, printing what each returns. With `--keep` the server and the
+//! (and the platform calls: check, choices, the trigger) through the sandboxed component,
+//! printing what each returns. With `--keep` the server and the
 //! buckets stay up until Enter is pressed, with the environment to paste for `s3c`.
 
 use s3_test_support::{Session, plain_http, target};
@@ -25,6 +26,47 @@ async fn step(session: &Session, title: &str, operation: &str, input: Value) -> 
             Value::Null
         }
     }
+}
+
+/// What a workflow platform asks besides operations: the connection check, a dropdown's choices
+/// and the new-objects trigger.
+async fn platform_calls(session: &Session, bucket: &str) {
+    let auth = session.auth.to_string();
+    let policy = &session.policy;
+    let checked = session.runtime.check(&auth, Some(bucket), policy).await.expect("check runs");
+    println!("\n--- Check the connection (and the bucket): {}", answer(checked.result.map(|text| parse(&text))));
+    let mut wrong = session.auth.clone();
+    wrong["secret_access_key"] = json!("not-the-secret");
+    let refused = session.runtime.check(&wrong.to_string(), None, policy).await.expect("check runs");
+    println!("\n--- Check with a wrong secret: {}", answer(refused.result.map(|text| parse(&text))));
+    let partial = json!({"bucket": bucket, "key": "2024/"}).to_string();
+    let choices = session.runtime.options("get_object", "key", &auth, &partial, None, policy).await.expect("options run");
+    let listed = choices.result.map(|c| {
+        json!(c.items.iter().map(|i| format!("{}{}", i.label, if i.is_group { " (folder)" } else { "" })).collect::<Vec<_>>())
+    });
+    println!("\n--- Choices for Get Object's key under 2024/: {}", answer(listed));
+    let config = json!({"bucket": bucket, "prefix": "incoming/"}).to_string();
+    let first = session.runtime.poll("new_objects", &auth, &config, None, policy).await.expect("poll runs");
+    let state = first.result.map(|r| r.state).unwrap_or_default();
+    for key in ["incoming/a.csv", "incoming/b.csv"] {
+        session.ok("put_object_text", json!({"bucket": bucket, "key": key, "content": "x,y\n1,2\n"})).await;
+    }
+    let next = session.runtime.poll("new_objects", &auth, &config, Some(&state), policy).await.expect("poll runs");
+    let events = next.result.map(|r| json!(r.events.iter().map(|e| parse(e)).collect::<Vec<_>>()));
+    println!("\n--- Trigger \"new_objects\" on incoming/ (first poll from now, then two uploads): {}", answer(events));
+}
+
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// An answer as the tour prints it: the value, or the typed error by its contract names.
+fn answer(result: Result<Value, connector_host::ConnectorError>) -> String {
+    let shown = match result {
+        Ok(value) => value,
+        Err(error) => json!({"kind": error.kind.name(), "message": error.message, "field": error.field}),
+    };
+    serde_json::to_string_pretty(&shown).unwrap_or_default()
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -59,6 +101,7 @@ async fn main() {
         step(&session, "Put Object Text", "put_object_text", json!({"bucket": reports, "key": key, "content": content, "content_type": content_type, "metadata": {"source": "demo"}})).await;
     }
     step(&session, "List Buckets", "list_buckets", json!({})).await;
+    platform_calls(&session, &reports).await;
     step(&session, "Get Bucket Location", "get_bucket_location", json!({"bucket": reports})).await;
     step(&session, "List Bucket Objects (folders)", "list_objects", json!({"bucket": reports, "delimiter": "/"})).await;
     step(
