@@ -1,6 +1,6 @@
 //! Secrets out of everything the host prints or formats: credentials in URL queries (presigned
 //! URLs, session tokens) and in headers. By name, for any service: a query parameter or header
-//! whose name says token, secret, password, key, credential, signature or cookie. An
+//! whose name says token, secret, password, key, credential, signature, cookie, session or auth. An
 //! `Authorization` that carries a request signature (`…Signature=…`: valid for that one request,
 //! shown by dry runs so it can be compared) is kept; any other (a bearer token, basic
 //! credentials) is not.
@@ -13,7 +13,7 @@ const SECRET_QUERY_NAMES: &[&str] = &["signature", "token", "credential", "secre
 
 /// Header names (substrings, lower case) whose values are credentials.
 const SECRET_HEADER_NAMES: &[&str] =
-    &["token", "secret", "password", "key", "credential", "cookie", "proxy-authorization"];
+    &["token", "secret", "password", "key", "credential", "cookie", "session", "proxy-authorization"];
 
 /// `url` with user information and the values of credential-like query parameters replaced by
 /// [`REDACTED`].
@@ -55,8 +55,10 @@ fn is_secret_query_name(name: &str) -> bool {
 pub fn header_value<'a>(name: &str, value: &'a str) -> &'a str {
     let name = name.to_ascii_lowercase();
     let signature_only = value.contains("Signature=") && !value.trim_start().to_ascii_lowercase().starts_with("bearer");
-    let secret =
-        SECRET_HEADER_NAMES.iter().any(|secret| name.contains(secret)) || (name == "authorization" && !signature_only);
+    let secret = SECRET_HEADER_NAMES.iter().any(|secret| name.contains(secret))
+        // `X-Auth`, `X-Api-Auth`: credentials by name; `Authorization` itself unless a signature.
+        || (name.contains("auth") && name != "authorization")
+        || (name == "authorization" && !signature_only);
     if secret { REDACTED } else { value }
 }
 
@@ -89,6 +91,8 @@ mod tests {
         assert_eq!(header_value("authorization", "Bearer abc"), REDACTED);
         assert_eq!(header_value("authorization", "Bearer Signature=x"), REDACTED);
         assert_eq!(header_value("authorization", "Basic dXNlcjpwdw=="), REDACTED);
+        assert_eq!(header_value("X-Auth", "abc"), REDACTED);
+        assert_eq!(header_value("X-SFDC-Session", "abc"), REDACTED);
         let sigv4 = "AWS4-HMAC-SHA256 Credential=AKID/20130524/us-east-1/s3/aws4_request, Signature=f0";
         assert_eq!(header_value("Authorization", sigv4), sigv4);
         assert_eq!(header_value("range", "bytes=0-9"), "bytes=0-9");

@@ -278,3 +278,80 @@ async fn relay_corrupting(client: tokio::net::TcpStream, server: tokio::net::Tcp
 fn content_length(head: &str) -> usize {
     head.lines().find_map(|line| line.strip_prefix("content-length:")).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
 }
+
+/// A file behind a bearer token, like an API's file download (Salesforce's `VersionData`): `GET`
+/// with `Authorization: Bearer <token>` gets the body (a `Range` gets a 206 with its part);
+/// anything else gets 401. Counts refused requests.
+pub struct TokenFileServer {
+    /// `http://127.0.0.1:<port>`.
+    pub endpoint: String,
+    /// Requests refused for a missing or wrong token.
+    pub refused: Arc<AtomicUsize>,
+}
+
+impl TokenFileServer {
+    /// Serves `body` to holders of `token`, on the current tokio runtime.
+    pub async fn start(body: Vec<u8>, token: &str) -> TokenFileServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+        let refused = Arc::new(AtomicUsize::new(0));
+        let (body, expected, counter) = (Arc::new(body), format!("bearer {token}"), refused.clone());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let (body, expected, counter) = (body.clone(), expected.clone(), counter.clone());
+                tokio::spawn(async move {
+                    let mut seen = Vec::new();
+                    let mut buffer = vec![0u8; 16 * 1024];
+                    loop {
+                        while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                            let head = String::from_utf8_lossy(&seen[..end]).to_ascii_lowercase();
+                            seen.drain(..end + 4);
+                            let header = |name: &str| {
+                                head.lines().find_map(|line| line.strip_prefix(name).map(|v| v.trim().to_string()))
+                            };
+                            let response = match header("authorization:") {
+                                Some(given) if given == expected => file_answer(&body, header("range:").as_deref()),
+                                _ => {
+                                    counter.fetch_add(1, Ordering::SeqCst);
+                                    b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n".to_vec()
+                                }
+                            };
+                            if socket.write_all(&response).await.is_err() {
+                                return;
+                            }
+                        }
+                        match socket.read(&mut buffer).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => seen.extend_from_slice(&buffer[..n]),
+                        }
+                    }
+                });
+            }
+        });
+        TokenFileServer { endpoint, refused }
+    }
+}
+
+/// The answer to a GET of `body`, whole or of `range` (`bytes=a-b`).
+fn file_answer(body: &[u8], range: Option<&str>) -> Vec<u8> {
+    let total = body.len();
+    let part = range.and_then(|r| r.strip_prefix("bytes=")).and_then(|spec| {
+        let (start, end) = spec.split_once('-')?;
+        let start: usize = start.parse().ok()?;
+        let end = if end.is_empty() { total.checked_sub(1)? } else { end.parse::<usize>().ok()?.min(total - 1) };
+        (start <= end && end < total).then_some((start, end))
+    });
+    let (status, bytes, extra) = match part {
+        Some((start, end)) => {
+            ("206 Partial Content", &body[start..=end], format!("content-range: bytes {start}-{end}/{total}\r\n"))
+        }
+        None => ("200 OK", body, String::new()),
+    };
+    let mut answer = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/pdf\r\netag: \"v1\"\r\naccept-ranges: bytes\r\n{extra}content-length: {}\r\n\r\n",
+        bytes.len()
+    )
+    .into_bytes();
+    answer.extend_from_slice(bytes);
+    answer
+}

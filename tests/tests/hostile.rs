@@ -306,15 +306,24 @@ fn spinning_guests_are_stopped_at_their_time_limit_without_starving_others() {
 
 #[test]
 fn a_guest_that_ignores_a_cancel_is_stopped_after_its_grace_period() {
-    let cancellation = std::sync::Arc::new(connector_host::Cancellation::new());
-    cancellation.cancel();
-    let grace = Duration::from_millis(300);
-    let policy = Policy { cancellation: Some(cancellation), cancel_grace: grace, ..Policy::default() };
-    let observed = under_attack("spin", json!({}), policy, 2);
-    assert!(observed.took < Duration::from_secs(3), "the spinners ran for {:?}", observed.took);
-    for outcome in observed.outcomes {
+    let _alone = alone();
+    two_workers().block_on(async {
+        let spinning = hostile();
+        let cancellation = std::sync::Arc::new(connector_host::Cancellation::new());
+        let grace = Duration::from_millis(300);
+        let policy = Policy { cancellation: Some(cancellation.clone()), cancel_grace: grace, ..Policy::default() };
+        let started = Instant::now();
+        let spinner = tokio::spawn(async move { spinning.invoke("spin", "{}", "{}", &policy).await.map(|_| ()) });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        cancellation.cancel();
+        let outcome = spinner.await.expect("the invocation task ends");
+        let took = started.elapsed();
         assert!(matches!(outcome, Err(HostError::Cancelled(g)) if g == grace), "{outcome:?}");
-    }
+        assert!(took >= Duration::from_millis(500) && took < Duration::from_secs(3), "stopped after {took:?}");
+        // The host keeps serving.
+        let next = hostile().invoke("allocate", "{}", r#"{"mib": 1}"#, &Policy::default()).await.unwrap();
+        assert_eq!(next.result.unwrap(), "allocated 1 MiB");
+    });
 }
 
 #[test]

@@ -44,6 +44,7 @@ fn component_imports_only_what_the_contract_allows() {
         "wasi:cli/terminal-stderr@",
         "workflow:connector/types@",
         "workflow:connector/file-store@",
+        "workflow:connector/invocation@",
     ];
     for import in imports {
         assert!(allowed_prefixes.iter().any(|p| import.starts_with(p)), "unexpected import {import}; all: {imports:?}");

@@ -6,7 +6,7 @@ use connector_host::ErrorKind;
 use connector_host::policy::{OutboundRule, Policy};
 use s3_test_support::Session;
 use s3_test_support::files::{sha256_file, write_random_file};
-use s3_test_support::loopback::ScriptedServer;
+use s3_test_support::loopback::{ScriptedServer, TokenFileServer};
 use serde_json::{Value, json};
 
 const MIB: u64 = 1024 * 1024;
@@ -94,5 +94,82 @@ async fn bad_source_urls_fail_with_typed_errors() {
     assert_eq!(neither.unwrap_err().field.as_deref(), Some("/file"));
     let listing = s.ok("list_objects", json!({"bucket": bucket})).await;
     assert_eq!(listing["objects"], json!([]), "nothing was written");
+    s.remove_bucket(&bucket).await;
+}
+
+/// A file behind a bearer token (an API's download, like Salesforce's `VersionData`): the token
+/// goes with the probe and every piece, in parts too, and never shows in an error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_behind_a_bearer_token_is_fetched_with_it() {
+    let s = Session::new();
+    let bucket = s.bucket("bearer").await;
+    let body: Vec<u8> = (0..12 * 1024 * 1024).map(|i| (i % 253) as u8).collect();
+    let server = TokenFileServer::start(body.clone(), "secret-org-token").await;
+    let mut rules = s.runtime.declared_outbound().await.unwrap().rules_for(&s.auth.to_string()).unwrap();
+    rules.push(server.endpoint.parse::<OutboundRule>().unwrap());
+    let policy = Policy { outbound: Some(rules), ..s.policy.clone() };
+    let url = format!("{}/services/data/v60.0/sobjects/ContentVersion/068xx/VersionData", server.endpoint);
+    let input = json!({"bucket": bucket, "key": "backups/068xx/contract.pdf", "url": url, "multipart_threshold": 0,
+                       "part_size": 5 * 1024 * 1024, "url_headers": {"Authorization": "Bearer secret-org-token"}});
+    let put = s.call_with("put_object_file", &s.auth, input.clone(), &policy).await.expect("the token is sent");
+    assert_eq!((put["size"].as_u64(), put["parts"].as_u64()), (Some(body.len() as u64), Some(3)));
+    assert_eq!(server.refused.load(std::sync::atomic::Ordering::SeqCst), 0);
+    s.ok(
+        "get_object",
+        json!({"bucket": bucket, "key": "backups/068xx/contract.pdf", "format": "file", "file": "back.pdf"}),
+    )
+    .await;
+    assert_eq!(std::fs::read(s.files.join("back.pdf")).unwrap(), body);
+
+    let mut wrong = input;
+    wrong["url_headers"] = json!({"Authorization": "Bearer wrong-token"});
+    let error = s.call_with("put_object_file", &s.auth, wrong, &policy).await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Forbidden, "{error:?}");
+    assert!(!error.message.contains("wrong-token") && !format!("{error:?}").contains("wrong-token"));
+    s.remove_bucket(&bucket).await;
+}
+
+/// Get Object as a file reference — name, presigned URL, MIME type, size, expiry — that a later
+/// step reads from, and Put Object File taking that reference as its source.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_reference_is_a_link_another_step_can_copy_from() {
+    let s = Session::new();
+    let bucket = s.bucket("reference").await;
+    write_random_file(&s.files.join("report.pdf"), 3 * 1024 * 1024 + 7, 3);
+    s.ok("put_object_file", json!({"bucket": bucket, "key": "in/report.pdf", "file": "report.pdf"})).await;
+    let got = s
+        .ok("get_object", json!({"bucket": bucket, "key": "in/report.pdf", "format": "reference", "expires_in": 600}))
+        .await;
+    let reference = &got["reference"];
+    assert_eq!(reference["name"], "report.pdf");
+    assert_eq!(reference["mime_type"], "application/pdf");
+    assert_eq!(reference["size"], 3 * 1024 * 1024 + 7);
+    assert!(reference["expires"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(got["body"], Value::Null);
+    let (status, bytes) = s3_test_support::plain_http("GET", reference["url"].as_str().unwrap(), &[], Vec::new()).await;
+    assert_eq!((status, bytes.len()), (200, 3 * 1024 * 1024 + 7));
+
+    let put = s.ok("put_object_file", json!({"bucket": bucket, "key": "out/copy.pdf", "reference": reference})).await;
+    assert_eq!(put["size"], reference["size"]);
+    s.ok("get_object", json!({"bucket": bucket, "key": "out/copy.pdf", "format": "file", "file": "copy.pdf"})).await;
+    assert_eq!(sha256_file(&s.files.join("copy.pdf")), sha256_file(&s.files.join("report.pdf")));
+    let head = s.ok("head_object", json!({"bucket": bucket, "key": "out/copy.pdf"})).await;
+    assert_eq!(head["content_type"], "application/pdf");
+
+    let mut stale = reference.clone();
+    stale["size"] = json!(5);
+    let error = s
+        .call("put_object_file", json!({"bucket": bucket, "key": "out/stale.pdf", "reference": stale}))
+        .await
+        .unwrap_err();
+    assert_eq!((error.kind, error.field.as_deref()), (ErrorKind::PreconditionFailed, Some("/reference/size")));
+    let error = s
+        .call(
+            "get_object",
+            json!({"bucket": bucket, "key": "in/report.pdf", "format": "reference", "range": "bytes=0-1"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.field.as_deref(), Some("/range"));
     s.remove_bucket(&bucket).await;
 }

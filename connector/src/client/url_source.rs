@@ -41,6 +41,9 @@ pub struct UrlSource {
     pub etag: Option<String>,
     /// How the bytes are checked on the way.
     pub checksum: Option<StreamChecksum>,
+    /// The caller's own headers for the source (e.g. `Authorization: Bearer …`); secrets, never
+    /// printed.
+    pub headers: Vec<(String, String)>,
 }
 
 impl fmt::Debug for UrlSource {
@@ -81,6 +84,7 @@ impl UrlSource {
         if let Some(etag) = &self.etag {
             headers.push(("if-match".to_string(), etag.clone()));
         }
+        headers.extend(self.headers.iter().cloned());
         headers
     }
 
@@ -156,6 +160,57 @@ pub fn facts(url: &HttpUrl, answer: &HttpResponse) -> Result<SourceFacts> {
     Ok(SourceFacts { size, ranged, etag, content_type })
 }
 
+/// Most headers a source request may carry from the input, and their largest total size.
+const MAX_SOURCE_HEADERS: usize = 16;
+const MAX_SOURCE_HEADER_BYTES: usize = 8 * 1024;
+
+/// Headers the connector sets itself on a source request (or that only a client may manage).
+const RESERVED_HEADERS: &[&str] =
+    &["range", "if-match", "host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "trailer"];
+
+/// The caller's headers for the source requests (`url_headers`), checked: names are HTTP tokens
+/// the connector does not set itself, values have no line breaks, and they are few and small.
+/// Errors never repeat a value (it is usually a credential).
+pub fn request_headers(field: &str, given: &[(String, String)]) -> Result<Vec<(String, String)>> {
+    if given.len() > MAX_SOURCE_HEADERS {
+        return Err(ConnectorError::invalid_input(field, format!("at most {MAX_SOURCE_HEADERS} headers")));
+    }
+    let total: usize = given.iter().map(|(name, value)| name.len() + value.len()).sum();
+    if total > MAX_SOURCE_HEADER_BYTES {
+        return Err(ConnectorError::invalid_input(
+            field,
+            format!("the headers take {total} bytes; at most {MAX_SOURCE_HEADER_BYTES}"),
+        ));
+    }
+    given
+        .iter()
+        .map(|(name, value)| {
+            let lower = name.to_ascii_lowercase();
+            let token =
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+            if !token {
+                return Err(ConnectorError::invalid_input(
+                    format!("{field}/{name}"),
+                    format!("{name:?} is not a header name"),
+                ));
+            }
+            if RESERVED_HEADERS.contains(&lower.as_str()) {
+                return Err(ConnectorError::invalid_input(
+                    format!("{field}/{name}"),
+                    format!("the connector sets {name} itself; leave it out"),
+                ));
+            }
+            if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+                return Err(ConnectorError::invalid_input(
+                    format!("{field}/{name}"),
+                    format!("the value of {name} has a line break"),
+                ));
+            }
+            Ok((lower, value.clone()))
+        })
+        .collect()
+}
+
 /// Parses a source URL from the input: an absolute http(s) URL with a host and no user info.
 pub fn parse_url(url: &str) -> Result<HttpUrl> {
     HttpUrl::parse(url.trim()).map_err(|error| {
@@ -211,6 +266,7 @@ mod tests {
             ranged: true,
             etag: Some("\"e\"".into()),
             checksum: None,
+            headers: vec![("authorization".into(), "Bearer secret-token".into())],
         }
     }
 
@@ -260,6 +316,28 @@ mod tests {
             assert!(error.message.contains("https://h/f.bin?…"));
         }
         assert!(!format!("{:?}", piece(0, 1)).contains("secret"));
+    }
+
+    #[test]
+    fn the_callers_headers_go_with_every_piece_and_are_checked() {
+        let headers = piece(0, 10).fetch_headers();
+        assert_eq!(headers.last().unwrap(), &("authorization".to_string(), "Bearer secret-token".to_string()));
+        let given = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
+        };
+        let ok = request_headers("/url_headers", &given(&[("Authorization", "Bearer t"), ("X-Org", "42")])).unwrap();
+        assert_eq!(ok, given(&[("authorization", "Bearer t"), ("x-org", "42")]));
+        for (bad, field) in [
+            (given(&[("Range", "bytes=0-1")]), "/url_headers/Range"),
+            (given(&[("Bad Name", "v")]), "/url_headers/Bad Name"),
+            (given(&[("X-A", "secret\r\nInjected: 1")]), "/url_headers/X-A"),
+        ] {
+            let error = request_headers("/url_headers", &bad).unwrap_err();
+            assert_eq!(error.field.as_deref(), Some(field));
+            assert!(!error.message.contains("secret"), "{}", error.message);
+        }
+        let many: Vec<(String, String)> = (0..17).map(|i| (format!("x-{i}"), String::new())).collect();
+        assert!(request_headers("/url_headers", &many).is_err());
     }
 
     #[test]

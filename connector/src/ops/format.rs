@@ -19,6 +19,9 @@ named_enum! {
         Base64 = "base64",
         /// Written to a host file; nothing inline.
         File = "file",
+        /// A file reference: a presigned link with the object's name, type and size; nothing
+        /// is downloaded.
+        Reference = "reference",
     }
 }
 
@@ -71,7 +74,7 @@ pub(super) fn render(format: OutputFormat, bytes: &[u8], csv: &CsvOptions) -> Re
         OutputFormat::Json => serde_json::from_slice(bytes).map_err(|e| not_text("JSON", e)),
         OutputFormat::Base64 => Ok(Value::String(base64::engine::general_purpose::STANDARD.encode(bytes))),
         OutputFormat::Csv => csv_rows(bytes, csv),
-        OutputFormat::File => Ok(Value::Null),
+        OutputFormat::File | OutputFormat::Reference => Ok(Value::Null),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::operation::{Effects, OBJECT_ARN, Operation, Permission, parse};
 use super::schema::{self, object};
-use super::validate;
+use super::validate::{self, DEFAULT_EXPIRY_SECONDS};
 use crate::client::Client;
 use crate::client::request::S3Request;
 use crate::error::{ConnectorError, Result};
@@ -10,7 +10,6 @@ use crate::protocol::http::Method;
 use crate::protocol::signing::MAX_PRESIGN_EXPIRY;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use std::time::Duration;
 
 /// Get Object Signed Url.
 pub(super) const GET_OBJECT_SIGNED_URL: Operation = Operation {
@@ -38,7 +37,7 @@ pub(super) const GET_OBJECT_SIGNED_URL: Operation = Operation {
             json!({
                 "bucket": schema::bucket(),
                 "key": schema::key(),
-                "expires_in": {"type": "integer", "title": "Expires in (seconds)", "minimum": 1, "maximum": MAX_PRESIGN_EXPIRY.as_secs(), "default": 3600},
+                "expires_in": {"type": "integer", "title": "Expires in (seconds)", "minimum": 1, "maximum": MAX_PRESIGN_EXPIRY.as_secs(), "default": DEFAULT_EXPIRY_SECONDS},
                 "method": {"enum": [Method::Get.as_str(), Method::Put.as_str()], "title": "Method", "default": Method::Get.as_str(),
                            "x-permissions": {"PUT": [{"actions": ["s3:PutObject"], "resource": OBJECT_ARN}]}},
                 "range": {"type": "string", "title": "Byte range (GET)", "description": "Signed into the URL: the client must send this Range header.", "x-group": "advanced"},
@@ -121,20 +120,14 @@ impl SignedUrlInput {
 }
 
 fn default_expiry() -> i64 {
-    3600
+    DEFAULT_EXPIRY_SECONDS as i64
 }
 
 fn signed_url(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let input: SignedUrlInput = parse(input)?;
     validate::bucket_name(&input.bucket)?;
     validate::object_key("/key", &input.key)?;
-    let max = MAX_PRESIGN_EXPIRY.as_secs() as i64;
-    if !(1..=max).contains(&input.expires_in) {
-        return Err(ConnectorError::invalid_input(
-            "/expires_in",
-            format!("expires_in is {} seconds; a presigned URL lives 1 to {max} seconds (7 days)", input.expires_in),
-        ));
-    }
+    let expires_in = validate::presign_expiry("/expires_in", Some(input.expires_in))?;
     let method = match input.method.as_deref().map(str::parse::<Method>) {
         None => Method::Get,
         Some(Ok(method @ (Method::Get | Method::Put))) => method,
@@ -175,7 +168,6 @@ fn signed_url(client: &mut Client<'_>, input: Value) -> Result<Value> {
         headers.insert("content-type".into(), json!(content_type));
         request = request.header("content-type", content_type.clone());
     }
-    let expires_in = Duration::from_secs(input.expires_in as u64);
     let url = client.presign(&request, expires_in)?;
     let expires_at = client.transport().now() + expires_in;
     Ok(json!({

@@ -145,6 +145,8 @@ struct GetInput {
     csv: Option<CsvOptions>,
     #[serde(default)]
     resume: bool,
+    #[serde(default)]
+    expires_in: Option<i64>,
 }
 
 /// Get Object.
@@ -153,6 +155,7 @@ pub(super) const GET_OBJECT: Operation = Operation {
     input_fields: &[
         "bucket",
         "csv",
+        "expires_in",
         "file",
         "format",
         "key",
@@ -164,7 +167,7 @@ pub(super) const GET_OBJECT: Operation = Operation {
         "version_id",
     ],
     title: "Get Object",
-    description: "Downloads an object (or a byte range of it): inline as text, parsed JSON, CSV rows or base64, or streamed into a host file. Metadata comes alongside.",
+    description: "Downloads an object (or a byte range of it): inline as text, parsed JSON, CSV rows or base64, or streamed into a host file; or returns a file reference (name, presigned URL, MIME type, size, expiry) another step can read from. Metadata comes alongside.",
     input_schema: || {
         object(
             "Get Object input",
@@ -176,7 +179,8 @@ pub(super) const GET_OBJECT: Operation = Operation {
                 "sse_customer_key": schema::customer_key("The object's SSE-C key"),
                 "range": {"type": "string", "title": "Byte range", "pattern": "^(bytes=)?(\\d+-\\d*|-\\d+)$", "description": "e.g. bytes=0-99, 100- or -500 (last 500 bytes)."},
                 "format": {"enum": OutputFormat::NAMES, "title": "Return the body as", "default": OutputFormat::default().as_str(),
-                           "x-enumLabels": {"text": "Text", "json": "Parsed JSON", "csv": "CSV rows", "base64": "Base64", "file": "Host file"}},
+                           "x-enumLabels": {"text": "Text", "json": "Parsed JSON", "csv": "CSV rows", "base64": "Base64", "file": "Host file", "reference": "File reference (presigned link)"}},
+                "expires_in": {"type": "integer", "title": "Reference expires in (seconds)", "minimum": 1, "maximum": crate::protocol::signing::MAX_PRESIGN_EXPIRY.as_secs(), "default": validate::DEFAULT_EXPIRY_SECONDS, "description": "With format reference: how long its link works."},
                 "file": {"type": "string", "title": "File name", "description": "With format file: the name in the host file store to write."},
                 "overwrite": {"type": "boolean", "title": "Overwrite file", "default": false},
             "resume": {"type": "boolean", "title": "Resume", "default": false, "description": "With format file: keep the bytes of an interrupted download and continue from there next time (if the object is unchanged)."},
@@ -195,7 +199,8 @@ pub(super) const GET_OBJECT: Operation = Operation {
             json!({
                 "body": {"description": "The content: a string (text, base64), any JSON value (json) or an array of rows (csv); null for file output."},
                 "content_range": {"type": ["string", "null"]},
-                "file": {"type": ["object", "null"], "properties": {"name": {"type": "string"}, "size": {"type": "integer"}}}
+                "file": {"type": ["object", "null"], "properties": {"name": {"type": "string"}, "size": {"type": "integer"}}},
+                "reference": file_reference_schema()
             }),
         )
     },
@@ -258,6 +263,7 @@ fn get_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
             })?;
             Ok(file_output(&response, &name, 0))
         }
+        (OutputFormat::Reference, None) => reference(client, &input, range),
         (OutputFormat::File, None) => Err(ConnectorError::invalid_input(
             "/file",
             "format \"file\" needs `file`: the name to write in the host file store",
@@ -300,6 +306,49 @@ fn get_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
             Ok(Value::Object(out))
         }
     }
+}
+
+/// A file reference's schema (the shape the product being reproduced passes between steps; Put
+/// Object File takes it as `reference`).
+pub(super) fn file_reference_schema() -> Value {
+    json!({"type": ["object", "null"], "required": ["name", "url"], "properties": {
+        "name": {"type": "string", "description": "The file's name: the key's last segment."},
+        "url": {"type": "string", "format": "uri", "description": "A presigned GET: anyone holding it can read the object until it expires."},
+        "mime_type": {"type": ["string", "null"]},
+        "size": {"type": ["integer", "null"]},
+        "expires": {"type": ["string", "null"], "format": "date-time"}
+    }})
+}
+
+/// Format `reference`: the object's facts from a HEAD, and a presigned GET of it (of the version
+/// asked for) instead of its bytes.
+fn reference(client: &mut Client<'_>, input: &GetInput, range: Option<String>) -> Result<Value> {
+    if range.is_some() {
+        return Err(ConnectorError::invalid_input("/range", "a reference is to the whole object; drop `range`"));
+    }
+    if input.target.sse_customer_key.is_some() {
+        return Err(ConnectorError::invalid_input(
+            "/sse_customer_key",
+            "a reference is a plain link, which cannot carry an SSE-C key; download the object instead",
+        ));
+    }
+    let expires_in = validate::presign_expiry("/expires_in", input.expires_in)?;
+    let head = client.send(&input.target.request(Method::Head)?)?;
+    let mut out = object_facts(&head);
+    let link = S3Request::new(Method::Get)
+        .bucket(&input.target.bucket)
+        .key(&input.target.key)
+        .query_opt("versionId", input.target.version_id.clone());
+    let url = client.presign(&link, expires_in)?;
+    let expires = crate::protocol::time_format::rfc3339(client.transport().now() + expires_in);
+    let name = input.target.key.rsplit('/').find(|segment| !segment.is_empty()).unwrap_or(&input.target.key);
+    out.insert(
+        "reference".into(),
+        json!({"name": name, "url": url, "mime_type": head.header("content-type"), "size": out.get("content_length"), "expires": expires}),
+    );
+    out.insert("body".into(), Value::Null);
+    out.insert("file".into(), Value::Null);
+    Ok(Value::Object(out))
 }
 
 fn file_output(response: &HttpResponse, name: &str, resumed_from: u64) -> Value {

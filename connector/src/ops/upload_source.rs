@@ -32,6 +32,8 @@ pub(super) enum UploadSource {
         url: HttpUrl,
         /// What its first answer said.
         facts: SourceFacts,
+        /// The caller's headers for every request to it (secrets: never printed).
+        headers: Vec<(String, String)>,
     },
 }
 
@@ -44,8 +46,14 @@ pub(super) struct SentPiece {
 }
 
 impl UploadSource {
-    /// Opens the source the input names: exactly one of `file` and `url`.
-    pub(super) fn open(client: &mut Client<'_>, file: Option<&str>, url: Option<&str>) -> Result<Self> {
+    /// Opens the source the input names: exactly one of `file` and `url` (with the caller's
+    /// `headers` for its requests).
+    pub(super) fn open(
+        client: &mut Client<'_>,
+        file: Option<&str>,
+        url: Option<&str>,
+        headers: Vec<(String, String)>,
+    ) -> Result<Self> {
         match (file, url) {
             (Some(name), None) => {
                 let size = client.transport().file_size(name)?;
@@ -53,8 +61,8 @@ impl UploadSource {
             }
             (None, Some(url)) => {
                 let url = url_source::parse_url(url)?;
-                let facts = probe(client, &url)?;
-                Ok(Self::Url { url, facts })
+                let facts = probe(client, &url, &headers)?;
+                Ok(Self::Url { url, facts, headers })
             }
             (Some(_), Some(_)) => Err(ConnectorError::invalid_input(
                 "/url",
@@ -80,7 +88,7 @@ impl UploadSource {
     pub(super) fn content_type(&self) -> &str {
         match self {
             Self::File { name, .. } => guess_content_type(name),
-            Self::Url { url, facts } => match facts.content_type.as_deref() {
+            Self::Url { url, facts, .. } => match facts.content_type.as_deref() {
                 Some(given) if !given.ends_with("/octet-stream") => given,
                 _ => guess_content_type(url.file_name()),
             },
@@ -121,7 +129,7 @@ impl UploadSource {
                 }
                 Ok(SentPiece { response, digest })
             }
-            Self::Url { url, facts } => {
+            Self::Url { url, facts, headers } => {
                 let piece = UrlSource {
                     url: url.clone(),
                     offset,
@@ -129,6 +137,7 @@ impl UploadSource {
                     ranged: facts.ranged,
                     etag: facts.etag.clone(),
                     checksum: stream_checksum(client.conn.checksum),
+                    headers: headers.clone(),
                 };
                 let response = client.send(&request.body(Body::Url(piece)))?;
                 let digest = response.sent_digest.clone();
@@ -178,13 +187,10 @@ fn check_md5_etag(response: &HttpResponse, md5: Option<&[u8]>, offset: u64, leng
 
 /// Asks the URL for its first byte to learn its size, range support and ETag; retried like any
 /// idempotent request.
-fn probe(client: &mut Client<'_>, url: &HttpUrl) -> Result<SourceFacts> {
-    let request = HttpRequest {
-        method: Method::Get,
-        url: url.clone(),
-        headers: vec![("range".to_string(), url_source::PROBE_RANGE.to_string())],
-        body: &Body::Empty,
-    };
+fn probe(client: &mut Client<'_>, url: &HttpUrl, headers: &[(String, String)]) -> Result<SourceFacts> {
+    let mut probe_headers = vec![("range".to_string(), url_source::PROBE_RANGE.to_string())];
+    probe_headers.extend(headers.iter().cloned());
+    let request = HttpRequest { method: Method::Get, url: url.clone(), headers: probe_headers, body: &Body::Empty };
     client.retrying(RetryPolicy::REQUEST, |client| {
         let answer = client.transport().send(&request, &ResponseSink::Discard).map_err(|error| error.at("/url"))?;
         url_source::facts(url, &answer)

@@ -1,6 +1,8 @@
 //! Checks of S3's naming rules, done before any request is sent.
 
 use crate::error::{ConnectorError, Result};
+use crate::protocol::signing::MAX_PRESIGN_EXPIRY;
+use std::time::Duration;
 
 /// A bucket name usable for existing buckets: 1-255 of `a-z A-Z 0-9 . - _` (legacy names
 /// included). New buckets are held to [`new_bucket_name`].
@@ -110,6 +112,23 @@ pub(super) fn tags<'a>(tags: impl ExactSizeIterator<Item = (&'a String, &'a Stri
         }
     }
     Ok(())
+}
+
+/// How long a presigned URL lives unless the input says.
+pub(super) const DEFAULT_EXPIRY_SECONDS: u64 = 3600;
+
+/// The expiry `seconds` asks for (the default when `None`), within what S3 accepts; errors name
+/// input `field`.
+pub(super) fn presign_expiry(field: &str, seconds: Option<i64>) -> Result<Duration> {
+    let seconds = seconds.unwrap_or(DEFAULT_EXPIRY_SECONDS as i64);
+    let max = MAX_PRESIGN_EXPIRY.as_secs() as i64;
+    if !(1..=max).contains(&seconds) {
+        return Err(ConnectorError::invalid_input(
+            field,
+            format!("{} is {seconds} seconds; a presigned URL lives 1 to {max} seconds (7 days)", &field[1..]),
+        ));
+    }
+    Ok(Duration::from_secs(seconds as u64))
 }
 
 #[cfg(test)]

@@ -6,9 +6,9 @@ use super::operation::{Effects, OBJECT_ARN, Operation, Permission, parse};
 use super::schema::{object, upload_output, upload_properties, with_properties};
 use super::upload_source::UploadSource;
 use super::validate;
-use crate::client::Client;
 use crate::client::request::{Body, S3Request};
-use crate::error::{Cause, ConnectorError, Result};
+use crate::client::{Client, url_source};
+use crate::error::{Cause, ConnectorError, ErrorKind, Result};
 use crate::protocol::http::Method;
 use base64::Engine as _;
 use serde::Deserialize;
@@ -32,11 +32,26 @@ struct UploadInput {
     #[serde(default)]
     url: Option<String>,
     #[serde(default)]
+    url_headers: Option<serde_json::Map<String, Value>>,
+    #[serde(default)]
+    reference: Option<FileReference>,
+    #[serde(default)]
     multipart_threshold: Option<u64>,
     #[serde(default)]
     part_size: Option<u64>,
     #[serde(flatten)]
     options: ObjectOptions,
+}
+
+/// A file reference as Get Object returns it (`format: "reference"`), or as the product being
+/// reproduced passes files between steps: read from its URL.
+#[derive(Deserialize)]
+struct FileReference {
+    url: String,
+    #[serde(default)]
+    mime_type: Option<String>,
+    #[serde(default)]
+    size: Option<u64>,
 }
 
 /// Every upload (an ACL, tags or a KMS key in the input add theirs: `x-permissions`). Cleaning
@@ -107,17 +122,21 @@ pub(super) const PUT_OBJECT_FILE: Operation = Operation {
         "storage_class",
         "tags",
         "url",
+        "url_headers",
+        "reference",
     ],
     title: "Put Object File",
     description: "Uploads a file from the host file store or from a URL the host allows (e.g. a platform's file URL or a presigned GET), streamed (never held whole in memory), with the same options as Put Object Text; above the multipart threshold in parts, each with a checksum, aborting the upload on any failure. Verifies the stored size. The content type is the URL's, or guessed from the name, when not given.",
     input_schema: || {
         let mut base = object("Put Object File input", &["bucket", "key"], upload_properties());
-        base["oneOf"] = json!([{"required": ["file"]}, {"required": ["url"]}]);
+        base["oneOf"] = json!([{"required": ["file"]}, {"required": ["url"]}, {"required": ["reference"]}]);
         with_properties(
             base,
             json!({
                 "file": {"type": "string", "title": "File", "description": "Name of the file in the host file store. Give this or url."},
-                "url": {"type": "string", "format": "uri", "title": "URL", "description": "An http(s) URL to copy from (the host's egress policy must allow it); fetched in ranges for multipart uploads, its ETag pinned with If-Match. Give this or file."},
+                "url": {"type": "string", "format": "uri", "title": "URL", "description": "An http(s) URL to copy from (the host's egress policy must allow it); fetched in ranges for multipart uploads, its ETag pinned with If-Match. Give this, file or reference."},
+                "url_headers": {"type": "object", "title": "URL request headers", "additionalProperties": {"type": "string"}, "maxProperties": 16, "writeOnly": true, "description": "Headers sent with every request to url or reference, e.g. {\"Authorization\": \"Bearer …\"} for a file behind an API. Never printed.", "x-group": "advanced"},
+                "reference": super::read::file_reference_schema(),
                 "multipart_threshold": {"type": "integer", "title": "Multipart threshold (bytes)", "minimum": 0, "default": DEFAULT_MULTIPART_THRESHOLD, "description": "Files larger than this are uploaded in parts (always above 5 GiB).", "x-group": "advanced"},
                 "part_size": {"type": "integer", "title": "Part size (bytes)", "minimum": multipart::MIN_PART_SIZE, "maximum": multipart::MAX_PART_SIZE, "description": "Default: 64 MiB (fewer round trips between parts), raised as needed to stay under 10,000 parts.", "x-group": "advanced"}
             }),
@@ -172,10 +191,46 @@ fn put_object_file(client: &mut Client<'_>, input: Value) -> Result<Value> {
     let input: UploadInput = parse(input)?;
     validate::bucket_name(&input.bucket)?;
     validate::object_key("/key", &input.key)?;
-    let source = UploadSource::open(client, input.file.as_deref(), input.url.as_deref())?;
+    let url = match (&input.url, &input.reference) {
+        (Some(_), Some(_)) => {
+            return Err(ConnectorError::invalid_input("/reference", "give `url` or `reference`, not both"));
+        }
+        (Some(url), None) => Some(url.as_str()),
+        (None, Some(reference)) => Some(reference.url.as_str()),
+        (None, None) => None,
+    };
+    let given_headers: Vec<(String, String)> = match &input.url_headers {
+        Some(_) if url.is_none() => {
+            return Err(ConnectorError::invalid_input("/url_headers", "url_headers go with `url` or `reference`"));
+        }
+        Some(headers) => headers
+            .iter()
+            .map(|(name, value)| match value.as_str() {
+                Some(text) => Ok((name.clone(), text.to_string())),
+                None => {
+                    Err(ConnectorError::invalid_input(format!("/url_headers/{name}"), "a header value is a string"))
+                }
+            })
+            .collect::<Result<_>>()?,
+        None => Vec::new(),
+    };
+    let url_headers = url_source::request_headers("/url_headers", &given_headers)?;
+    let source = UploadSource::open(client, input.file.as_deref(), url, url_headers)?;
     let size = source.size();
+    if let Some(stated) = input.reference.as_ref().and_then(|r| r.size)
+        && stated != size
+    {
+        return Err(ConnectorError::new(
+            ErrorKind::PreconditionFailed,
+            format!(
+                "the reference says {stated} bytes but its URL has {size}: the file changed, or the reference is stale"
+            ),
+        )
+        .at("/reference/size"));
+    }
     let threshold = input.multipart_threshold.unwrap_or(DEFAULT_MULTIPART_THRESHOLD);
-    let headers = input.options.headers(Some(source.content_type()))?;
+    let stated_type = input.reference.as_ref().and_then(|r| r.mime_type.as_deref());
+    let headers = input.options.headers(Some(stated_type.unwrap_or(source.content_type())))?;
     let multipart = size > MAX_SINGLE_PUT || (size > threshold && source.splittable());
     if multipart && !source.splittable() {
         return Err(ConnectorError::invalid_input(

@@ -40,9 +40,15 @@ async fn platform_calls(session: &Session, bucket: &str) {
     let refused = session.runtime.check(&wrong.to_string(), None, policy).await.expect("check runs");
     println!("\n--- Check with a wrong secret: {}", answer(refused.result.map(|text| parse(&text))));
     let partial = json!({"bucket": bucket, "key": "2024/"}).to_string();
-    let choices = session.runtime.options("get_object", "key", &auth, &partial, None, policy).await.expect("options run");
+    let choices =
+        session.runtime.options("get_object", "key", &auth, &partial, None, policy).await.expect("options run");
     let listed = choices.result.map(|c| {
-        json!(c.items.iter().map(|i| format!("{}{}", i.label, if i.is_group { " (folder)" } else { "" })).collect::<Vec<_>>())
+        json!(
+            c.items
+                .iter()
+                .map(|i| format!("{}{}", i.label, if i.is_group { " (folder)" } else { "" }))
+                .collect::<Vec<_>>()
+        )
     });
     println!("\n--- Choices for Get Object's key under 2024/: {}", answer(listed));
     let config = json!({"bucket": bucket, "prefix": "incoming/"}).to_string();
