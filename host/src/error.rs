@@ -33,6 +33,9 @@ pub enum HostError {
     /// discarded (what it had started may be left behind).
     #[error("the invocation was cancelled and did not finish cleaning up within its grace period of {0:?}")]
     Cancelled(Duration),
+    /// The connector's manifest cannot be used (a schema that does not compile).
+    #[error("the connector's manifest is invalid: {0}")]
+    InvalidManifest(String),
     /// The policy is invalid.
     #[error("invalid policy: {0}")]
     Policy(String),

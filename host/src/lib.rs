@@ -19,6 +19,7 @@ pub mod file_name;
 mod file_read_stream;
 pub mod file_store;
 pub mod file_writer;
+pub mod input_schemas;
 mod invocation_control;
 mod limits;
 pub mod linker;

@@ -1,7 +1,7 @@
 //! The embeddable runtime: compile a component once (with an on-disk cache of the compiled
 //! artifact), pre-instantiate it, and run every invocation in a fresh instance under its policy.
 
-use crate::bindings::{Choices, ConnectorError, ConnectorInfo, HttpConnectorPre, PollResult};
+use crate::bindings::{Choices, ConnectorError, ConnectorInfo, ErrorKind, HttpConnectorPre, PollResult};
 use crate::budget::{Budget, BudgetExceeded, Usage};
 use crate::clock::PinnedClock;
 use crate::compiled_cache::{CacheUse, load_component};
@@ -9,6 +9,7 @@ use crate::declared_outbound::DeclaredOutbound;
 use crate::egress::{CapturedRequest, EgressHooks, Recorded, Tally};
 use crate::error::HostError;
 use crate::fairness::{Fairness, GuestClock};
+use crate::input_schemas::{InputSchemas, SchemaRefusal};
 use crate::limits::GuestLimits;
 use crate::net::HttpClient;
 use crate::policy::Policy;
@@ -122,6 +123,7 @@ impl RuntimeBuilder {
             load_time,
             fairness,
             declared: tokio::sync::OnceCell::new(),
+            input_schemas: tokio::sync::OnceCell::new(),
             trust_declared_outbound: self.trust_declared_outbound,
         })
     }
@@ -141,6 +143,8 @@ pub struct Runtime {
     declared: tokio::sync::OnceCell<DeclaredOutbound>,
     /// Whether a policy without rules takes the declaration (else it allows nothing).
     trust_declared_outbound: bool,
+    /// The manifest's input and configuration schemas, compiled on first use.
+    input_schemas: tokio::sync::OnceCell<InputSchemas>,
 }
 
 impl Drop for Runtime {
@@ -165,6 +169,22 @@ pub struct Invocation<T = String> {
 }
 
 impl<T> Invocation<T> {
+    /// The answer to an input the manifest's schema refuses: `invalid-input` at its field; the
+    /// guest did not run.
+    fn refused(refusal: SchemaRefusal) -> Self {
+        let error = ConnectorError {
+            kind: ErrorKind::InvalidInput,
+            message: refusal.message,
+            service_code: None,
+            http_status: None,
+            request_id: None,
+            retryable: false,
+            field: Some(refusal.field),
+            retry_after_ms: None,
+        };
+        Invocation { result: Err(error), captured: Vec::new(), denied: Vec::new(), unrecorded: 0, peak_memory: 0 }
+    }
+
     /// The same invocation with its answer mapped by `f`.
     fn map<U>(self, f: impl FnOnce(T) -> U) -> Result<Invocation<U>, HostError> {
         Ok(Invocation {
@@ -301,9 +321,29 @@ impl Runtime {
         })
     }
 
+    /// The connector's input and configuration schemas, compiled from its description on first
+    /// use. A manifest whose schemas cannot be compiled is refused: its inputs cannot be checked.
+    pub async fn input_schemas(&self) -> Result<&InputSchemas, HostError> {
+        self.input_schemas
+            .get_or_try_init(|| async {
+                let info = self.describe().await?;
+                InputSchemas::compile(&info).map_err(HostError::InvalidManifest)
+            })
+            .await
+    }
+
     /// Runs one export call in a fresh instance under `policy`, with the outbound rules for
-    /// `auth`.
+    /// `auth`. An operation's input and a trigger's configuration are first checked against the
+    /// manifest's schemas; one that does not match is answered without running the guest.
     async fn call(&self, auth: &str, policy: &Policy, call: Call<'_>) -> Result<Invocation<Answer>, HostError> {
+        let refusal = match &call {
+            Call::Invoke { operation, input } => self.input_schemas().await?.check_operation(operation, input).err(),
+            Call::Poll { trigger, config, .. } => self.input_schemas().await?.check_trigger(trigger, config).err(),
+            Call::Check { .. } | Call::Options { .. } => None,
+        };
+        if let Some(refusal) = refusal {
+            return Ok(Invocation::refused(refusal));
+        }
         let rules = match &policy.outbound {
             Some(rules) => rules.clone(),
             None if self.trust_declared_outbound => {

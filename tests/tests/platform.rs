@@ -264,3 +264,48 @@ async fn a_cancelled_upload_leaves_nothing_behind() {
     assert_eq!(head.kind, ErrorKind::NotFound);
     s.remove_bucket(&bucket).await;
 }
+
+/// The host checks every input against the operation's schema in the manifest (and a trigger's
+/// configuration against its own) before the guest runs: a platform can trust the manifest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inputs_outside_the_manifest_never_reach_the_connector() {
+    let s = Session::new();
+    let policy = Policy { dry_run: true, ..s.policy.clone() };
+    let auth = s.auth.to_string();
+    let valid = s.runtime.invoke("list_objects", &auth, &json!({"bucket": "b"}).to_string(), &policy).await.unwrap();
+    assert!(valid.peak_memory > 0 && valid.captured.len() == 1, "a valid input runs the guest");
+    let cases = [
+        ("list_objects", json!({"bucket": "b", "max_keys": 5000}), "/max_keys", "1000"),
+        ("get_object", json!({"bucket": "b", "key": "k", "format": "yaml"}), "/format", "must be one of"),
+        ("head_object", json!({"bucket": 7, "key": "k"}), "/bucket", "string"),
+        (
+            "put_object_text",
+            json!({"bucket": "b", "key": "k", "content": "x", "colour": "red"}),
+            "/colour",
+            "unknown field",
+        ),
+        ("get_object", json!({"bucket": "b"}), "/key", "missing field `key`"),
+        (
+            "put_object_file",
+            json!({"bucket": "b", "key": "k", "file": "f", "url": "https://h/f"}),
+            "/url",
+            "more than one of",
+        ),
+    ];
+    for (operation, input, field, mentions) in cases {
+        let refused = s.runtime.invoke(operation, &auth, &input.to_string(), &policy).await.unwrap();
+        let error = refused.result.unwrap_err();
+        assert_eq!(
+            (error.kind, error.field.as_deref()),
+            (ErrorKind::InvalidInput, Some(field)),
+            "{input}: {}",
+            error.message
+        );
+        assert!(error.message.contains(mentions), "{input}: {}", error.message);
+        assert!(refused.peak_memory == 0 && refused.captured.is_empty(), "{input}: the guest did not run");
+    }
+    let config = json!({"bucket": "b", "max_events": 0}).to_string();
+    let refused = s.runtime.poll("new_objects", &auth, &config, None, &policy).await.unwrap();
+    assert_eq!(refused.result.unwrap_err().field.as_deref(), Some("/max_events"));
+    assert_eq!(refused.peak_memory, 0);
+}

@@ -221,7 +221,7 @@ async fn invalid_input_is_typed_and_secrets_never_appear_in_errors() {
     let cases = [
         ("head_object", json!({"bucket": "b"}), "", "missing field `key`"),
         ("head_object", json!({"bucket": "b", "key": "k", "extra": 1}), "/extra", "unknown field `extra`"),
-        ("get_object", json!({"bucket": "b", "key": "k", "range": "lots"}), "/range", "byte range"),
+        ("get_object", json!({"bucket": "b", "key": "k", "range": "lots"}), "/range", "bytes=0-99"),
         ("get_object", json!({"bucket": "b", "key": "k", "format": "file"}), "/file", "needs `file`"),
         ("list_objects", json!({"bucket": "s3://b"}), "/bucket", "not a bucket name"),
         ("put_object_text", json!({"bucket": "b", "key": "k".repeat(1025), "content": ""}), "/key", "1024"),
@@ -231,7 +231,7 @@ async fn invalid_input_is_typed_and_secrets_never_appear_in_errors() {
             "/metadata/bad name",
             "metadata name",
         ),
-        ("delete_objects", json!({"bucket": "b", "objects": []}), "/objects", "at least one key"),
+        ("delete_objects", json!({"bucket": "b", "objects": []}), "/objects", "minimum 1 items"),
         ("no_such_operation", json!({}), "", "known operations"),
     ];
     for (operation, input, field, message) in cases {
@@ -263,7 +263,8 @@ async fn pooling_allocator_serves_concurrent_invocations_and_reports_peak_memory
         let runtime = runtime.clone();
         let auth = auth.clone();
         tasks.push(tokio::spawn(async move {
-            let input = json!({"bucket": "b", "key": format!("k{i}"), "expires_in": 0}).to_string();
+            // Valid for the schema, refused by the connector itself: the guest runs.
+            let input = json!({"bucket": "no/slashes", "key": format!("k{i}")}).to_string();
             runtime.invoke("get_object_signed_url", &auth, &input, &Policy::default()).await
         }));
     }
