@@ -9,6 +9,7 @@ pub mod garage;
 pub mod loopback;
 pub mod moto;
 pub mod process;
+pub mod salesforce;
 pub mod soak;
 pub mod tls_front;
 

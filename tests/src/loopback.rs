@@ -310,7 +310,9 @@ impl TokenFileServer {
                                 head.lines().find_map(|line| line.strip_prefix(name).map(|v| v.trim().to_string()))
                             };
                             let response = match header("authorization:") {
-                                Some(given) if given == expected => file_answer(&body, header("range:").as_deref()),
+                                Some(given) if given == expected => {
+                                    file_answer(&body, "application/pdf", header("range:").as_deref())
+                                }
                                 _ => {
                                     counter.fetch_add(1, Ordering::SeqCst);
                                     b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n".to_vec()
@@ -332,8 +334,8 @@ impl TokenFileServer {
     }
 }
 
-/// The answer to a GET of `body`, whole or of `range` (`bytes=a-b`).
-fn file_answer(body: &[u8], range: Option<&str>) -> Vec<u8> {
+/// The answer to a GET of `body` (of `content_type`), whole or of `range` (`bytes=a-b`).
+pub fn file_answer(body: &[u8], content_type: &str, range: Option<&str>) -> Vec<u8> {
     let total = body.len();
     let part = range.and_then(|r| r.strip_prefix("bytes=")).and_then(|spec| {
         let (start, end) = spec.split_once('-')?;
@@ -348,7 +350,7 @@ fn file_answer(body: &[u8], range: Option<&str>) -> Vec<u8> {
         None => ("200 OK", body, String::new()),
     };
     let mut answer = format!(
-        "HTTP/1.1 {status}\r\ncontent-type: application/pdf\r\netag: \"v1\"\r\naccept-ranges: bytes\r\n{extra}content-length: {}\r\n\r\n",
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\netag: \"v1\"\r\naccept-ranges: bytes\r\n{extra}content-length: {}\r\n\r\n",
         bytes.len()
     )
     .into_bytes();

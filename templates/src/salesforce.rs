@@ -1,0 +1,176 @@
+//! The Salesforce REST API as the backup template needs it: the org's latest file versions
+//! (`ContentVersion`, paged with `nextRecordsUrl`) and the Bearer token that downloads them.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
+
+/// The REST API version the template speaks.
+pub const API_VERSION: &str = "v60.0";
+
+/// The query for the org's files: every document's latest version.
+const LATEST_FILES: &str = "SELECT Id, ContentDocumentId, Title, FileExtension, VersionNumber, Checksum, ContentSize, VersionData FROM ContentVersion WHERE IsLatest = true ORDER BY ContentDocumentId";
+
+/// One file's latest version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentFile {
+    /// The version's id (`ContentVersion.Id`): changes with every new version.
+    pub version_id: String,
+    /// The document's id (`ContentDocumentId`): the same across versions — the record id.
+    pub document_id: String,
+    /// Its title.
+    pub title: String,
+    /// Its extension, e.g. `pdf`.
+    pub extension: Option<String>,
+    /// Its version number, e.g. `3`.
+    pub version_number: String,
+    /// The MD5 of its content, hex (`Checksum`).
+    pub checksum: Option<String>,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The absolute URL of its content (`VersionData`), readable with the org's token.
+    pub data_url: String,
+}
+
+/// Why talking to the org failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SalesforceError(pub String);
+
+impl std::fmt::Display for SalesforceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SalesforceError {}
+
+/// An org: its instance URL and an access token.
+pub struct Org {
+    instance_url: String,
+    token: String,
+    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Empty<Bytes>>,
+}
+
+impl std::fmt::Debug for Org {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Org").field("instance_url", &self.instance_url).field("token", &"******").finish()
+    }
+}
+
+impl Org {
+    /// The org at `instance_url` (e.g. `https://acme.my.salesforce.com`), with `token`.
+    pub fn new(instance_url: &str, token: &str) -> Self {
+        let https =
+            hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_http1().build();
+        Self {
+            instance_url: instance_url.trim_end_matches('/').to_string(),
+            token: token.to_string(),
+            client: Client::builder(TokioExecutor::new()).build(https),
+        }
+    }
+
+    /// The instance URL.
+    pub fn instance_url(&self) -> &str {
+        &self.instance_url
+    }
+
+    /// The `Authorization` header value that reads the org's data. A secret: never print it.
+    pub fn authorization(&self) -> String {
+        format!("Bearer {}", self.token)
+    }
+
+    /// Every document's latest version, following `nextRecordsUrl` page by page.
+    pub async fn latest_files(&self) -> Result<Vec<ContentFile>, SalesforceError> {
+        let mut files = Vec::new();
+        let mut next = Some(format!("/services/data/{API_VERSION}/query?q={}", query_encode(LATEST_FILES)));
+        while let Some(path) = next {
+            let page = self.get_json(&path).await?;
+            for record in page["records"].as_array().map(Vec::as_slice).unwrap_or_default() {
+                files.push(self.file(record)?);
+            }
+            next = match page["done"].as_bool() {
+                Some(false) => page["nextRecordsUrl"].as_str().map(str::to_string),
+                _ => None,
+            };
+        }
+        Ok(files)
+    }
+
+    fn file(&self, record: &Value) -> Result<ContentFile, SalesforceError> {
+        let text = |name: &str| record[name].as_str().map(str::to_string);
+        let required =
+            |name: &str| text(name).ok_or_else(|| SalesforceError(format!("a ContentVersion record has no {name}")));
+        let data_path = required("VersionData")?;
+        Ok(ContentFile {
+            version_id: required("Id")?,
+            document_id: required("ContentDocumentId")?,
+            title: required("Title")?,
+            extension: text("FileExtension").filter(|e| !e.is_empty()),
+            version_number: text("VersionNumber").unwrap_or_default(),
+            checksum: text("Checksum"),
+            size: record["ContentSize"].as_u64().unwrap_or_default(),
+            data_url: format!("{}{data_path}", self.instance_url),
+        })
+    }
+
+    async fn get_json(&self, path: &str) -> Result<Value, SalesforceError> {
+        let url = format!("{}{path}", self.instance_url);
+        let request = hyper::Request::get(&url)
+            .header("authorization", self.authorization())
+            .header("accept", "application/json")
+            .body(Empty::new())
+            .map_err(|e| SalesforceError(format!("bad request to {}: {e}", self.instance_url)))?;
+        let response = self
+            .client
+            .request(request)
+            .await
+            .map_err(|e| SalesforceError(format!("{} cannot be reached: {e}", self.instance_url)))?;
+        let status = response.status();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| SalesforceError(format!("the answer from {} broke off: {e}", self.instance_url)))?
+            .to_bytes();
+        match status.as_u16() {
+            200 => serde_json::from_slice(&body)
+                .map_err(|e| SalesforceError(format!("the org answered with no JSON: {e}"))),
+            401 => Err(SalesforceError("the org refused the access token (expired or revoked): get a new one".into())),
+            code => Err(SalesforceError(format!("the org answered {code} to the file query"))),
+        }
+    }
+}
+
+/// `text` for a URL's query: unreserved characters kept, everything else percent-encoded.
+fn query_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            b' ' => "+".to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_are_encoded_for_a_url() {
+        assert_eq!(
+            query_encode("SELECT Id, Title FROM X WHERE A = true"),
+            "SELECT+Id%2C+Title+FROM+X+WHERE+A+%3D+true"
+        );
+    }
+
+    #[test]
+    fn the_token_never_shows_in_debug_output() {
+        let org = Org::new("https://acme.example.com/", "00Dxx!secret");
+        assert!(!format!("{org:?}").contains("secret"));
+        assert_eq!(org.instance_url(), "https://acme.example.com");
+    }
+}

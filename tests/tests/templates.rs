@@ -1,0 +1,152 @@
+//! The templates end to end: *Sync Salesforce files to AWS S3 backups* against a loopback org
+//! (Salesforce's REST shape: the query paged with `nextRecordsUrl`, downloads behind a Bearer
+//! token) and the real S3 server — a first run, an unchanged rerun, new versions, removed and
+//! renamed documents, a dry run, and a run interrupted by a failing download.
+
+use connector_host::policy::rule_for_url;
+use connector_host::{FileAccess, Policy};
+use connector_templates::connector::Connector;
+use connector_templates::salesforce::Org;
+use connector_templates::salesforce_backup::{Options, Report, run};
+use s3_test_support::salesforce::{FakeOrg, OrgFile};
+use s3_test_support::{Session, runtime};
+use serde_json::json;
+
+fn content(seed: u8, size: usize) -> Vec<u8> {
+    (0..size).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+}
+
+async fn connector(s: &Session, org: &FakeOrg) -> Connector {
+    let runtime = runtime();
+    let mut rules = runtime.declared_outbound().await.unwrap().rules_for(&s.auth.to_string()).unwrap();
+    rules.push(rule_for_url(&org.instance_url).unwrap());
+    // No file store: the bytes go from the org to S3 through the sandbox, never to disk.
+    let policy = Policy {
+        outbound: Some(rules),
+        allow_private_networks: true,
+        files: FileAccess::default(),
+        ..Policy::default()
+    };
+    Connector { runtime, auth: s.auth.clone(), policy }
+}
+
+async fn backup(connector: &Connector, org: &Org, bucket: &str, delete_removed: bool, dry_run: bool) -> Report {
+    let options = Options { bucket: bucket.into(), prefix: "backups/".into(), delete_removed, dry_run };
+    run(connector, org, &options).await.expect("the backup runs")
+}
+
+fn sorted(mut keys: Vec<String>) -> Vec<String> {
+    keys.sort();
+    keys
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn salesforce_files_are_backed_up_incrementally() {
+    let s = Session::new();
+    let bucket = s.bucket("sf-backup").await;
+    let fake = FakeOrg::start(vec![
+        OrgFile::new("069A", "Contract", "pdf", content(1, 300_000)),
+        OrgFile::new("069B", "Q3 numbers", "csv", b"region,total\nnorth,1\n".to_vec()),
+        OrgFile::new("069C", "notes.txt", "txt", b"hello".to_vec()),
+        OrgFile::new("069E", "Big scan", "pdf", content(5, 6 * 1024 * 1024)),
+        OrgFile::new("069F", "Logo", "png", content(9, 1000)),
+    ])
+    .await;
+    let org = Org::new(&fake.instance_url, &fake.token);
+    let connector = connector(&s, &fake).await;
+
+    // A dry run says what would happen and writes nothing.
+    let dry = backup(&connector, &org, &bucket, true, true).await;
+    assert_eq!((dry.listed, dry.uploaded.len(), dry.bytes), (5, 5, 0));
+    assert_eq!(s.ok("list_objects", json!({"bucket": bucket})).await["objects"], json!([]));
+
+    // The first run copies every file, with its record id, version and checksum.
+    let first = backup(&connector, &org, &bucket, false, false).await;
+    assert_eq!(first.failed, Vec::<(String, String)>::new());
+    assert_eq!(
+        sorted(first.uploaded.clone()),
+        [
+            "backups/069A/Contract.pdf",
+            "backups/069B/Q3 numbers.csv",
+            "backups/069C/notes.txt",
+            "backups/069E/Big scan.pdf",
+            "backups/069F/Logo.png"
+        ]
+    );
+    assert_eq!(first.bytes, 300_000 + 21 + 5 + 6 * 1024 * 1024 + 1000);
+    let head = s.ok("head_object", json!({"bucket": bucket, "key": "backups/069B/Q3 numbers.csv"})).await;
+    assert_eq!(head["metadata"]["sf-record-id"], "069B");
+    assert_eq!(head["metadata"]["sf-version-id"], "068069Bv1");
+    assert_eq!(head["content_type"], "text/csv");
+    let got =
+        s.ok("get_object", json!({"bucket": bucket, "key": "backups/069E/Big scan.pdf", "format": "base64"})).await;
+    assert_eq!(got["content_length"], 6 * 1024 * 1024);
+
+    // Nothing changed: nothing copied.
+    let again = backup(&connector, &org, &bucket, true, false).await;
+    assert_eq!((again.unchanged, again.uploaded.len(), again.updated.len(), again.deleted.len()), (5, 0, 0, 0));
+
+    // A new version, a removed document, a renamed one and a new one.
+    {
+        let mut state = fake.state.lock().unwrap();
+        state.files[0].next_version(content(2, 310_000));
+        state.files.retain(|f| f.document_id != "069B");
+        state.files.iter_mut().find(|f| f.document_id == "069C").unwrap().title = "renamed notes.txt".into();
+        state.files.push(OrgFile::new("069G", "Minutes", "txt", b"minutes".to_vec()));
+    }
+    let plan = backup(&connector, &org, &bucket, true, true).await;
+    let changed = backup(&connector, &org, &bucket, true, false).await;
+    assert_eq!(
+        (plan.uploaded.clone(), plan.updated.clone(), plan.deleted.clone()),
+        (changed.uploaded.clone(), changed.updated.clone(), changed.deleted.clone()),
+        "the dry run planned exactly this"
+    );
+    assert_eq!(changed.updated, ["backups/069A/Contract.pdf"]);
+    assert_eq!(sorted(changed.uploaded.clone()), ["backups/069C/renamed notes.txt", "backups/069G/Minutes.txt"]);
+    assert_eq!(sorted(changed.deleted.clone()), ["backups/069B/Q3 numbers.csv", "backups/069C/notes.txt"]);
+    assert_eq!(changed.unchanged, 2);
+    let head = s.ok("head_object", json!({"bucket": bucket, "key": "backups/069A/Contract.pdf"})).await;
+    assert_eq!(
+        (head["metadata"]["sf-version-number"].as_str(), head["content_length"].as_u64()),
+        (Some("2"), Some(310_000))
+    );
+
+    // An interrupted run (a download fails) reports the file and the next run finishes the job.
+    {
+        let mut state = fake.state.lock().unwrap();
+        let logo = state.files.iter_mut().find(|f| f.document_id == "069F").unwrap();
+        logo.next_version(content(10, 2000));
+        state.failing_version = Some("068069Fv2".into());
+        state.files.push(OrgFile::new("069H", "Agenda", "txt", b"agenda".to_vec()));
+    }
+    let interrupted = backup(&connector, &org, &bucket, true, false).await;
+    assert_eq!(interrupted.failed.len(), 1, "{:?}", interrupted.failed);
+    assert_eq!(interrupted.failed[0].0, "backups/069F/Logo.png");
+    assert!(!interrupted.failed[0].1.contains(&fake.token), "the token never shows: {}", interrupted.failed[0].1);
+    assert_eq!(interrupted.uploaded, ["backups/069H/Agenda.txt"]);
+    fake.state.lock().unwrap().failing_version = None;
+    let resumed = backup(&connector, &org, &bucket, true, false).await;
+    assert_eq!(
+        (resumed.updated.clone(), resumed.uploaded.len(), resumed.failed.len()),
+        (vec!["backups/069F/Logo.png".to_string()], 0, 0)
+    );
+    let listing = s.ok("list_objects", json!({"bucket": bucket, "prefix": "backups/"})).await;
+    assert_eq!(listing["objects"].as_array().unwrap().len(), 6);
+    assert!(resumed.to_json()["failed"].as_array().unwrap().is_empty());
+    s.remove_bucket(&bucket).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_stops_the_run_before_anything_is_written() {
+    let s = Session::new();
+    let bucket = s.bucket("sf-token").await;
+    let fake = FakeOrg::start(vec![OrgFile::new("069A", "Contract", "pdf", content(1, 10))]).await;
+    let org = Org::new(&fake.instance_url, "expired-token");
+    let connector = connector(&s, &fake).await;
+    let options = Options { bucket: bucket.clone(), prefix: "backups/".into(), delete_removed: false, dry_run: false };
+    let error = run(&connector, &org, &options).await.unwrap_err().to_string();
+    assert!(error.contains("refused the access token"), "{error}");
+    assert!(!error.contains("expired-token"));
+    assert_eq!(s.ok("list_objects", json!({"bucket": bucket})).await["objects"], json!([]));
+    s.remove_bucket(&bucket).await;
+}
