@@ -2,12 +2,14 @@
 //!
 //! The WIT package (`wit/`) is the contract; `wit-bindgen` (guest) and `wasmtime` (host) each
 //! generate their own types from it. This crate holds what both sides need beyond those generated
-//! types: the stable kebab-case names of the error kinds (what JSON output and logs print) and the
-//! digest algorithms the host computes for the guest. Each generated enum converts to and from
+//! types: the stable kebab-case names of the error kinds (what JSON output and logs print), the
+//! digest algorithms the host computes for the guest, and the JSON shape of a field's choices. Each generated enum converts to and from
 //! these, so a new case is added in one place and the compiler finds every other.
 
+mod choices;
 mod digest_algorithm;
 mod error_kind;
 
+pub use choices::{Choice, Choices};
 pub use digest_algorithm::DigestAlgorithm;
 pub use error_kind::ErrorKind;

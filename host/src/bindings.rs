@@ -34,7 +34,7 @@ pub use generated::workflow::connector::file_store;
 pub use generated::workflow::connector::file_store::DigestAlgorithm;
 pub use generated::workflow::connector::invocation;
 pub use generated::workflow::connector::types::{
-    Annotations, Choice, Choices, ConnectorError, ConnectorInfo, ErrorKind, Operation, Permission, PollResult, Trigger,
+    Annotations, ConnectorError, ConnectorInfo, ErrorKind, Operation, Permission, PollResult, Trigger,
 };
 pub use generated::{HttpConnector, HttpConnectorPre};
 

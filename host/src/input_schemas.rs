@@ -3,9 +3,12 @@
 //! once. A platform renders forms from those schemas; with this check it can also trust that no
 //! input outside them reaches the connector.
 //!
-//! The schemas come from the component, which the host does not trust: they are parsed with
-//! `serde_json`'s depth limit, and a `$ref` to anything but the embedded meta-schemas is refused
-//! (no file or network reads at compile time).
+//! The schemas come from the component, which the host does not trust. Before compiling, each is
+//! vetted ([`vet`]): parsed with `serde_json`'s depth limit (128), at most [`MAX_NODES`] values,
+//! no `$ref` of any kind (a reference graph can make validation exponential or its recursion
+//! overflow the stack: schemas in this contract are self-contained), draft 2020-12 only, and at
+//! most [`MAX_PATTERNS`] regular expressions, each short and small once compiled. Nothing is
+//! loaded from files or the network, and a panic inside the validator's compiler is an error.
 
 use crate::bindings::ConnectorInfo;
 use boon::{Compiler, SchemaIndex, Schemas, UrlLoader, ValidationError};
@@ -39,6 +42,17 @@ pub struct SchemaRefusal {
     pub message: String,
 }
 
+/// Most JSON values (objects, arrays, strings, numbers...) in one schema.
+pub const MAX_NODES: usize = 50_000;
+/// Most regular expressions (`pattern`, `patternProperties` names) in one schema.
+pub const MAX_PATTERNS: usize = 256;
+/// Longest regular expression, in bytes.
+const MAX_PATTERN_LENGTH: usize = 1_000;
+/// Most memory one regular expression may take once compiled.
+const MAX_PATTERN_BYTES: usize = 256 * 1024;
+/// The one draft the contract's schemas use.
+const DRAFT_2020_12: &str = "https://json-schema.org/draft/2020-12/schema";
+
 /// Loads nothing: a schema may only refer to itself and the meta-schemas built into `boon`.
 struct NoLoader;
 
@@ -54,15 +68,26 @@ impl InputSchemas {
     pub fn compile(info: &ConnectorInfo) -> Result<Self, String> {
         let mut compiler = Compiler::new();
         compiler.use_loader(Box::new(NoLoader));
+        compiler.set_default_draft(boon::Draft::V2020_12);
         let mut schemas = Schemas::new();
         let mut sources = HashMap::new();
+        let mut count = 0;
         let mut add = |kind: &str, id: &str, text: &str| -> Result<SchemaIndex, String> {
             let json: serde_json::Value =
                 serde_json::from_str(text).map_err(|e| format!("the {kind} schema of {id:?} is not JSON: {e}"))?;
-            let location = format!("urn:connector:{kind}:{}", id.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
+            vet(&json).map_err(|why| format!("the {kind} schema of {id:?} {why}"))?;
+            // By position: ids that read alike cannot share a schema.
+            count += 1;
+            let location = format!("urn:connector:schema:{count}");
             sources.insert(location.clone(), json.clone());
             compiler.add_resource(&location, json).map_err(|e| format!("the {kind} schema of {id:?}: {e}"))?;
-            compiler.compile(&location, &mut schemas).map_err(|e| format!("the {kind} schema of {id:?}: {e}"))
+            let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                compiler.compile(&location, &mut schemas).map_err(|e| e.to_string())
+            }));
+            match compiled {
+                Ok(result) => result.map_err(|e| format!("the {kind} schema of {id:?}: {e}")),
+                Err(_) => Err(format!("the {kind} schema of {id:?} broke the schema compiler")),
+            }
         };
         let mut operations = HashMap::new();
         for op in &info.operations {
@@ -78,16 +103,15 @@ impl InputSchemas {
     /// Checks `input` (JSON text) against `operation`'s input schema. An operation the manifest
     /// does not list is left to the connector (it names the ones it has).
     pub fn check_operation(&self, operation: &str, input: &str) -> Result<(), SchemaRefusal> {
-        self.check(self.operations.get(&operation.replace('-', "_")), input, "input")
+        self.check(lookup(&self.operations, operation, "operation")?, input, "input")
     }
 
     /// Checks a trigger's `config` (JSON text) against its configuration schema.
     pub fn check_trigger(&self, trigger: &str, config: &str) -> Result<(), SchemaRefusal> {
-        self.check(self.triggers.get(&trigger.replace('-', "_")), config, "configuration")
+        self.check(lookup(&self.triggers, trigger, "trigger")?, config, "configuration")
     }
 
-    fn check(&self, schema: Option<&SchemaIndex>, text: &str, what: &str) -> Result<(), SchemaRefusal> {
-        let Some(&schema) = schema else { return Ok(()) };
+    fn check(&self, schema: SchemaIndex, text: &str, what: &str) -> Result<(), SchemaRefusal> {
         // An empty input is an empty object, as the connectors read it.
         let value: serde_json::Value = if text.trim().is_empty() {
             serde_json::Value::Object(Default::default())
@@ -171,6 +195,71 @@ impl InputSchemas {
     }
 }
 
+/// The schema of `id` (as given, or with `-` for `_`), or a refusal naming the known ones: an id
+/// the manifest does not list never reaches the connector.
+fn lookup(known: &HashMap<String, SchemaIndex>, id: &str, what: &str) -> Result<SchemaIndex, SchemaRefusal> {
+    known.get(id).or_else(|| known.get(&id.replace('-', "_"))).copied().ok_or_else(|| {
+        let mut names: Vec<&str> = known.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        SchemaRefusal {
+            field: String::new(),
+            message: format!("unknown {what} {id:?}; the connector has: {}", names.join(", ")),
+        }
+    })
+}
+
+/// Refuses a schema this host will not compile: too many values, any `$ref`, another draft, or
+/// too many, too long or too large regular expressions.
+fn vet(schema: &serde_json::Value) -> Result<(), String> {
+    use serde_json::Value;
+    if let Some(draft) = schema.get("$schema")
+        && draft.as_str().map(|d| d.trim_end_matches('#')) != Some(DRAFT_2020_12)
+    {
+        return Err(format!("declares {draft}; this contract's schemas are draft 2020-12"));
+    }
+    let mut nodes = 0;
+    let mut patterns = Vec::new();
+    let mut pending = vec![schema];
+    while let Some(value) = pending.pop() {
+        nodes += 1;
+        if nodes > MAX_NODES {
+            return Err(format!("has more than {MAX_NODES} values"));
+        }
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    match key.as_str() {
+                        "$ref" | "$dynamicRef" | "$recursiveRef" => {
+                            return Err(format!("uses {key}; this contract's schemas are self-contained"));
+                        }
+                        "pattern" => patterns.extend(child.as_str()),
+                        "patternProperties" => {
+                            patterns.extend(child.as_object().into_iter().flat_map(|p| p.keys().map(String::as_str)));
+                        }
+                        _ => {}
+                    }
+                    pending.push(child);
+                }
+            }
+            Value::Array(items) => pending.extend(items),
+            _ => {}
+        }
+    }
+    if patterns.len() > MAX_PATTERNS {
+        return Err(format!("has more than {MAX_PATTERNS} regular expressions"));
+    }
+    for pattern in patterns {
+        if pattern.len() > MAX_PATTERN_LENGTH {
+            return Err(format!("has a regular expression longer than {MAX_PATTERN_LENGTH} bytes"));
+        }
+        regex::RegexBuilder::new(pattern)
+            .size_limit(MAX_PATTERN_BYTES)
+            .build()
+            .map_err(|e| format!("has a regular expression that is invalid or too large: {e}"))?;
+    }
+    Ok(())
+}
+
 /// The failure at the bottom of `error`'s first chain of causes (stopping at a `oneOf`, whose
 /// alternatives' own failures say less than the `oneOf` itself).
 fn innermost<'e, 's, 'v>(error: &'e ValidationError<'s, 'v>) -> &'e ValidationError<'s, 'v> {
@@ -184,13 +273,19 @@ fn innermost<'e, 's, 'v>(error: &'e ValidationError<'s, 'v>) -> &'e ValidationEr
 }
 
 /// A refusal in the validator's own words, at `location`. Those that would repeat the value
-/// (a pattern, a format, a constant) are said without it: the value may be a secret.
+/// (a pattern, a format, a constant, a number's bound) are said without it: it may be a secret.
 fn generic(failure: &ValidationError<'_, '_>, location: String, what: &str) -> SchemaRefusal {
     let place = if location.is_empty() { "itself".to_string() } else { format!("at {location}") };
     let detail = match &failure.kind {
         boon::ErrorKind::Pattern { want, .. } => format!("the value does not match the pattern {want}"),
         boon::ErrorKind::Format { want, .. } => format!("the value is not a valid {want}"),
         boon::ErrorKind::Const { .. } => "the value is not the one allowed".to_string(),
+        // Numbers without the value given (it may be an account number or a PIN).
+        boon::ErrorKind::Minimum { want, .. } => format!("the value must be at least {want}"),
+        boon::ErrorKind::Maximum { want, .. } => format!("the value must be at most {want}"),
+        boon::ErrorKind::ExclusiveMinimum { want, .. } => format!("the value must be more than {want}"),
+        boon::ErrorKind::ExclusiveMaximum { want, .. } => format!("the value must be less than {want}"),
+        boon::ErrorKind::MultipleOf { want, .. } => format!("the value must be a multiple of {want}"),
         kind => kind.to_string(),
     };
     SchemaRefusal { message: format!("the {what} does not match its schema {place}: {detail}"), field: location }
@@ -242,6 +337,7 @@ mod tests {
         assert_eq!(schemas.check_operation("get-thing", r#"{"bucket": "abc"}"#), Ok(()));
         let cases = [
             (r#"{"bucket": "abc", "max": 5000}"#, "/max"),
+            (r#"{"bucket": "abc", "max": 5.5}"#, "/max"),
             (r#"{"bucket": 7}"#, "/bucket"),
             (r#"{"bucket": "abc", "items": [{"key": "a"}, {"key": 1}]}"#, "/items/1/key"),
             (r#"{}"#, "/bucket"),
@@ -262,7 +358,10 @@ mod tests {
             (missing.field.as_str(), missing.message.as_str()),
             ("/bucket", "the input is missing field `bucket`")
         );
-        assert_eq!(schemas.check_operation("not_listed", "{}"), Ok(()), "the connector names its operations");
+        let unlisted = schemas.check_operation("not_listed", "{}").unwrap_err();
+        assert_eq!(unlisted.message, "unknown operation \"not_listed\"; known operations: get_thing");
+        let number = schemas.check_operation("get_thing", r#"{"bucket": "abc", "max": 987654}"#).unwrap_err();
+        assert!(number.message.contains("at most 1000") && !number.message.contains("987654"), "{}", number.message);
         let secret =
             schemas.check_operation("get_thing", r#"{"bucket": "abc", "code": "hunter2-secret"}"#).unwrap_err();
         assert_eq!(secret.field, "/code");
@@ -295,10 +394,36 @@ mod tests {
         std::fs::write(dir.join("s.json"), r#"{"type": "object"}"#).unwrap();
         let reading = format!(r#"{{"$ref": "file://{}/s.json"}}"#, dir.display());
         let refused = InputSchemas::compile(&info(&reading)).unwrap_err();
-        assert!(refused.contains("s.json"), "{refused}");
+        assert!(refused.contains("uses $ref"), "{refused}");
+        // Behind the vetting, the compiler's loader reads nothing either.
+        let url = format!("file://{}/s.json", dir.display());
+        assert!(NoLoader.load(&url).unwrap_err().to_string().contains("may not load"));
         std::fs::remove_dir_all(&dir).unwrap();
         let remote = r#"{"$ref": "https://example.com/schema.json"}"#;
         assert!(InputSchemas::compile(&info(remote)).is_err());
+        // A reference graph that would make validation exponential (each level checks the next
+        // twice) or recurse past the stack is refused before compiling.
+        let defs: Vec<String> = (0..60)
+            .map(|i| {
+                format!(r##""d{i}": {{"allOf": [{{"$ref": "#/$defs/d{n}"}}, {{"$ref": "#/$defs/d{n}"}}]}}"##, n = i + 1)
+            })
+            .collect();
+        let exponential = format!(r##"{{"$ref": "#/$defs/d0", "$defs": {{{}, "d60": {{}}}}}}"##, defs.join(", "));
+        assert!(InputSchemas::compile(&info(&exponential)).unwrap_err().contains("uses $ref"));
+        let huge_regex = r#"{"properties": {"a": {"type": "string", "pattern": "\\w{300}\\w{300}\\w{300}"}}}"#;
+        assert!(
+            InputSchemas::compile(&info(huge_regex)).unwrap_err().contains("too large"),
+            "a regex that compiles to megabytes"
+        );
+        let many: Vec<String> = (0..300).map(|i| format!(r#""p{i}": {{"pattern": "a{i}"}}"#)).collect();
+        let many = format!(r#"{{"properties": {{{}}}}}"#, many.join(", "));
+        assert!(InputSchemas::compile(&info(&many)).unwrap_err().contains("more than 256 regular expressions"));
+        let big = format!(r#"{{"enum": [{}]}}"#, vec!["1"; MAX_NODES + 1].join(","));
+        assert!(InputSchemas::compile(&info(&big)).unwrap_err().contains("more than 50000 values"));
+        let other_draft = r#"{"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"}"#;
+        assert!(InputSchemas::compile(&info(other_draft)).unwrap_err().contains("draft 2020-12"));
+        let bad_pattern = r#"{"properties": {"a": {"pattern": "\\p{Bogus}"}}}"#;
+        assert!(InputSchemas::compile(&info(bad_pattern)).is_err(), "refused, not a panic in debug builds");
         assert!(InputSchemas::compile(&info("{")).unwrap_err().contains("not JSON"));
         let deep = format!("{}{}", "{\"items\":".repeat(200), "}".repeat(200));
         assert!(InputSchemas::compile(&info(&deep)).is_err(), "serde_json's depth limit applies");

@@ -3,6 +3,7 @@
 //! egress policy, memory and time limits, a file store) and the `s3c` CLI built on it.
 
 pub mod address;
+pub mod answers;
 pub mod bindings;
 mod body_guard;
 pub mod budget;
@@ -33,7 +34,8 @@ mod state;
 pub mod trust;
 mod unique;
 
-pub use bindings::{Choice, Choices, ConnectorError, ConnectorInfo, ErrorKind, PollResult, Trigger};
+pub use answers::{Choice, Choices, PollResult};
+pub use bindings::{ConnectorError, ConnectorInfo, ErrorKind, Trigger};
 pub use budget::{Budget, BudgetExceeded};
 pub use cancellation::Cancellation;
 pub use error::HostError;

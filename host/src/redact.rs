@@ -9,7 +9,8 @@
 pub const REDACTED: &str = "******";
 
 /// Query parameters whose values are credentials (compared case-insensitively, by substring).
-const SECRET_QUERY_NAMES: &[&str] = &["signature", "token", "credential", "secret", "password", "sig", "key"];
+const SECRET_QUERY_NAMES: &[&str] =
+    &["signature", "token", "credential", "secret", "password", "sig", "key", "session", "auth"];
 
 /// Header names (substrings, lower case) whose values are credentials.
 const SECRET_HEADER_NAMES: &[&str] =
@@ -54,7 +55,14 @@ fn is_secret_query_name(name: &str) -> bool {
 /// A header's value as it may be printed.
 pub fn header_value<'a>(name: &str, value: &'a str) -> &'a str {
     let name = name.to_ascii_lowercase();
-    let signature_only = value.contains("Signature=") && !value.trim_start().to_ascii_lowercase().starts_with("bearer");
+    // A request signature in the form `<ALGORITHM> Credential=…, SignedHeaders=…, Signature=…`:
+    // valid for one request, shown so dry runs can be compared. Anything else is a credential.
+    let signature_only = value.trim_start().split_once(' ').is_some_and(|(scheme, rest)| {
+        let scheme = scheme.to_ascii_lowercase();
+        !matches!(scheme.as_str(), "bearer" | "basic" | "digest" | "token" | "negotiate")
+            && rest.trim_start().starts_with("Credential=")
+            && rest.contains("Signature=")
+    });
     let secret = SECRET_HEADER_NAMES.iter().any(|secret| name.contains(secret))
         // `X-Auth`, `X-Api-Auth`: credentials by name; `Authorization` itself unless a signature.
         || (name.contains("auth") && name != "authorization")
@@ -80,6 +88,7 @@ mod tests {
             "https://files.example.com/a?sig=******&name=x"
         );
         assert_eq!(url("https://h/no-query"), "https://h/no-query");
+        assert_eq!(url("https://h/a?session=s&auth=t&page=2"), "https://h/a?session=******&auth=******&page=2");
         assert_eq!(url("https://user:pw@h/a?b=1"), "https://******@h/a?b=1");
     }
 
@@ -90,6 +99,8 @@ mod tests {
         assert_eq!(header_value("Cookie", "session=1"), REDACTED);
         assert_eq!(header_value("authorization", "Bearer abc"), REDACTED);
         assert_eq!(header_value("authorization", "Bearer Signature=x"), REDACTED);
+        assert_eq!(header_value("authorization", "Basic eHl6, Signature=1"), REDACTED);
+        assert_eq!(header_value("authorization", "Token Credential=a, Signature=b"), REDACTED);
         assert_eq!(header_value("authorization", "Basic dXNlcjpwdw=="), REDACTED);
         assert_eq!(header_value("X-Auth", "abc"), REDACTED);
         assert_eq!(header_value("X-SFDC-Session", "abc"), REDACTED);

@@ -1,7 +1,8 @@
 //! The embeddable runtime: compile a component once (with an on-disk cache of the compiled
 //! artifact), pre-instantiate it, and run every invocation in a fresh instance under its policy.
 
-use crate::bindings::{Choices, ConnectorError, ConnectorInfo, ErrorKind, HttpConnectorPre, PollResult};
+use crate::answers::{Choices, PollResult};
+use crate::bindings::{self, ConnectorError, ConnectorInfo, ErrorKind, HttpConnectorPre};
 use crate::budget::{Budget, BudgetExceeded, Usage};
 use crate::clock::PinnedClock;
 use crate::compiled_cache::{CacheUse, load_component};
@@ -30,6 +31,9 @@ const CORE_INSTANCES_PER_COMPONENT: u32 = 16;
 /// other tasks, and the granularity of CPU-time interruption. Short enough that a spinning guest
 /// delays an honest invocation by a fraction of a millisecond per hand-off.
 const EPOCH_TICK: Duration = Duration::from_millis(1);
+
+/// How long `describe` may take.
+const DESCRIBE_TIME_LIMIT: Duration = Duration::from_secs(10);
 
 /// Most bytes one `get-random-bytes` call may ask for (wasmtime's default is 64 MiB).
 const MAX_RANDOM_BYTES: u64 = 4096;
@@ -143,8 +147,9 @@ pub struct Runtime {
     declared: tokio::sync::OnceCell<DeclaredOutbound>,
     /// Whether a policy without rules takes the declaration (else it allows nothing).
     trust_declared_outbound: bool,
-    /// The manifest's input and configuration schemas, compiled on first use.
-    input_schemas: tokio::sync::OnceCell<InputSchemas>,
+    /// The manifest's input and configuration schemas, compiled on first use (a manifest that
+    /// does not compile stays refused: compiling again would give the same answer).
+    input_schemas: tokio::sync::OnceCell<Result<InputSchemas, String>>,
 }
 
 impl Drop for Runtime {
@@ -185,15 +190,26 @@ impl<T> Invocation<T> {
         Invocation { result: Err(error), captured: Vec::new(), denied: Vec::new(), unrecorded: 0, peak_memory: 0 }
     }
 
+    /// The same invocation with its answer read by `f`, which may find it malformed.
+    pub fn and_then<U>(self, f: impl FnOnce(T) -> Result<U, ConnectorError>) -> Invocation<U> {
+        Invocation {
+            result: self.result.and_then(f),
+            captured: self.captured,
+            denied: self.denied,
+            unrecorded: self.unrecorded,
+            peak_memory: self.peak_memory,
+        }
+    }
+
     /// The same invocation with its answer mapped by `f`.
-    fn map<U>(self, f: impl FnOnce(T) -> U) -> Result<Invocation<U>, HostError> {
-        Ok(Invocation {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Invocation<U> {
+        Invocation {
             result: self.result.map(f),
             captured: self.captured,
             denied: self.denied,
             unrecorded: self.unrecorded,
             peak_memory: self.peak_memory,
-        })
+        }
     }
 }
 
@@ -205,11 +221,26 @@ enum Call<'a> {
     Poll { trigger: &'a str, config: &'a str, state: Option<&'a str> },
 }
 
-/// An export's answer.
+/// An export's answer: each export has one shape, so the accessors cannot see another.
 enum Answer {
     Text(String),
-    Choices(Choices),
-    Poll(PollResult),
+    Poll(bindings::PollResult),
+}
+
+impl Answer {
+    fn into_text(self) -> String {
+        match self {
+            Answer::Text(text) => text,
+            _ => unreachable!("invoke, check and options answer with text"),
+        }
+    }
+
+    fn into_poll(self) -> bindings::PollResult {
+        match self {
+            Answer::Poll(result) => result,
+            _ => unreachable!("poll answers with a poll result"),
+        }
+    }
 }
 
 impl Runtime {
@@ -238,7 +269,9 @@ impl Runtime {
 
     /// The connector's self-description, from a fresh instance.
     pub async fn describe(&self) -> Result<ConnectorInfo, HostError> {
-        let policy = Policy { outbound: Some(Vec::new()), ..Policy::default() };
+        // Describing needs no network and little time: a component that spins here is stopped
+        // long before an invocation's limit.
+        let policy = Policy { outbound: Some(Vec::new()), time_limit: DESCRIBE_TIME_LIMIT, ..Policy::default() };
         let (mut store, _, _) = self.new_store(&policy, Vec::new());
         let usage = store.data().usage.clone();
         let pre = &self.pre;
@@ -269,21 +302,13 @@ impl Runtime {
         input: &str,
         policy: &Policy,
     ) -> Result<Invocation, HostError> {
-        let done = self.call(auth, policy, Call::Invoke { operation, input }).await?;
-        done.map(|answer| match answer {
-            Answer::Text(text) => text,
-            _ => unreachable!("invoke answers with text"),
-        })
+        Ok(self.call(auth, policy, Call::Invoke { operation, input }).await?.map(Answer::into_text))
     }
 
     /// Checks `auth` (a platform's "test connection"), and its access to `scope` (for S3, a
     /// bucket) when given: the guest's report (JSON text), or its typed error saying what to fix.
     pub async fn check(&self, auth: &str, scope: Option<&str>, policy: &Policy) -> Result<Invocation, HostError> {
-        let done = self.call(auth, policy, Call::Check { scope }).await?;
-        done.map(|answer| match answer {
-            Answer::Text(text) => text,
-            _ => unreachable!("check answers with text"),
-        })
+        Ok(self.call(auth, policy, Call::Check { scope }).await?.map(Answer::into_text))
     }
 
     /// The choices for input `field` of `operation`, given the form so far (`partial_input`,
@@ -297,11 +322,8 @@ impl Runtime {
         cursor: Option<&str>,
         policy: &Policy,
     ) -> Result<Invocation<Choices>, HostError> {
-        let done = self.call(auth, policy, Call::Options { operation, field, partial_input, cursor }).await?;
-        done.map(|answer| match answer {
-            Answer::Choices(choices) => choices,
-            _ => unreachable!("options answers with choices"),
-        })
+        let call = Call::Options { operation, field, partial_input, cursor };
+        Ok(self.call(auth, policy, call).await?.map(Answer::into_text).and_then(|text| crate::answers::choices(&text)))
     }
 
     /// Polls `trigger` with its `config` (JSON text), continuing the `state` the previous poll
@@ -314,22 +336,18 @@ impl Runtime {
         state: Option<&str>,
         policy: &Policy,
     ) -> Result<Invocation<PollResult>, HostError> {
-        let done = self.call(auth, policy, Call::Poll { trigger, config, state }).await?;
-        done.map(|answer| match answer {
-            Answer::Poll(result) => result,
-            _ => unreachable!("poll answers with a poll result"),
-        })
+        let call = Call::Poll { trigger, config, state };
+        Ok(self.call(auth, policy, call).await?.map(Answer::into_poll).and_then(crate::answers::poll_result))
     }
 
     /// The connector's input and configuration schemas, compiled from its description on first
     /// use. A manifest whose schemas cannot be compiled is refused: its inputs cannot be checked.
     pub async fn input_schemas(&self) -> Result<&InputSchemas, HostError> {
-        self.input_schemas
-            .get_or_try_init(|| async {
-                let info = self.describe().await?;
-                InputSchemas::compile(&info).map_err(HostError::InvalidManifest)
-            })
-            .await
+        let compiled = self
+            .input_schemas
+            .get_or_try_init(|| async { self.describe().await.map(|info| InputSchemas::compile(&info)) })
+            .await?;
+        compiled.as_ref().map_err(|why| HostError::InvalidManifest(why.clone()))
     }
 
     /// Runs one export call in a fresh instance under `policy`, with the outbound rules for
@@ -368,7 +386,7 @@ impl Runtime {
                 Call::Options { operation, field, partial_input, cursor } => connector
                     .call_options(&mut store, operation, field, auth, partial_input, cursor)
                     .await
-                    .map(|r| r.map(Answer::Choices)),
+                    .map(|r| r.map(Answer::Text)),
                 Call::Poll { trigger, config, state } => {
                     connector.call_poll(&mut store, trigger, auth, config, state).await.map(|r| r.map(Answer::Poll))
                 }

@@ -18,37 +18,13 @@ pub struct ScriptedServer {
 impl ScriptedServer {
     /// Starts the server on the current tokio runtime.
     pub async fn start(responses: Vec<String>) -> ScriptedServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
         let requests = Arc::new(AtomicUsize::new(0));
         let counter = requests.clone();
-        tokio::spawn(async move {
-            while let Ok((mut socket, _)) = listener.accept().await {
-                let counter = counter.clone();
-                let responses = responses.clone();
-                tokio::spawn(async move {
-                    let mut buffer = vec![0u8; 64 * 1024];
-                    let mut seen = Vec::new();
-                    loop {
-                        let Ok(n) = socket.read(&mut buffer).await else {
-                            return;
-                        };
-                        if n == 0 {
-                            return;
-                        }
-                        seen.extend_from_slice(&buffer[..n]);
-                        while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
-                            seen.drain(..end + 4);
-                            let index = counter.fetch_add(1, Ordering::SeqCst);
-                            let response = &responses[index.min(responses.len() - 1)];
-                            if socket.write_all(response.as_bytes()).await.is_err() {
-                                return;
-                            }
-                        }
-                    }
-                });
-            }
-        });
+        let endpoint = serve_heads(move |_| {
+            let index = counter.fetch_add(1, Ordering::SeqCst);
+            responses[index.min(responses.len() - 1)].clone().into_bytes()
+        })
+        .await;
         ScriptedServer { endpoint, requests }
     }
 }
@@ -292,46 +268,60 @@ pub struct TokenFileServer {
 impl TokenFileServer {
     /// Serves `body` to holders of `token`, on the current tokio runtime.
     pub async fn start(body: Vec<u8>, token: &str) -> TokenFileServer {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
         let refused = Arc::new(AtomicUsize::new(0));
-        let (body, expected, counter) = (Arc::new(body), format!("bearer {token}"), refused.clone());
-        tokio::spawn(async move {
-            while let Ok((mut socket, _)) = listener.accept().await {
-                let (body, expected, counter) = (body.clone(), expected.clone(), counter.clone());
-                tokio::spawn(async move {
-                    let mut seen = Vec::new();
-                    let mut buffer = vec![0u8; 16 * 1024];
-                    loop {
-                        while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
-                            let head = String::from_utf8_lossy(&seen[..end]).to_ascii_lowercase();
-                            seen.drain(..end + 4);
-                            let header = |name: &str| {
-                                head.lines().find_map(|line| line.strip_prefix(name).map(|v| v.trim().to_string()))
-                            };
-                            let response = match header("authorization:") {
-                                Some(given) if given == expected => {
-                                    file_answer(&body, "application/pdf", header("range:").as_deref())
-                                }
-                                _ => {
-                                    counter.fetch_add(1, Ordering::SeqCst);
-                                    b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n".to_vec()
-                                }
-                            };
-                            if socket.write_all(&response).await.is_err() {
-                                return;
-                            }
-                        }
-                        match socket.read(&mut buffer).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => seen.extend_from_slice(&buffer[..n]),
-                        }
-                    }
-                });
+        let (expected, counter) = (format!("bearer {token}"), refused.clone());
+        let endpoint = serve_heads(move |head| {
+            let head = head.to_ascii_lowercase();
+            match header(&head, "authorization") {
+                Some(given) if given == expected => {
+                    file_answer(&body, "application/pdf", header(&head, "range").as_deref())
+                }
+                _ => {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n".to_vec()
+                }
             }
-        });
+        })
+        .await;
         TokenFileServer { endpoint, refused }
     }
+}
+
+/// Starts a server on 127.0.0.1 that answers each request (its head: request line and headers;
+/// any body is not read) with what `answer` makes of it, on keep-alive connections. Returns
+/// `http://127.0.0.1:<port>`.
+pub async fn serve_heads(answer: impl Fn(&str) -> Vec<u8> + Send + Sync + 'static) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+    let answer = Arc::new(answer);
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                let mut buffer = vec![0u8; 16 * 1024];
+                loop {
+                    while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&seen[..end]).into_owned();
+                        seen.drain(..end + 4);
+                        if socket.write_all(&answer(&head)).await.is_err() {
+                            return;
+                        }
+                    }
+                    match socket.read(&mut buffer).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen.extend_from_slice(&buffer[..n]),
+                    }
+                }
+            });
+        }
+    });
+    endpoint
+}
+
+/// The value of header `name` (lower case) in a lower-cased request `head`.
+pub fn header(head: &str, name: &str) -> Option<String> {
+    head.lines().find_map(|line| line.strip_prefix(name)?.strip_prefix(':').map(|v| v.trim().to_string()))
 }
 
 /// The answer to a GET of `body` (of `content_type`), whole or of `range` (`bytes=a-b`).

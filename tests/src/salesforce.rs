@@ -3,10 +3,8 @@
 //! version's `VersionData`, all behind a Bearer token. Salesforce cannot be reached from here;
 //! the S3 side of the tests is the real server.
 
-use crate::loopback::file_answer;
+use crate::loopback::{file_answer, header, serve_heads};
 use std::sync::{Arc, Mutex};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
 /// Records per query page (small, so the tests page).
 const PAGE: usize = 2;
@@ -90,34 +88,10 @@ fn hex(bytes: &[u8]) -> String {
 impl FakeOrg {
     /// Starts the org with `files`, on the current tokio runtime.
     pub async fn start(files: Vec<OrgFile>) -> FakeOrg {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let instance_url = format!("http://{}", listener.local_addr().expect("addr"));
         let token = "00Dfake!org-token".to_string();
         let state = Arc::new(Mutex::new(OrgState { files, failing_version: None }));
         let (shared, expected) = (state.clone(), format!("bearer {}", token.to_ascii_lowercase()));
-        tokio::spawn(async move {
-            while let Ok((mut socket, _)) = listener.accept().await {
-                let (state, expected) = (shared.clone(), expected.clone());
-                tokio::spawn(async move {
-                    let mut seen = Vec::new();
-                    let mut buffer = vec![0u8; 16 * 1024];
-                    loop {
-                        while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
-                            let head = String::from_utf8_lossy(&seen[..end]).into_owned();
-                            seen.drain(..end + 4);
-                            let answer = answer(&head, &expected, &state);
-                            if socket.write_all(&answer).await.is_err() {
-                                return;
-                            }
-                        }
-                        match socket.read(&mut buffer).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => seen.extend_from_slice(&buffer[..n]),
-                        }
-                    }
-                });
-            }
-        });
+        let instance_url = serve_heads(move |head| answer(head, &expected, &shared)).await;
         FakeOrg { instance_url, token, state }
     }
 }
@@ -125,8 +99,7 @@ impl FakeOrg {
 /// The answer to one request `head`.
 fn answer(head: &str, expected_authorization: &str, state: &Mutex<OrgState>) -> Vec<u8> {
     let lower = head.to_ascii_lowercase();
-    let header = |name: &str| lower.lines().find_map(|line| line.strip_prefix(name).map(|v| v.trim().to_string()));
-    if header("authorization:").as_deref() != Some(expected_authorization) {
+    if header(&lower, "authorization").as_deref() != Some(expected_authorization) {
         return json_answer("401 Unauthorized", r#"[{"errorCode":"INVALID_SESSION_ID"}]"#);
     }
     let path = head.split_whitespace().nth(1).unwrap_or_default();
@@ -144,7 +117,7 @@ fn answer(head: &str, expected_authorization: &str, state: &Mutex<OrgState>) -> 
                     "txt" => "text/plain",
                     _ => "application/octet-stream",
                 };
-                file_answer(&file.content, content_type, header("range:").as_deref())
+                file_answer(&file.content, content_type, header(&lower, "range").as_deref())
             }
             None => json_answer("404 Not Found", r#"[{"errorCode":"NOT_FOUND"}]"#),
         };

@@ -113,7 +113,7 @@ async fn poll(s: &Session, config: &Value, state: Option<&str>) -> (Vec<Value>, 
         .await
         .expect("the host polls");
     let result = invocation.result.unwrap_or_else(|e| panic!("poll: {e:?}"));
-    let events = result.events.iter().map(|e| serde_json::from_str(e).unwrap()).collect();
+    let events = result.events;
     (events, result.state, result.has_more)
 }
 

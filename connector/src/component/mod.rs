@@ -16,8 +16,7 @@ use crate::ops::{OPERATIONS, Operation as CoreOperation};
 use crate::platform::{self, Trigger as CoreTrigger};
 use bindings::exports::workflow::connector::connector::Guest;
 use bindings::workflow::connector::types::{
-    Annotations, Choice, Choices, ConnectorError, ConnectorInfo, ErrorKind as WitErrorKind, Operation, Permission,
-    PollResult, Trigger,
+    Annotations, ConnectorError, ConnectorInfo, ErrorKind as WitErrorKind, Operation, Permission, PollResult, Trigger,
 };
 
 struct Component;
@@ -46,18 +45,11 @@ impl Guest for Component {
         auth: String,
         partial_input: String,
         cursor: Option<String>,
-    ) -> Result<Choices, ConnectorError> {
+    ) -> Result<String, ConnectorError> {
         let mut transport = transport::WasiTransport::default();
         let choices = platform::options(&mut transport, &operation, &field, &auth, &partial_input, cursor.as_deref())
             .map_err(to_wit_error)?;
-        Ok(Choices {
-            items: choices
-                .items
-                .into_iter()
-                .map(|c| Choice { value: c.value, label: c.label, is_group: c.is_group })
-                .collect(),
-            next_cursor: choices.next_cursor,
-        })
+        serde_json::to_string(&choices).map_err(|e| to_wit_error(CoreError::internal(e.to_string())))
     }
 
     fn poll(
@@ -70,7 +62,7 @@ impl Guest for Component {
         let outcome =
             platform::poll(&mut transport, &trigger, &auth, &config, state.as_deref()).map_err(to_wit_error)?;
         Ok(PollResult {
-            events: outcome.events.iter().map(ToString::to_string).collect(),
+            events: serde_json::Value::Array(outcome.events).to_string(),
             state: outcome.state,
             has_more: outcome.has_more,
         })

@@ -7,30 +7,11 @@ use crate::client::connection::Connection;
 use crate::client::transport::Transport;
 use crate::error::{ConnectorError, Result};
 use crate::ops::{self, PageQuery};
+pub use connector_contract::{Choice, Choices};
 use serde_json::Value;
 
 /// Keys and folders per page.
 const PAGE_SIZE: u32 = 200;
-
-/// One choice.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Choice {
-    /// The field's value.
-    pub value: String,
-    /// What to show.
-    pub label: String,
-    /// A folder: ask again with it as the field's value to see inside.
-    pub is_group: bool,
-}
-
-/// A page of choices.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Choices {
-    /// The choices, folders first, then keys, each in key order.
-    pub items: Vec<Choice>,
-    /// Where the next page starts.
-    pub next_cursor: Option<String>,
-}
 
 /// Where a field's choices come from, read from its schema's `x-choices`.
 #[derive(Debug, PartialEq, Eq)]

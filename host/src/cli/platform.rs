@@ -6,7 +6,7 @@ use crate::cli::invocation::{base_policy, cancel_on_interrupt, outbound_rules, r
 use crate::cli::output::{self, OutputFormat};
 use crate::cli::report;
 use clap::ArgMatches;
-use connector_host::{Choices, Invocation, Policy, Runtime};
+use connector_host::{Choices, Policy, Runtime};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::process::ExitCode;
@@ -41,7 +41,7 @@ pub(super) async fn run(
                 .options(&operation, &field, &auth, &partial.to_string(), cursor, &policy)
                 .await
                 .map_err(failed)?;
-            Ok(report::outcome("options", as_text(invocation, choices_json), false, format))
+            Ok(report::outcome("options", invocation.map(|choices| choices_json(choices).to_string()), false, format))
         }
         _ => poll(runtime, sub, &auth, policy).await,
     }
@@ -75,12 +75,16 @@ async fn poll(runtime: &Runtime, sub: &ArgMatches, auth: &str, mut policy: Polic
             Err(error) => return Ok(report::error_outcome("poll", &error)),
         };
         for event in &result.events {
-            println!("{}", output::json_safe(event));
+            // Compact JSON: one line per event, whatever the event's strings hold.
+            println!("{}", output::json_safe(&event.to_string()));
         }
         if let Some(path) = state_file {
             save_state(path, &result.state)?;
         }
         state = Some(result.state);
+        if cancelled.is_requested() {
+            return Ok(ExitCode::SUCCESS);
+        }
         if result.has_more && !sub.get_flag("once") {
             continue;
         }
@@ -96,23 +100,25 @@ async fn poll(runtime: &Runtime, sub: &ArgMatches, auth: &str, mut policy: Polic
     }
 }
 
-/// Writes `state` to `path` through a temporary file, so an interrupted write keeps the old one.
+/// Writes `state` to `path` through a new temporary file beside it (created exclusively, never
+/// through a link, readable by the user only), so an interrupted write keeps the old state.
 fn save_state(path: &Path, state: &str) -> Result<(), CliError> {
-    let temporary = path.with_extension("tmp");
-    std::fs::write(&temporary, state)
-        .and_then(|()| std::fs::rename(&temporary, path))
-        .map_err(|e| CliError::Config(format!("cannot write the state file {}: {e}", path.display())))
-}
-
-/// `invocation` with its answer as JSON text, for printing like an operation's output.
-fn as_text<T>(invocation: Invocation<T>, to_json: impl FnOnce(T) -> Value) -> Invocation {
-    Invocation {
-        result: invocation.result.map(|answer| to_json(answer).to_string()),
-        captured: invocation.captured,
-        denied: invocation.denied,
-        unrecorded: invocation.unrecorded,
-        peak_memory: invocation.peak_memory,
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let failed = |e: std::io::Error| CliError::Config(format!("cannot write the state file {}: {e}", path.display()));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let temporary = path.with_file_name(format!(".{name}.{}-{nanos}.tmp", std::process::id()));
+    let mut file =
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temporary).map_err(failed)?;
+    let written = file
+        .write_all(state.as_bytes())
+        .and_then(|()| file.sync_all())
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
     }
+    written.map_err(failed)
 }
 
 fn choices_json(choices: Choices) -> Value {

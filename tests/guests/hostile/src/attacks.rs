@@ -6,6 +6,24 @@ use crate::bindings::wasi::http::types::{Fields, FutureIncomingResponse, Method,
 use crate::bindings::workflow::connector::file_store;
 use serde_json::Value;
 
+/// Every attack, by the operation name that runs it (what `describe` lists).
+pub(crate) const ATTACKS: &[&str] = &[
+    "fetch",
+    "fetch_without_authority",
+    "header_flood",
+    "request_flood",
+    "body_flood",
+    "host_flood",
+    "spin",
+    "allocate",
+    "create_file",
+    "read_file",
+    "write_forever",
+    "open_flood",
+    "trap",
+    "socket",
+];
+
 /// Runs attack `operation` with its `input`.
 pub(crate) fn run(operation: &str, input: &Value) -> Result<String, String> {
     let text = |name: &str| input[name].as_str().unwrap_or_default().to_string();

@@ -17,7 +17,9 @@ mod bindings {
 }
 
 use bindings::exports::workflow::connector::connector::Guest;
-use bindings::workflow::connector::types::{Choices, ConnectorError, ConnectorInfo, ErrorKind, PollResult};
+use bindings::workflow::connector::types::{
+    Annotations, ConnectorError, ConnectorInfo, ErrorKind, Operation, PollResult,
+};
 
 struct Hostile;
 
@@ -29,7 +31,20 @@ impl Guest for Hostile {
             version: "0.0.0".into(),
             description: "Tries to escape its sandbox.".into(),
             auth_schema: "{}".into(),
-            operations: Vec::new(),
+            // Every attack, with a schema that takes anything: the host lets only listed
+            // operations through.
+            operations: attacks::ATTACKS
+                .iter()
+                .map(|name| Operation {
+                    id: name.to_string(),
+                    title: name.to_string(),
+                    description: "An attack on the host.".into(),
+                    input_schema: "{}".into(),
+                    output_schema: "{}".into(),
+                    permissions: Vec::new(),
+                    annotations: Annotations { read_only: false, destructive: true, idempotent: false },
+                })
+                .collect(),
             triggers: Vec::new(),
         }
     }
@@ -44,19 +59,17 @@ impl Guest for Hostile {
         _auth: String,
         _partial_input: String,
         _cursor: Option<String>,
-    ) -> Result<Choices, ConnectorError> {
+    ) -> Result<String, ConnectorError> {
         Err(failed("the hostile connector offers no choices".into()))
     }
 
-    /// Runs attack `trigger` with `config` as its input: the same attacks through another export.
     fn poll(
-        trigger: String,
+        _trigger: String,
         _auth: String,
-        config: String,
+        _config: String,
         _state: Option<String>,
     ) -> Result<PollResult, ConnectorError> {
-        let output = Self::invoke(trigger, String::new(), config)?;
-        Ok(PollResult { events: vec![output], state: String::new(), has_more: false })
+        Err(failed("the hostile connector has no triggers".into()))
     }
 
     fn invoke(operation: String, _auth: String, input: String) -> Result<String, ConnectorError> {
