@@ -203,7 +203,7 @@ fn lookup(known: &HashMap<String, SchemaIndex>, id: &str, what: &str) -> Result<
         names.sort_unstable();
         SchemaRefusal {
             field: String::new(),
-            message: format!("unknown {what} {id:?}; the connector has: {}", names.join(", ")),
+            message: format!("unknown {what} {id:?}; known {what}s: {}", names.join(", ")),
         }
     })
 }
