@@ -2,8 +2,8 @@
 //! those names (an unknown one is an `invalid-input` error that lists them), prints back as them,
 //! and lists them for the JSON Schemas — one definition per set of names.
 
-/// Defines an enum of named values: `Deserialize` from the names, `as_str()` back, `NAMES` in
-/// declaration order.
+/// Defines an enum of named values: `Deserialize` from the names, `as_str()` (and `Display`)
+/// back, `NAMES` in declaration order.
 macro_rules! named_enum {
     ($(#[$doc:meta])* $vis:vis enum $name:ident { $($(#[$variant_doc:meta])* $variant:ident = $text:literal,)+ }) => {
         $(#[$doc])*
@@ -21,6 +21,12 @@ macro_rules! named_enum {
                 match self {
                     $($name::$variant => $text,)+
                 }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
             }
         }
     };

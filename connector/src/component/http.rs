@@ -106,7 +106,9 @@ fn read_body(incoming: IncomingBody, limit: u64, expected: Option<u64>) -> Resul
         return Ok(Vec::new());
     }
     let stream = incoming.stream().map_err(|()| ConnectorError::internal("the response stream was already taken"))?;
-    let mut body = Vec::new();
+    // The stated length, when it is within the limit, is allocated once (no doubling).
+    let capacity = expected.filter(|length| *length <= limit).map_or(0, |length| length as usize);
+    let mut body = Vec::with_capacity(capacity);
     while expected.is_none_or(|length| (body.len() as u64) < length) {
         match stream.blocking_read(CHUNK) {
             Ok(chunk) => {

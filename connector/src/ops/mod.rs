@@ -8,6 +8,7 @@ mod content_type;
 mod copy;
 mod copy_parts;
 mod delete;
+mod extract;
 mod format;
 mod grants;
 mod headers;
@@ -16,6 +17,9 @@ mod multipart;
 mod operation;
 mod presign;
 mod read;
+mod record_sink;
+mod record_source;
+mod records;
 mod schema;
 mod tagging;
 mod upload_source;
@@ -57,6 +61,7 @@ pub const OPERATIONS: &[Operation] = &[
     buckets::DELETE_BUCKET,
     uploads::LIST_MULTIPART_UPLOADS,
     uploads::ABORT_MULTIPART_UPLOAD,
+    extract::EXTRACT_RECORDS,
 ];
 
 /// The operation with `id` (`list_objects` or `list-objects`).

@@ -81,11 +81,18 @@ fn scalar(value: &Value) -> String {
     }
 }
 
+/// An object's fields by name, as the AWS CLI's text and table output list them.
+fn by_name(map: &serde_json::Map<String, Value>) -> Vec<(&String, &Value)> {
+    let mut fields: Vec<(&String, &Value)> = map.iter().collect();
+    fields.sort_by(|a, b| a.0.cmp(b.0));
+    fields
+}
+
 fn text(value: &Value) -> String {
     let mut lines = Vec::new();
     match value {
         Value::Object(map) => {
-            for (key, item) in map {
+            for (key, item) in by_name(map) {
                 match item {
                     Value::Array(rows) => {
                         for row in rows {
@@ -106,9 +113,9 @@ fn text(value: &Value) -> String {
 
 fn row_text(value: &Value) -> String {
     match value {
-        Value::Object(map) => map
-            .values()
-            .map(|v| if v.is_object() || v.is_array() { v.to_string() } else { scalar(v) })
+        Value::Object(map) => by_name(map)
+            .into_iter()
+            .map(|(_, v)| if v.is_object() || v.is_array() { v.to_string() } else { scalar(v) })
             .collect::<Vec<_>>()
             .join("\t"),
         other => scalar(other),
@@ -120,10 +127,13 @@ fn table(value: &Value) -> String {
     let Value::Object(map) = value else {
         return text(value);
     };
-    for (key, item) in map {
+    for (key, item) in by_name(map) {
         match item {
             Value::Array(rows) if rows.iter().all(Value::is_object) && !rows.is_empty() => {
-                let columns: Vec<String> = rows[0].as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+                let columns: Vec<String> = rows[0]
+                    .as_object()
+                    .map(|o| by_name(o).into_iter().map(|(k, _)| k.clone()).collect())
+                    .unwrap_or_default();
                 let headers: Vec<String> = columns.iter().map(|c| terminal_safe(c)).collect();
                 let cells: Vec<Vec<String>> =
                     rows.iter().map(|r| columns.iter().map(|c| scalar(&r[c])).collect()).collect();
