@@ -150,3 +150,101 @@ async fn a_refused_token_stops_the_run_before_anything_is_written() {
     assert_eq!(s.ok("list_objects", json!({"bucket": bucket})).await["objects"], json!([]));
     s.remove_bucket(&bucket).await;
 }
+
+fn plain_connector(s: &Session) -> Connector {
+    Connector { runtime: runtime(), auth: s.auth.clone(), policy: s.policy.clone() }
+}
+
+/// *Extract AWS S3 data as JSON* on data it has not seen: JSON Lines and JSON arrays under a
+/// prefix (other files ignored), chosen fields, a filter, the result also written as JSON Lines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_data_under_a_prefix_is_extracted_as_one_result() {
+    use connector_templates::json_extract::{Options, run};
+    let s = Session::new();
+    let bucket = s.bucket("tpl-json").await;
+    let lines: String = (0..2500)
+        .map(|i| {
+            format!(
+                "{{\"id\":{i},\"kind\":\"{}\",\"meta\":{{\"owner\":\"u{i}\"}}}}\n",
+                if i % 5 == 0 { "big" } else { "small" }
+            )
+        })
+        .collect();
+    for (key, content) in [
+        ("data/2024/a.jsonl", lines.as_str()),
+        ("data/2024/b.json", r#"[{"id": 9001, "kind": "big", "meta": {"owner": "x"}}, {"id": 9002, "kind": "small"}]"#),
+        ("data/readme.txt", "not data"),
+        ("other/c.jsonl", "{\"id\": 1, \"kind\": \"big\"}\n"),
+    ] {
+        s.ok("put_object_text", json!({"bucket": bucket, "key": key, "content": content})).await;
+    }
+    let connector = plain_connector(&s);
+    let options = Options {
+        bucket: bucket.clone(),
+        prefix: "data/".into(),
+        select: vec!["id".into(), "/meta/owner".into()],
+        filter: vec![json!({"field": "kind", "op": "eq", "value": "big"})],
+        destination_key: Some("results/big.jsonl".into()),
+    };
+    let extracted = run(&connector, &options).await.expect("extraction");
+    assert_eq!(extracted.objects, ["data/2024/a.jsonl", "data/2024/b.json"]);
+    assert_eq!(extracted.records.len(), 500 + 1, "paged through 2,500 lines");
+    assert_eq!(extracted.records[0], json!({"id": 0, "owner": "u0", "_source": "data/2024/a.jsonl"}));
+    assert_eq!(extracted.records[500], json!({"id": 9001, "owner": "x", "_source": "data/2024/b.json"}));
+    let written = s.ok("extract_records", json!({"bucket": bucket, "key": "results/big.jsonl", "limit": 1000})).await;
+    assert_eq!(written["records"].as_array().unwrap().len(), 501);
+    s.remove_bucket(&bucket).await;
+}
+
+/// *Extract and transform CSV data from AWS S3*: a CSV with its own dialect, rows filtered,
+/// columns selected, converted and renamed, written back as CSV and as JSON Lines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_csv_is_transformed_into_csv_and_json_lines() {
+    use connector_templates::csv_transform::{Options, run};
+    let s = Session::new();
+    let bucket = s.bucket("tpl-csv").await;
+    let mut csv = String::from("order;placed;region;amount;paid\n");
+    for i in 1..=40_000 {
+        csv.push_str(&format!(
+            "{i};2024-03-{:02};{};{}.{:02};{}\n",
+            i % 28 + 1,
+            ["north", "south"][i % 2],
+            i % 300,
+            i % 100,
+            i % 3 == 0
+        ));
+    }
+    s.ok("put_object_text", json!({"bucket": bucket, "key": "sales.csv", "content": csv})).await;
+    let connector = plain_connector(&s);
+    let mut options = Options {
+        bucket: bucket.clone(),
+        key: "sales.csv".into(),
+        destination_key: "out/south.csv".into(),
+        select: vec!["order".into(), "placed".into(), "amount".into(), "paid".into()],
+        filter: vec![
+            json!({"field": "region", "op": "eq", "value": "south"}),
+            json!({"field": "amount", "op": "ge", "value": 100}),
+        ],
+        convert: serde_json::from_value(
+            json!({"order": "integer", "amount": "number", "paid": "boolean", "placed": "date"}),
+        )
+        .unwrap(),
+        rename: serde_json::from_value(json!({"order": "order_id"})).unwrap(),
+        csv: Some(json!({"delimiter": ";"})),
+    };
+    let report = run(&connector, &options).await.expect("transformation");
+    assert_eq!(report["records_read"], 40_000);
+    let expected = (1..=40_000).filter(|i| i % 2 == 1 && i % 300 >= 100).count();
+    assert_eq!(report["records_out"], expected);
+    let head = s.ok("get_object", json!({"bucket": bucket, "key": "out/south.csv", "range": "bytes=0-60"})).await;
+    assert!(
+        head["body"].as_str().unwrap().starts_with("order_id,placed,amount,paid\n101,2024-03-18,101.01,false\n"),
+        "{}",
+        head["body"]
+    );
+    options.destination_key = "out/south.jsonl".into();
+    run(&connector, &options).await.expect("transformation");
+    let first = s.ok("extract_records", json!({"bucket": bucket, "key": "out/south.jsonl", "limit": 1})).await;
+    assert_eq!(first["records"], json!([{"order_id": 101, "placed": "2024-03-18", "amount": 101.01, "paid": false}]));
+    s.remove_bucket(&bucket).await;
+}
