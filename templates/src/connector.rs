@@ -36,12 +36,18 @@ impl std::error::Error for StepError {}
 impl Connector {
     /// Runs `operation` with `input`; the output JSON, or why it failed.
     pub async fn call(&self, operation: &str, input: &Value) -> Result<Value, StepError> {
+        self.call_measured(operation, input).await.map(|(output, _)| output)
+    }
+
+    /// As [`Self::call`], with the guest's peak memory in bytes.
+    pub async fn call_measured(&self, operation: &str, input: &Value) -> Result<(Value, usize), StepError> {
         let invocation = self
             .runtime
             .invoke(operation, &self.auth.to_string(), &input.to_string(), &self.policy)
             .await
             .map_err(StepError::Host)?;
+        let peak = invocation.peak_memory;
         let text = invocation.result.map_err(StepError::Connector)?;
-        Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+        Ok((serde_json::from_str(&text).unwrap_or(Value::Null), peak))
     }
 }

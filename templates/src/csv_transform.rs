@@ -27,7 +27,8 @@ pub struct Options {
     pub csv: Option<Value>,
 }
 
-/// Runs the transformation; what was read and written.
+/// Runs the transformation; what was read and written, with the sandbox's peak memory
+/// (`guest_peak_memory`, bytes: flat, whatever the file's size).
 pub async fn run(connector: &Connector, options: &Options) -> Result<Value, StepError> {
     let mut input = json!({
         "bucket": options.bucket,
@@ -44,5 +45,7 @@ pub async fn run(connector: &Connector, options: &Options) -> Result<Value, Step
     if let Some(csv) = &options.csv {
         input["csv"] = csv.clone();
     }
-    connector.call("extract_records", &input).await
+    let (mut report, peak) = connector.call_measured("extract_records", &input).await?;
+    report["guest_peak_memory"] = json!(peak);
+    Ok(report)
 }

@@ -78,6 +78,9 @@ pub(super) fn render(format: OutputFormat, bytes: &[u8], csv: &CsvOptions) -> Re
     }
 }
 
+/// The most CSV values returned inline: each becomes a JSON value several times its text's size.
+const MAX_INLINE_CELLS: usize = 100_000;
+
 fn csv_rows(bytes: &[u8], options: &CsvOptions) -> Result<Value> {
     let delimiter = match options.delimiter.as_bytes() {
         [d] if d.is_ascii() => *d,
@@ -99,8 +102,17 @@ fn csv_rows(bytes: &[u8], options: &CsvOptions) -> Result<Value> {
         None
     };
     let mut rows = Vec::new();
+    let mut cells = 0;
     for record in reader.records() {
         let record = record.map_err(|e| not_text("CSV", e))?;
+        cells += record.len();
+        if cells > MAX_INLINE_CELLS {
+            return Err(ConnectorError::new(
+                crate::error::ErrorKind::TooLarge,
+                format!("the CSV has more than {MAX_INLINE_CELLS} values, too many to return inline; read its rows as a stream with extract_records (pages with a cursor, or written to another object), or use format \"file\""),
+            )
+            .at("/format"));
+        }
         let row = match &headers {
             Some(names) => {
                 let mut object = Map::new();

@@ -19,9 +19,16 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// Inline bodies larger than this need `max_bytes` raised or `format: "file"`.
-const DEFAULT_INLINE_LIMIT: u64 = 10 * 1024 * 1024;
-/// The most an inline body may ever be.
-const MAX_INLINE_LIMIT: u64 = 64 * 1024 * 1024;
+const DEFAULT_INLINE_LIMIT: u64 = 4 * 1024 * 1024;
+/// The most an inline text body may ever be: with its copies (the output value, its JSON text)
+/// it takes about five times its size — within a 64 MiB guest (41 MiB measured at 8 MiB).
+const MAX_INLINE_LIMIT: u64 = 8 * 1024 * 1024;
+/// The most an inline base64 body may be (a third larger once encoded: 38 MiB measured at 6 MiB).
+const MAX_BASE64_INLINE_LIMIT: u64 = 6 * 1024 * 1024;
+/// The most a body parsed inline (`json`, `csv`) may be: a parsed value takes many times its
+/// text (CSV is also bounded by its number of values). Larger ones are read as a stream with
+/// `extract_records`.
+const MAX_PARSED_INLINE_LIMIT: u64 = 1024 * 1024;
 
 #[derive(Deserialize, Clone)]
 struct ObjectRef {
@@ -184,7 +191,7 @@ pub(super) const GET_OBJECT: Operation = Operation {
                 "file": {"type": "string", "title": "File name", "description": "With format file: the name in the host file store to write."},
                 "overwrite": {"type": "boolean", "title": "Overwrite file", "default": false},
             "resume": {"type": "boolean", "title": "Resume", "default": false, "description": "With format file: keep the bytes of an interrupted download and continue from there next time (if the object is unchanged)."},
-                "max_bytes": {"type": "integer", "title": "Max inline bytes", "minimum": 0, "maximum": MAX_INLINE_LIMIT, "default": DEFAULT_INLINE_LIMIT, "x-group": "advanced"},
+                "max_bytes": {"type": "integer", "title": "Max inline bytes", "minimum": 0, "maximum": MAX_INLINE_LIMIT, "default": DEFAULT_INLINE_LIMIT, "x-group": "advanced", "description": "At most 8 MiB as text, 6 MiB as base64, 1 MiB parsed as JSON or CSV (larger: format reference or file, or extract_records)."},
                 "csv": {"type": "object", "title": "CSV options", "additionalProperties": false, "properties": {
                     "delimiter": {"type": "string", "default": ",", "minLength": 1, "maxLength": 1},
                     "has_header": {"type": "boolean", "default": true}
@@ -274,7 +281,12 @@ fn get_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
         }
         (format, None) => {
             let request = input.target.download(range, client.conn.verify_downloads)?;
-            let limit = input.max_bytes.unwrap_or(DEFAULT_INLINE_LIMIT).min(MAX_INLINE_LIMIT);
+            let most = match format {
+                OutputFormat::Json | OutputFormat::Csv => MAX_PARSED_INLINE_LIMIT,
+                OutputFormat::Base64 => MAX_BASE64_INLINE_LIMIT,
+                _ => MAX_INLINE_LIMIT,
+            };
+            let limit = input.max_bytes.unwrap_or(DEFAULT_INLINE_LIMIT).min(most);
             let sink = ResponseSink::Memory { limit };
             let response = client
                 .retrying(RetryPolicy::REQUEST, |client| {
@@ -298,7 +310,7 @@ fn get_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
                     )?;
                     Ok(response)
                 })
-                .map_err(|e| explain_too_large(e, &sink))?;
+                .map_err(|e| explain_too_large(e, &sink, format))?;
             let mut out = object_facts(&response);
             out.insert("content_range".into(), json!(response.header("content-range")));
             out.insert("body".into(), render(format, &response.body, &input.csv.clone().unwrap_or_default())?);
@@ -416,11 +428,18 @@ fn plan_resume(client: &mut Client<'_>, target: &ObjectRef, name: &str, existing
     Ok(ResumePlan { etag, size, from, partial })
 }
 
-fn explain_too_large(mut error: ConnectorError, sink: &ResponseSink) -> ConnectorError {
+fn explain_too_large(mut error: ConnectorError, sink: &ResponseSink, format: OutputFormat) -> ConnectorError {
     if let (ErrorKind::TooLarge, ResponseSink::Memory { limit }) = (error.kind, sink) {
-        error.message = format!(
-            "the object is larger than {limit} bytes, the most returned inline; use format \"file\" to stream it to a host file, a `range`, or raise `max_bytes` (up to {MAX_INLINE_LIMIT})"
-        );
+        let instead = match format {
+            OutputFormat::Json | OutputFormat::Csv => {
+                "read its records as a stream with extract_records (pages with a cursor, or written to another object), use format \"reference\" for a link, or \"file\" for a host file"
+            }
+            _ => {
+                "use format \"reference\" for a link another step can read, \"file\" to stream it to a host file, or a `range`"
+            }
+        };
+        error.message =
+            format!("the object is larger than {limit} bytes, the most returned inline as {format}; {instead}");
         return error.at("/max_bytes");
     }
     error
