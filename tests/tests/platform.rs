@@ -274,6 +274,13 @@ async fn inputs_outside_the_manifest_never_reach_the_connector() {
     let auth = s.auth.to_string();
     let valid = s.runtime.invoke("list_objects", &auth, &json!({"bucket": "b"}).to_string(), &policy).await.unwrap();
     assert!(valid.peak_memory > 0 && valid.captured.len() == 1, "a valid input runs the guest");
+    // The product's own field names (aliases) pass the host's check too.
+    let product = json!({"bucket": "b", "object_keys": [{"Key": "a.txt", "VersionId": "v1"}]});
+    let aliased = s.runtime.invoke("delete_objects", &auth, &product.to_string(), &policy).await.unwrap();
+    assert!(aliased.captured.len() == 1, "object_keys reaches the connector: {:?}", aliased.result);
+    let both = json!({"bucket": "b", "objects": ["a"], "object_keys": [{"Key": "a"}]});
+    let refused = s.runtime.invoke("delete_objects", &auth, &both.to_string(), &policy).await.unwrap();
+    assert_eq!(refused.result.unwrap_err().field.as_deref(), Some("/object_keys"));
     let cases = [
         ("list_objects", json!({"bucket": "b", "max_keys": 5000}), "/max_keys", "1000"),
         ("get_object", json!({"bucket": "b", "key": "k", "format": "yaml"}), "/format", "must be one of"),

@@ -77,9 +77,10 @@ pub(super) const DELETE_OBJECTS: Operation = Operation {
     title: "Delete Multiple Objects",
     description: "Deletes any number of objects, 1000 per request, and reports, per key, whether it was deleted or why not.",
     input_schema: || {
-        object(
+        // `objects`, or the product's own name for it (an alias): exactly one of them.
+        let mut schema = object(
             "Delete Multiple Objects input",
-            &["bucket", "objects"],
+            &["bucket"],
             json!({
                 "bucket": schema::bucket(),
                 "objects": {"type": "array", "title": "Objects", "minItems": 1, "items": {
@@ -94,7 +95,9 @@ pub(super) const DELETE_OBJECTS: Operation = Operation {
                     "properties": {"Key": {"type": "string"}, "VersionId": {"type": "string"}}
                 }}
             }),
-        )
+        );
+        schema["oneOf"] = json!([{"required": ["objects"]}, {"required": ["object_keys"]}]);
+        schema
     },
     output_schema: || {
         object(

@@ -87,7 +87,8 @@ pub(super) const EXTRACT_RECORDS: Operation = Operation {
         )
     },
     permissions: &[Permission { actions: &["s3:GetObject"], resource: OBJECT_ARN }],
-    effects: Effects::READ_ONLY,
+    // With a destination it writes (and may replace) an object.
+    effects: Effects::REPLACES,
     run: extract_records,
 };
 

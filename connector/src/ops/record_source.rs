@@ -251,7 +251,9 @@ impl<'a, 'c> RecordSource<'a, 'c> {
                     .delimiter(CsvDialect::byte("delimiter", &dialect.delimiter)?)
                     .quote(CsvDialect::byte("quote", &dialect.quote)?)
                     .has_headers(false)
-                    .flexible(true)
+                    // Every row has the header's (or the first row's) number of fields: a row
+                    // with more or fewer is an error naming its line, never silently reshaped.
+                    .flexible(false)
                     .from_reader(range);
                 if !resumed && dialect.has_header {
                     let mut header = csv::ByteRecord::new();
