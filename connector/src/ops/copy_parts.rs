@@ -3,9 +3,9 @@
 //! upload, so no parts are left behind.
 
 use super::headers::unquote;
-use super::multipart::{PartPlan, Uploaded, abort};
+use super::multipart::{self, PartPlan, Uploaded, abort};
 use crate::client::Client;
-use crate::client::request::{Body, S3Request};
+use crate::client::request::S3Request;
 use crate::error::{ConnectorError, Result};
 use crate::protocol::error_response::reject_late_error;
 use crate::protocol::http::Method;
@@ -35,14 +35,7 @@ pub(super) fn copy_in_parts(
     source: &CopySource,
     plan: PartPlan,
 ) -> Result<Uploaded> {
-    let mut create = S3Request::new(Method::Post).bucket(bucket).key(key).query("uploads", "");
-    for (name, value) in create_headers {
-        create = create.header(name, value.clone());
-    }
-    let created = client.send(&create)?;
-    let upload_id = xml::element_text(&created.body, "UploadId")
-        .filter(|id| !id.is_empty())
-        .ok_or_else(|| ConnectorError::internal("CreateMultipartUpload answered without an UploadId"))?;
+    let upload_id = multipart::create(client, bucket, key, create_headers)?;
     let destination_key: Vec<(String, String)> = create_headers
         .iter()
         .filter(|(name, _)| name.starts_with("x-amz-server-side-encryption-customer-"))
@@ -85,16 +78,7 @@ fn copy_parts(
             .ok_or_else(|| ConnectorError::internal(format!("UploadPartCopy {number} answered without an ETag")))?;
         parts.push(CompletedPart { number, etag, checksum: None });
     }
-    let mut complete = S3Request::new(Method::Post)
-        .bucket(bucket)
-        .key(key)
-        .query("uploadId", upload_id)
-        .header("content-type", "application/xml")
-        .body(Body::Bytes(xml::complete_document(&parts).into_bytes()));
-    for (name, value) in destination_key {
-        complete = complete.header(name, value.clone());
-    }
-    let response = reject_late_error(client.send(&complete)?)?;
+    let response = multipart::complete(client, bucket, key, upload_id, &parts, destination_key)?;
     let etag = xml::element_text(&response.body, "ETag").map(|e| unquote(&e)).unwrap_or_default();
     Ok(Uploaded { etag, version_id: response.header("x-amz-version-id").map(str::to_string) })
 }

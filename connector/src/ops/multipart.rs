@@ -8,7 +8,7 @@ use crate::client::request::{Body, S3Request};
 use crate::client::retry::RetryPolicy;
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::protocol::checksum::{ChecksumMode, base64_of, composite};
-use crate::protocol::http::Method;
+use crate::protocol::http::{HttpResponse, Method};
 use crate::protocol::xml::{self, CompletedPart};
 
 /// The smallest part S3 accepts (all but the last).
@@ -84,17 +84,11 @@ pub(super) fn upload(
     source: &UploadSource,
     plan: PartPlan,
 ) -> Result<Uploaded> {
-    let mut create = S3Request::new(Method::Post).bucket(bucket).key(key).query("uploads", "");
-    for (header, value) in headers {
-        create = create.header(header, value.clone());
-    }
+    let mut create_headers = headers.to_vec();
     if let Some(names) = client.conn.checksum.flexible_names() {
-        create = create.header("x-amz-checksum-algorithm", names.algorithm);
+        create_headers.push(("x-amz-checksum-algorithm".to_string(), names.algorithm.to_string()));
     }
-    let created = client.send(&create)?;
-    let upload_id = xml::element_text(&created.body, "UploadId")
-        .filter(|id| !id.is_empty())
-        .ok_or_else(|| ConnectorError::internal("CreateMultipartUpload answered without an UploadId"))?;
+    let upload_id = create(client, bucket, key, &create_headers)?;
     // An SSE-C key goes with every part (S3 encrypts each with it) and with the completion.
     let part_headers: Vec<(String, String)> = headers
         .iter()
@@ -147,20 +141,46 @@ fn upload_parts(
         part_digests.extend(sent.digest);
         parts.push(CompletedPart { number, etag, checksum: element });
     }
-    let mut complete = S3Request::new(Method::Post)
+    // With checksums, S3 wants the SSE-C key on completion too.
+    let response = complete(client, bucket, key, upload_id, &parts, part_headers)?;
+    let etag = xml::element_text(&response.body, "ETag").map(|e| unquote(&e)).unwrap_or_default();
+    verify_completion(client.conn.checksum, &part_digests, &etag, &response.body)?;
+    Ok(Uploaded { etag, version_id: response.header("x-amz-version-id").map(str::to_string) })
+}
+
+/// Starts a multipart upload of `bucket`/`key` with `headers` (type, metadata, encryption...);
+/// its upload id.
+pub(super) fn create(client: &mut Client<'_>, bucket: &str, key: &str, headers: &[(String, String)]) -> Result<String> {
+    let mut request = S3Request::new(Method::Post).bucket(bucket).key(key).query("uploads", "");
+    for (name, value) in headers {
+        request = request.header(name, value.clone());
+    }
+    let created = client.send(&request)?;
+    xml::element_text(&created.body, "UploadId")
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| ConnectorError::internal("CreateMultipartUpload answered without an UploadId"))
+}
+
+/// Completes upload `upload_id` with `parts` (and `headers`, e.g. an SSE-C key); S3's answer,
+/// an error document in a 200 rejected.
+pub(super) fn complete(
+    client: &mut Client<'_>,
+    bucket: &str,
+    key: &str,
+    upload_id: &str,
+    parts: &[CompletedPart],
+    headers: &[(String, String)],
+) -> Result<HttpResponse> {
+    let mut request = S3Request::new(Method::Post)
         .bucket(bucket)
         .key(key)
         .query("uploadId", upload_id)
         .header("content-type", "application/xml")
-        .body(Body::Bytes(xml::complete_document(&parts).into_bytes()));
-    // With checksums, S3 wants the SSE-C key on completion too.
-    for (name, value) in part_headers {
-        complete = complete.header(name, value.clone());
+        .body(Body::Bytes(xml::complete_document(parts).into_bytes()));
+    for (name, value) in headers {
+        request = request.header(name, value.clone());
     }
-    let response = crate::protocol::error_response::reject_late_error(client.send(&complete)?)?;
-    let etag = xml::element_text(&response.body, "ETag").map(|e| unquote(&e)).unwrap_or_default();
-    verify_completion(client.conn.checksum, &part_digests, &etag, &response.body)?;
-    Ok(Uploaded { etag, version_id: response.header("x-amz-version-id").map(str::to_string) })
+    crate::protocol::error_response::reject_late_error(client.send(&request)?)
 }
 
 /// Checks what S3 reports for the completed upload against the parts sent: the multipart ETag

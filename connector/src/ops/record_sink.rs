@@ -9,7 +9,6 @@ use super::records::{Record, to_object};
 use crate::client::Client;
 use crate::client::request::{Body, S3Request};
 use crate::error::{ConnectorError, Result};
-use crate::protocol::error_response::reject_late_error;
 use crate::protocol::http::Method;
 use crate::protocol::xml::{self, CompletedPart};
 use serde_json::{Value, json};
@@ -89,15 +88,8 @@ impl RecordSink {
         let upload_id = if let Some(id) = &self.upload_id {
             id.clone()
         } else {
-            let create = S3Request::new(Method::Post)
-                .bucket(&self.bucket)
-                .key(&self.key)
-                .query("uploads", "")
-                .header("content-type", self.format.content_type());
-            let created = client.send(&create)?;
-            let id = xml::element_text(&created.body, "UploadId")
-                .filter(|id| !id.is_empty())
-                .ok_or_else(|| ConnectorError::internal("CreateMultipartUpload answered without an UploadId"))?;
+            let content_type = [("content-type".to_string(), self.format.content_type().to_string())];
+            let id = multipart::create(client, &self.bucket, &self.key, &content_type)?;
             self.upload_id = Some(id.clone());
             id
         };
@@ -147,13 +139,7 @@ impl RecordSink {
         if !self.buffer.is_empty() {
             self.send_part(client)?;
         }
-        let complete = S3Request::new(Method::Post)
-            .bucket(&self.bucket)
-            .key(&self.key)
-            .query("uploadId", &upload_id)
-            .header("content-type", "application/xml")
-            .body(Body::Bytes(xml::complete_document(&self.parts).into_bytes()));
-        let answer = reject_late_error(client.send(&complete)?)?;
+        let answer = multipart::complete(client, &self.bucket, &self.key, &upload_id, &self.parts, &[])?;
         Ok(xml::element_text(&answer.body, "ETag").map(|e| super::headers::unquote(&e)).unwrap_or_default())
     }
 
