@@ -40,6 +40,8 @@ pub struct SchemaRefusal {
     pub field: String,
     /// What is wrong, in the schema's terms.
     pub message: String,
+    /// The input is too large to be read at all (else it does not match).
+    pub too_large: bool,
 }
 
 /// Most JSON values (objects, arrays, strings, numbers...) in one schema.
@@ -102,16 +104,29 @@ impl InputSchemas {
 
     /// Checks `input` (JSON text) against `operation`'s input schema. An operation the manifest
     /// does not list is left to the connector (it names the ones it has).
-    pub fn check_operation(&self, operation: &str, input: &str) -> Result<(), SchemaRefusal> {
-        self.check(lookup(&self.operations, operation, "operation")?, input, "input")
+    /// An input longer than `max_bytes` is refused unread: parsing it would spend host memory
+    /// beyond what the invocation may use.
+    pub fn check_operation(&self, operation: &str, input: &str, max_bytes: usize) -> Result<(), SchemaRefusal> {
+        self.check(lookup(&self.operations, operation, "operation")?, input, "input", max_bytes)
     }
 
-    /// Checks a trigger's `config` (JSON text) against its configuration schema.
-    pub fn check_trigger(&self, trigger: &str, config: &str) -> Result<(), SchemaRefusal> {
-        self.check(lookup(&self.triggers, trigger, "trigger")?, config, "configuration")
+    /// Checks a trigger's `config` (JSON text) against its configuration schema, as
+    /// [`Self::check_operation`].
+    pub fn check_trigger(&self, trigger: &str, config: &str, max_bytes: usize) -> Result<(), SchemaRefusal> {
+        self.check(lookup(&self.triggers, trigger, "trigger")?, config, "configuration", max_bytes)
     }
 
-    fn check(&self, schema: SchemaIndex, text: &str, what: &str) -> Result<(), SchemaRefusal> {
+    fn check(&self, schema: SchemaIndex, text: &str, what: &str, max_bytes: usize) -> Result<(), SchemaRefusal> {
+        if text.len() > max_bytes {
+            return Err(SchemaRefusal {
+                field: String::new(),
+                message: format!(
+                    "the {what} is {} bytes; at most {max_bytes} are accepted (send large content as a file or a URL)",
+                    text.len()
+                ),
+                too_large: true,
+            });
+        }
         // An empty input is an empty object, as the connectors read it.
         let value: serde_json::Value = if text.trim().is_empty() {
             serde_json::Value::Object(Default::default())
@@ -119,6 +134,7 @@ impl InputSchemas {
             serde_json::from_str(text).map_err(|e| SchemaRefusal {
                 field: String::new(),
                 message: format!("the {what} is not valid JSON: {e}"),
+                too_large: false,
             })?
         };
         self.schemas.validate(&value, schema).map_err(|error| self.explain(&error, what))
@@ -139,11 +155,14 @@ impl InputSchemas {
                 SchemaRefusal {
                     field: at(&got[0]),
                     message: format!("the {what} has unknown field `{}`{known}", got[0]),
+                    too_large: false,
                 }
             }
-            boon::ErrorKind::Required { want } if !want.is_empty() => {
-                SchemaRefusal { field: at(want[0]), message: format!("the {what} is missing field `{}`", want[0]) }
-            }
+            boon::ErrorKind::Required { want } if !want.is_empty() => SchemaRefusal {
+                field: at(want[0]),
+                message: format!("the {what} is missing field `{}`", want[0]),
+                too_large: false,
+            },
             boon::ErrorKind::OneOf(matched) => {
                 let names = self.schema_at(failure.schema_url).and_then(|schema| {
                     schema["oneOf"]
@@ -159,10 +178,12 @@ impl InputSchemas {
                             Some((_, second)) => SchemaRefusal {
                                 field: at(names.get(*second).unwrap_or(&names[0])),
                                 message: format!("the {what} gives more than one of {listed}: give exactly one"),
+                                too_large: false,
                             },
                             None => SchemaRefusal {
                                 field: at(&names[0]),
                                 message: format!("the {what} needs one of {listed}"),
+                                too_large: false,
                             },
                         }
                     }
@@ -204,6 +225,7 @@ fn lookup(known: &HashMap<String, SchemaIndex>, id: &str, what: &str) -> Result<
         SchemaRefusal {
             field: String::new(),
             message: format!("unknown {what} {id:?}; known {what}s: {}", names.join(", ")),
+            too_large: false,
         }
     })
 }
@@ -288,13 +310,20 @@ fn generic(failure: &ValidationError<'_, '_>, location: String, what: &str) -> S
         boon::ErrorKind::MultipleOf { want, .. } => format!("the value must be a multiple of {want}"),
         kind => kind.to_string(),
     };
-    SchemaRefusal { message: format!("the {what} does not match its schema {place}: {detail}"), field: location }
+    SchemaRefusal {
+        message: format!("the {what} does not match its schema {place}: {detail}"),
+        field: location,
+        too_large: false,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::bindings::{Annotations, Operation, Trigger};
+
+    /// Room enough for every input of these tests.
+    const MAX: usize = 1 << 20;
 
     fn info(input_schema: &str) -> ConnectorInfo {
         ConnectorInfo {
@@ -333,8 +362,8 @@ mod tests {
     #[test]
     fn inputs_outside_the_schema_are_refused_with_a_pointer() {
         let schemas = InputSchemas::compile(&info(SCHEMA)).unwrap();
-        assert_eq!(schemas.check_operation("get_thing", r#"{"bucket": "abc", "max": 5}"#), Ok(()));
-        assert_eq!(schemas.check_operation("get-thing", r#"{"bucket": "abc"}"#), Ok(()));
+        assert_eq!(schemas.check_operation("get_thing", r#"{"bucket": "abc", "max": 5}"#, MAX), Ok(()));
+        assert_eq!(schemas.check_operation("get-thing", r#"{"bucket": "abc"}"#, MAX), Ok(()));
         let cases = [
             (r#"{"bucket": "abc", "max": 5000}"#, "/max"),
             (r#"{"bucket": "abc", "max": 5.5}"#, "/max"),
@@ -346,28 +375,31 @@ mod tests {
             ("not json", ""),
         ];
         for (input, field) in cases {
-            let refusal = schemas.check_operation("get_thing", input).unwrap_err();
+            let refusal = schemas.check_operation("get_thing", input, MAX).unwrap_err();
             assert_eq!(refusal.field, field, "{input}: {}", refusal.message);
             assert!(refusal.message.starts_with("the input "), "{}", refusal.message);
         }
-        let unknown = schemas.check_operation("get_thing", r#"{"bucket": "abc", "colour": "red"}"#).unwrap_err();
+        let unknown = schemas.check_operation("get_thing", r#"{"bucket": "abc", "colour": "red"}"#, MAX).unwrap_err();
         assert_eq!(unknown.field, "/colour");
         assert!(unknown.message.contains("unknown field `colour`; expected one of: `bucket`"), "{}", unknown.message);
-        let missing = schemas.check_operation("get_thing", r#"{"max": 1}"#).unwrap_err();
+        let missing = schemas.check_operation("get_thing", r#"{"max": 1}"#, MAX).unwrap_err();
         assert_eq!(
             (missing.field.as_str(), missing.message.as_str()),
             ("/bucket", "the input is missing field `bucket`")
         );
-        let unlisted = schemas.check_operation("not_listed", "{}").unwrap_err();
+        let huge = format!(r#"{{"bucket": "{}"}}"#, "b".repeat(MAX));
+        let refused = schemas.check_operation("get_thing", &huge, MAX).unwrap_err();
+        assert!(refused.too_large && refused.message.contains("at most 1048576"), "{}", refused.message);
+        let unlisted = schemas.check_operation("not_listed", "{}", MAX).unwrap_err();
         assert_eq!(unlisted.message, "unknown operation \"not_listed\"; known operations: get_thing");
-        let number = schemas.check_operation("get_thing", r#"{"bucket": "abc", "max": 987654}"#).unwrap_err();
+        let number = schemas.check_operation("get_thing", r#"{"bucket": "abc", "max": 987654}"#, MAX).unwrap_err();
         assert!(number.message.contains("at most 1000") && !number.message.contains("987654"), "{}", number.message);
         let secret =
-            schemas.check_operation("get_thing", r#"{"bucket": "abc", "code": "hunter2-secret"}"#).unwrap_err();
+            schemas.check_operation("get_thing", r#"{"bucket": "abc", "code": "hunter2-secret"}"#, MAX).unwrap_err();
         assert_eq!(secret.field, "/code");
         assert!(!secret.message.contains("hunter2"), "{}", secret.message);
         assert!(secret.message.contains("(Code: six digits)"), "{}", secret.message);
-        assert_eq!(schemas.check_trigger("changes", "{}").unwrap_err().field, "/bucket");
+        assert_eq!(schemas.check_trigger("changes", "{}", MAX).unwrap_err().field, "/bucket");
     }
 
     #[test]
@@ -375,13 +407,13 @@ mod tests {
         let schema = r#"{"type": "object", "oneOf": [{"required": ["file"]}, {"required": ["url"]}],
             "properties": {"file": {"type": "string"}, "url": {"type": "string"}}}"#;
         let schemas = InputSchemas::compile(&info(schema)).unwrap();
-        assert_eq!(schemas.check_operation("get_thing", r#"{"url": "u"}"#), Ok(()));
-        let neither = schemas.check_operation("get_thing", "{}").unwrap_err();
+        assert_eq!(schemas.check_operation("get_thing", r#"{"url": "u"}"#, MAX), Ok(()));
+        let neither = schemas.check_operation("get_thing", "{}", MAX).unwrap_err();
         assert_eq!(
             (neither.field.as_str(), neither.message.as_str()),
             ("/file", "the input needs one of `file`, `url`")
         );
-        let both = schemas.check_operation("get_thing", r#"{"file": "f", "url": "u"}"#).unwrap_err();
+        let both = schemas.check_operation("get_thing", r#"{"file": "f", "url": "u"}"#, MAX).unwrap_err();
         assert_eq!(both.field, "/url");
         assert!(both.message.contains("more than one of `file`, `url`"), "{}", both.message);
     }

@@ -178,7 +178,7 @@ impl<T> Invocation<T> {
     /// guest did not run.
     fn refused(refusal: SchemaRefusal) -> Self {
         let error = ConnectorError {
-            kind: ErrorKind::InvalidInput,
+            kind: if refusal.too_large { ErrorKind::TooLarge } else { ErrorKind::InvalidInput },
             message: refusal.message,
             service_code: None,
             http_status: None,
@@ -354,9 +354,16 @@ impl Runtime {
     /// `auth`. An operation's input and a trigger's configuration are first checked against the
     /// manifest's schemas; one that does not match is answered without running the guest.
     async fn call(&self, auth: &str, policy: &Policy, call: Call<'_>) -> Result<Invocation<Answer>, HostError> {
+        // The host parses what it checks: an input larger than a quarter of the guest's memory (which
+        // could not hold it and its parsed form anyway) is refused unread.
+        let max_bytes = policy.memory_limit / 4;
         let refusal = match &call {
-            Call::Invoke { operation, input } => self.input_schemas().await?.check_operation(operation, input).err(),
-            Call::Poll { trigger, config, .. } => self.input_schemas().await?.check_trigger(trigger, config).err(),
+            Call::Invoke { operation, input } => {
+                self.input_schemas().await?.check_operation(operation, input, max_bytes).err()
+            }
+            Call::Poll { trigger, config, .. } => {
+                self.input_schemas().await?.check_trigger(trigger, config, max_bytes).err()
+            }
             Call::Check { .. } | Call::Options { .. } => None,
         };
         if let Some(refusal) = refusal {
