@@ -131,8 +131,12 @@ impl Pollable for FileReadStream {
             return;
         }
         self.read_ahead();
-        if let Some(reading) = self.reading.take() {
+        // Awaited in place, not taken: `wasi:io/poll` drops the readiness futures of the
+        // pollables that lost the race, and a read taken out of `self` would be lost with its
+        // file (the stream would then never have data again).
+        if let Some(reading) = self.reading.as_mut() {
             let finished = reading.await;
+            self.reading = None;
             self.accept(finished);
         }
     }
@@ -162,5 +166,30 @@ mod tests {
             }
         }
         assert_eq!(got, data[100..]);
+    }
+
+    #[tokio::test]
+    async fn a_readiness_wait_dropped_midway_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.bin");
+        let data: Vec<u8> = (0..(2 * CHUNK + 7)).map(|i| (i % 249) as u8).collect();
+        std::fs::write(&path, &data).unwrap();
+        let usage = crate::budget::Usage::new(crate::budget::Budgets::default());
+        let mut stream = FileReadStream::new(File::open(&path).unwrap(), usage.open_file().unwrap());
+        let mut got = Vec::new();
+        for round in 0.. {
+            assert!(round < 10_000, "the stream stopped giving data after {} bytes", got.len());
+            // As `poll` does when another pollable is ready first: the wait is dropped unfinished.
+            let dropped = tokio::time::timeout(std::time::Duration::ZERO, stream.ready()).await;
+            if dropped.is_err() {
+                stream.ready().await;
+            }
+            match stream.read(CHUNK) {
+                Ok(bytes) => got.extend_from_slice(&bytes),
+                Err(StreamError::Closed) => break,
+                Err(other) => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(got, data);
     }
 }
