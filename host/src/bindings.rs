@@ -15,6 +15,7 @@ mod generated {
             "workflow:connector/file-store.[method]file-writer.truncate": async | trappable,
             "workflow:connector/file-store.[method]file-writer.digest": async | trappable,
             "workflow:connector/file-store.[method]file-writer.fill": async | trappable,
+            "workflow:connector/file-store.[method]file-writer.fill-at": async | trappable,
             "workflow:connector/file-store.[method]file-writer.commit": async | trappable,
             default: trappable,
         },
@@ -26,6 +27,7 @@ mod generated {
             "wasi:random": wasmtime_wasi::p2::bindings::random,
             "wasi:http": wasmtime_wasi_http::p2::bindings::http,
             "workflow:connector/file-store.file-writer": crate::file_writer::FileWriter,
+            "workflow:connector/file-store.filling": crate::file_filling::Filling,
         },
     });
 }

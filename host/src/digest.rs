@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// Read size per step.
 const CHUNK: usize = 1024 * 1024;
 
-enum Hasher {
+/// A digest being computed, of any algorithm the file store offers.
+pub(crate) enum Hasher {
     Md5(md5::Md5),
     Sha256(sha2::Sha256),
     Crc32c(u32),
@@ -17,7 +18,8 @@ enum Hasher {
 }
 
 impl Hasher {
-    fn new(algorithm: DigestAlgorithm) -> Self {
+    /// A fresh digest of `algorithm`.
+    pub(crate) fn new(algorithm: DigestAlgorithm) -> Self {
         match algorithm {
             DigestAlgorithm::Md5 => Hasher::Md5(md5::Md5::new()),
             DigestAlgorithm::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
@@ -26,7 +28,8 @@ impl Hasher {
         }
     }
 
-    fn update(&mut self, data: &[u8]) {
+    /// Adds `data`.
+    pub(crate) fn update(&mut self, data: &[u8]) {
         match self {
             Hasher::Md5(h) => h.update(data),
             Hasher::Sha256(h) => h.update(data),
@@ -35,7 +38,8 @@ impl Hasher {
         }
     }
 
-    fn finish(self) -> Vec<u8> {
+    /// The raw digest.
+    pub(crate) fn finish(self) -> Vec<u8> {
         match self {
             Hasher::Md5(h) => h.finalize().to_vec(),
             Hasher::Sha256(h) => h.finalize().to_vec(),

@@ -8,11 +8,15 @@
 //! resumable partials are locked while written and collected after [`STALE_PARTIAL_AGE`].
 
 use crate::bindings::DigestAlgorithm;
-use crate::bindings::file_store::{ExpectedContent, FileError, FileStat, FillEnd, Host, HostFileWriter};
+use crate::bindings::file_store::{
+    ExpectedContent, FileError, FileStat, FillEnd, FillFailure, Host, HostFileWriter, HostFilling,
+};
 use crate::budget::{BudgetedWriter, Held};
+use crate::digest::Hasher;
+use crate::file_filling::{CopyEnd, Filling};
 use crate::file_name::{PARTIAL_SUFFIX, TEMP_SUFFIX, resolve};
 use crate::file_read_stream::FileReadStream;
-use crate::file_writer::{FileWriter, IfExists, Unfinished};
+use crate::file_writer::{FileWriter, IfExists, RunningDigest, Unfinished};
 use crate::state::HostState;
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -20,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use wasmtime::component::Resource;
 use wasmtime_wasi::p2::pipe::AsyncWriteStream;
-use wasmtime_wasi::p2::{DynInputStream, DynOutputStream};
+use wasmtime_wasi::p2::{DynInputStream, DynOutputStream, DynPollable};
 
 /// How many bytes the file writer accepts ahead of the disk.
 const WRITE_BUDGET: usize = 1024 * 1024;
@@ -222,6 +226,7 @@ fn start_writing(
         existing,
         unfinished,
         committed: false,
+        running_digest: None,
         _open: open,
     })
 }
@@ -272,12 +277,14 @@ struct Commit {
     name: String,
     if_exists: IfExists,
     expected: Option<ExpectedContent>,
+    /// The digest of every byte in the file, computed as `fill` wrote them, if asked for.
+    computed: Option<(connector_contract::DigestAlgorithm, Vec<u8>)>,
 }
 
 /// Makes the in-progress file durable and, if it holds what was expected, visible under its
 /// name (blocking). Returns the size. A file that does not match is removed, never renamed.
 fn commit_file(commit: &Commit, cancelled: &std::sync::atomic::AtomicBool) -> Result<u64, FileError> {
-    let Commit { temp, target, name, if_exists, expected } = commit;
+    let Commit { temp, target, name, if_exists, expected, computed } = commit;
     let name = name.as_str();
     let file = OpenOptions::new()
         .read(true)
@@ -287,7 +294,7 @@ fn commit_file(commit: &Commit, cancelled: &std::sync::atomic::AtomicBool) -> Re
     file.sync_all().map_err(|e| io_error(name, e))?;
     let size = file.metadata().map_err(|e| io_error(name, e))?.len();
     if let Some(expected) = expected
-        && let Err(why) = check_content(&file, size, expected, cancelled)
+        && let Err(why) = check_content(&file, size, expected, computed.as_ref(), cancelled)
     {
         let _ = std::fs::remove_file(temp);
         return Err(FileError::Mismatch(why));
@@ -307,28 +314,57 @@ fn commit_file(commit: &Commit, cancelled: &std::sync::atomic::AtomicBool) -> Re
 }
 
 /// Whether `file` (of `size` bytes) holds `expected`; the reason if it does not.
+/// The digest comes from `computed` (taken while the bytes were written) when it is of the same
+/// algorithm, else from reading the file.
 fn check_content(
     file: &File,
     size: u64,
     expected: &ExpectedContent,
+    computed: Option<&(connector_contract::DigestAlgorithm, Vec<u8>)>,
     cancelled: &std::sync::atomic::AtomicBool,
 ) -> Result<(), String> {
     if size != expected.size {
         return Err(format!("{size} bytes where {} were expected", expected.size));
     }
     let Some(digest) = &expected.digest else { return Ok(()) };
-    let reader = file.try_clone().map_err(|e| e.to_string())?;
-    let actual =
-        crate::digest::file_range(reader, 0, size, digest.algorithm.into(), cancelled).map_err(|e| e.to_string())?;
+    let algorithm: connector_contract::DigestAlgorithm = digest.algorithm.into();
+    let actual = match computed {
+        Some((computed_with, value)) if *computed_with == algorithm => value.clone(),
+        _ => {
+            let reader = file.try_clone().map_err(|e| e.to_string())?;
+            crate::digest::file_range(reader, 0, size, algorithm, cancelled).map_err(|e| e.to_string())?
+        }
+    };
     if actual != digest.value {
         return Err(format!("its {:?} checksum differs from the one stated", digest.algorithm));
     }
     Ok(())
 }
 
+/// Notes that bytes reached `writer`'s file other than through `fill` on a fresh file: the
+/// digest computed while filling no longer covers it.
+fn mark_partial(writer: &mut FileWriter) {
+    if let Some(running) = &mut writer.running_digest {
+        running.partial = true;
+    }
+}
+
 impl HostFileWriter for HostState {
     fn existing_size(&mut self, writer: Resource<FileWriter>) -> wasmtime::Result<u64> {
         Ok(self.table.get(&writer)?.existing)
+    }
+
+    fn digest_while_filling(
+        &mut self,
+        writer: Resource<FileWriter>,
+        algorithm: DigestAlgorithm,
+    ) -> wasmtime::Result<()> {
+        let entry = self.table.get_mut(&writer)?;
+        let algorithm: connector_contract::DigestAlgorithm = algorithm.into();
+        // Resumed bytes, or bytes already written, are not in a digest started now.
+        let partial = entry.existing > 0 || entry.file.is_none();
+        entry.running_digest = Some(RunningDigest { algorithm, hasher: Hasher::new(algorithm), partial });
+        Ok(())
     }
 
     async fn truncate(&mut self, writer: Resource<FileWriter>) -> wasmtime::Result<Result<(), FileError>> {
@@ -346,6 +382,13 @@ impl HostFileWriter for HostState {
         entry.file = Some(file);
         if result.is_ok() {
             entry.existing = 0;
+            if let Some(running) = &mut entry.running_digest {
+                *running = RunningDigest {
+                    algorithm: running.algorithm,
+                    hasher: Hasher::new(running.algorithm),
+                    partial: false,
+                };
+            }
         }
         Ok(result)
     }
@@ -380,8 +423,9 @@ impl HostFileWriter for HostState {
         &mut self,
         writer: Resource<FileWriter>,
     ) -> wasmtime::Result<Result<Resource<DynOutputStream>, FileError>> {
-        let file = self.table.get_mut(&writer)?.file.take();
-        let Some(file) = file else {
+        let entry = self.table.get_mut(&writer)?;
+        mark_partial(entry);
+        let Some(file) = entry.file.take() else {
             return Ok(Err(FileError::Io("contents() was already called for this file".into())));
         };
         let file = BudgetedWriter::new(tokio::fs::File::from_std(file), self.usage.clone());
@@ -398,12 +442,75 @@ impl HostFileWriter for HostState {
         limit: u64,
     ) -> wasmtime::Result<Result<FillEnd, FileError>> {
         let source = self.table.delete(source)?;
-        let Some(file) = self.table.get_mut(&writer)?.file.take() else {
+        let entry = self.table.get_mut(&writer)?;
+        let Some(file) = entry.file.take() else {
             return Ok(Err(FileError::Io("contents() or fill() was already called for this file".into())));
         };
-        let (file, end) = crate::file_fill::fill(file, source, limit, &self.usage).await;
-        self.table.get_mut(&writer)?.file = file;
+        if entry.existing > 0 {
+            mark_partial(entry);
+        }
+        let digest = entry.running_digest.take();
+        let (file, digest, end) = crate::file_fill::fill(file, source, limit, &self.usage, digest).await;
+        let entry = self.table.get_mut(&writer)?;
+        entry.file = file;
+        entry.running_digest = digest;
         Ok(end)
+    }
+
+    async fn fill_at(
+        &mut self,
+        writer: Resource<FileWriter>,
+        source: Resource<DynInputStream>,
+        offset: u64,
+        limit: u64,
+    ) -> wasmtime::Result<Result<Resource<Filling>, FileError>> {
+        let entry = self.table.get_mut(&writer)?;
+        mark_partial(entry);
+        if entry.unfinished == Unfinished::KeepForResume {
+            return Ok(Err(FileError::Io(
+                "fill-at() writes fresh files only; a resumable file grows at its end".into(),
+            )));
+        }
+        // A hole past what the invocation may write at all is never a real download.
+        if offset > self.usage.budgets().file_bytes_written {
+            return Ok(Err(FileError::Denied(format!("offset {offset} is beyond what this host lets a call write"))));
+        }
+        let open = match self.usage.open_file() {
+            Ok(held) => held,
+            Err(exceeded) => return Ok(Err(FileError::Denied(exceeded.to_string()))),
+        };
+        let (temp, name) = (entry.temp.clone(), entry.name.clone());
+        // Its own handle, with its own position: the copies of one file never share a cursor.
+        let opened = blocking(move || {
+            use std::io::{Seek, SeekFrom};
+            let mut file = OpenOptions::new()
+                .write(true)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                .open(&temp)
+                .map_err(|e| io_error(&name, e))?;
+            file.seek(SeekFrom::Start(offset)).map_err(|e| io_error(&name, e))?;
+            Ok(file)
+        })
+        .await;
+        let file = match opened {
+            Ok(file) => file,
+            Err(e) => return Ok(Err(e)),
+        };
+        let source = self.table.delete(source)?;
+        let usage = self.usage.clone();
+        let task = wasmtime_wasi::runtime::spawn(async move {
+            match crate::file_fill::fill(file, source, limit, &usage, None).await.2 {
+                Ok(FillEnd::Done(copied)) => CopyEnd::Done(copied),
+                Ok(FillEnd::SourceFailed(failure)) => {
+                    CopyEnd::SourceFailed { copied: failure.copied, reason: failure.reason }
+                }
+                Ok(FillEnd::TooLarge(copied)) => CopyEnd::TooLarge(copied),
+                Err(FileError::Denied(reason)) => CopyEnd::Denied(reason),
+                Err(other) => CopyEnd::Io(format!("{other}")),
+            }
+        });
+        // A child of its writer: the writer cannot be checked or committed while a copy runs.
+        Ok(Ok(self.table.push_child(Filling::new(task, open), &writer)?))
     }
 
     async fn commit(
@@ -420,12 +527,18 @@ impl HostFileWriter for HostState {
         // The writer's own handle (if the guest did not take it) is closed first: its bytes are
         // all on disk once the write calls returned.
         drop(entry.file.take());
+        let computed = entry
+            .running_digest
+            .take()
+            .filter(|running| !running.partial)
+            .map(|running| (running.algorithm, running.hasher.finish()));
         let commit = Commit {
             temp: entry.temp.clone(),
             target: entry.target.clone(),
             name: entry.name.clone(),
             if_exists: entry.if_exists,
             expected,
+            computed,
         };
         let cancelled = self.cancelled.clone();
         let result = blocking(move || commit_file(&commit, &cancelled)).await;
@@ -439,6 +552,29 @@ impl HostFileWriter for HostState {
         // An uncommitted plain file is removed right here (one unlink), so that no trace of a
         // failed download outlives the call that ended it.
         self.table.delete(writer)?;
+        Ok(())
+    }
+}
+
+impl HostFilling for HostState {
+    fn subscribe(&mut self, filling: Resource<Filling>) -> wasmtime::Result<Resource<DynPollable>> {
+        wasmtime_wasi::p2::subscribe(&mut self.table, filling)
+    }
+
+    fn end(&mut self, filling: Resource<Filling>) -> wasmtime::Result<Option<Result<FillEnd, FileError>>> {
+        let end = self.table.get_mut(&filling)?.end();
+        Ok(end.map(|end| match end {
+            CopyEnd::Done(copied) => Ok(FillEnd::Done(copied)),
+            CopyEnd::SourceFailed { copied, reason } => Ok(FillEnd::SourceFailed(FillFailure { copied, reason })),
+            CopyEnd::TooLarge(copied) => Ok(FillEnd::TooLarge(copied)),
+            CopyEnd::Denied(reason) => Err(FileError::Denied(reason)),
+            CopyEnd::Io(reason) => Err(FileError::Io(reason)),
+        }))
+    }
+
+    fn drop(&mut self, filling: Resource<Filling>) -> wasmtime::Result<()> {
+        // Dropping the task aborts a copy still running.
+        self.table.delete(filling)?;
         Ok(())
     }
 }

@@ -30,6 +30,18 @@ pub(crate) enum Unfinished {
     KeepForResume,
 }
 
+/// The digest of the bytes `fill` wrote, computed as they were written (`digest-while-filling`),
+/// so the commit can check the file without reading it again.
+pub(crate) struct RunningDigest {
+    /// The algorithm.
+    pub(crate) algorithm: connector_contract::DigestAlgorithm,
+    /// The digest so far.
+    pub(crate) hasher: crate::digest::Hasher,
+    /// Whether bytes reached the file some other way (a contents stream, `fill-at`, resumed
+    /// bytes): the digest then does not cover the file and the commit reads it instead.
+    pub(crate) partial: bool,
+}
+
 /// A file being written: an in-progress file beside the target, renamed to it on commit.
 pub struct FileWriter {
     /// The in-progress file.
@@ -50,6 +62,8 @@ pub struct FileWriter {
     pub(crate) unfinished: Unfinished,
     /// Whether the commit succeeded.
     pub(crate) committed: bool,
+    /// The digest computed while filling, when asked for.
+    pub(crate) running_digest: Option<RunningDigest>,
     /// The open-files budget unit this writer holds.
     pub(crate) _open: Held,
 }

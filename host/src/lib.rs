@@ -16,6 +16,7 @@ pub mod egress;
 pub mod error;
 mod fairness;
 mod file_fill;
+pub mod file_filling;
 pub mod file_name;
 mod file_read_stream;
 pub mod file_store;

@@ -424,3 +424,48 @@ fn opening_files_without_end_stops_at_the_open_files_budget() {
     let outcome = single(under_attack("open_flood", json!({"name": "data.bin", "count": 10_000}), policy, 1));
     assert_eq!(budget_of(&outcome), Some(Budget::OpenFiles), "{outcome:?}");
 }
+
+#[test]
+fn copies_at_offsets_write_one_file_and_their_refusals_hold() {
+    let _serial = alone();
+    let (_parent, root, policy) = store();
+    let piece: Vec<u8> = (0..=255u8).cycle().take(1 << 20).collect();
+    std::fs::write(root.join("piece.bin"), &piece).unwrap();
+    let rt = two_workers();
+    rt.block_on(async {
+        let hostile = hostile();
+        // Honest: three copies at once, at their offsets, make one file.
+        let honest =
+            json!({"name": "joined.bin", "source": "piece.bin", "offsets": [0, 1 << 20, 2 << 20], "length": 1 << 20});
+        let joined = hostile.invoke("fill_at", "{}", &honest.to_string(), &policy).await.unwrap();
+        assert_eq!(joined.result.unwrap(), "committed 3145728 bytes");
+        assert_eq!(std::fs::read(root.join("joined.bin")).unwrap(), piece.repeat(3));
+        // A resumable file only grows at its end.
+        let resumable = json!({"name": "r.bin", "source": "piece.bin", "resume_key": "etag"});
+        let (message, _) = refusal(hostile.invoke("fill_at", "{}", &resumable.to_string(), &policy).await);
+        assert!(message.contains("fresh files only"), "{message}");
+        // No hole past what a call may write at all.
+        let far = json!({"name": "far.bin", "source": "piece.bin", "offsets": [(16u64 << 30) + 1]});
+        let (message, _) = refusal(hostile.invoke("fill_at", "{}", &far.to_string(), &policy).await);
+        assert!(message.contains("Denied") && message.contains("beyond"), "{message}");
+        // The writer dropped under running copies ends the instance; the host serves on.
+        let dropped = json!({"name": "d.bin", "source": "piece.bin", "offsets": [0, 1 << 20], "drop_writer": true});
+        let trapped = hostile.invoke("fill_at", "{}", &dropped.to_string(), &policy).await;
+        assert!(trapped.is_err() || trapped.as_ref().unwrap().result.is_err(), "{trapped:?}");
+        let again = hostile.invoke("fill_at", "{}", &honest.to_string(), &policy).await.unwrap();
+        assert_eq!(again.result.unwrap(), "committed 3145728 bytes");
+    });
+    assert!(!root.join("far.bin").exists() && !root.join("d.bin").exists() && !root.join("r.bin").exists());
+}
+
+#[test]
+fn copies_without_end_stop_at_the_open_files_budget() {
+    let (_parent, root, policy) = store();
+    std::fs::write(root.join("piece.bin"), vec![7u8; 1 << 20]).unwrap();
+    let input = json!({"name": "many.bin", "source": "piece.bin", "count": 10_000});
+    let outcome = single(under_attack("fill_at", input, policy, 1));
+    let refused = budget_of(&outcome) == Some(Budget::OpenFiles)
+        || matches!(&outcome, Ok(done) if done.result.as_ref().is_err_and(|e| e.message.contains("open_files")));
+    assert!(refused, "{outcome:?}");
+    assert!(!root.join("many.bin").exists());
+}

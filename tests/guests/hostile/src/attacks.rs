@@ -20,6 +20,7 @@ pub(crate) const ATTACKS: &[&str] = &[
     "read_file",
     "write_forever",
     "open_flood",
+    "fill_at",
     "trap",
     "socket",
 ];
@@ -41,6 +42,7 @@ pub(crate) fn run(operation: &str, input: &Value) -> Result<String, String> {
         "read_file" => read_file(&text("name")),
         "write_forever" => write_forever(&text("name")),
         "open_flood" => open_flood(&text("name"), number("count")),
+        "fill_at" => fill_at(input),
         "trap" => trap(),
         #[cfg(feature = "sockets")]
         "socket" => {
@@ -265,6 +267,38 @@ fn open_flood(name: &str, count: u64) -> Result<String, String> {
         streams.push(file_store::open_read(name, 0).map_err(|e| format!("after {} opens: {e:?}", streams.len()))?);
     }
     Ok(format!("{} streams open", streams.len()))
+}
+
+/// Copies host file `source` into new file `name` with `file-writer.fill-at`: one copy at each
+/// of `offsets` (of `length` bytes), or `count` copies at offset 0; with a `resume_key`, into a
+/// resumable file; with `drop_writer`, the writer is dropped while the copies run. Commits the
+/// file once every copy ended.
+fn fill_at(input: &Value) -> Result<String, String> {
+    let text = |name: &str| input[name].as_str().unwrap_or_default().to_string();
+    let writer = file_store::create(&text("name"), true, input["resume_key"].as_str()).map_err(|e| format!("{e:?}"))?;
+    let length = input["length"].as_u64().unwrap_or(u64::MAX);
+    let offsets: Vec<u64> = match input["offsets"].as_array() {
+        Some(offsets) => offsets.iter().filter_map(Value::as_u64).collect(),
+        None => vec![0; input["count"].as_u64().unwrap_or(1) as usize],
+    };
+    let mut fillings = Vec::new();
+    for offset in offsets {
+        let source =
+            file_store::open_read(&text("source"), 0).map_err(|e| format!("after {} copies: {e:?}", fillings.len()))?;
+        fillings.push(
+            writer.fill_at(source, offset, length).map_err(|e| format!("after {} copies: {e:?}", fillings.len()))?,
+        );
+    }
+    if input["drop_writer"].as_bool() == Some(true) {
+        drop(writer);
+        return Ok(format!("dropped the writer under {} copies", fillings.len()));
+    }
+    for filling in &fillings {
+        filling.subscribe().block();
+        filling.end().ok_or("a copy reported no end")?.map_err(|e| format!("{e:?}"))?;
+    }
+    drop(fillings);
+    writer.commit(None).map(|size| format!("committed {size} bytes")).map_err(|e| format!("{e:?}"))
 }
 
 fn trap() -> Result<String, String> {
