@@ -192,6 +192,11 @@ impl Usage {
         self.hold(Budget::RequestsInFlight, self.budgets.requests_in_flight)
     }
 
+    /// Requests in flight now.
+    pub(crate) fn requests_in_flight(&self) -> u64 {
+        self.in_flight.load(Ordering::Acquire)
+    }
+
     /// One more open file stream or writer, until the guard drops.
     pub(crate) fn open_file(self: &Arc<Self>) -> Result<Held, BudgetExceeded> {
         self.hold(Budget::OpenFiles, self.budgets.open_files)

@@ -148,7 +148,8 @@ type ResponseFuture = Box<
 
 impl WasiHttpHooks for EgressHooks {
     /// Request-body chunks queued for hyper beyond the one being written, from the budget: a
-    /// little slack so an upload does not stall whenever the guest is between two splices.
+    /// little slack so an upload does not stall whenever the guest is between two splices,
+    /// shared among the requests in flight.
     /// Called as each request body is created (before its chunk size). A body gets the full
     /// buffer only while no more than `requests_in_flight` bodies wait unsent; bodies beyond
     /// that (a guest filling bodies it never sends) get [`SMALL_BODY_CHUNK`], so buffered body
@@ -157,9 +158,14 @@ impl WasiHttpHooks for EgressHooks {
         self.tally.bodies_created += 1;
         let waiting = self.tally.bodies_created.saturating_sub(self.tally.bodies_sent);
         self.tally.small_body = waiting > self.usage.budgets().requests_in_flight;
+        // Bodies sent at once (parts in flight) share the buffer: each gets its part of it, at
+        // least one chunk, so an upload's queued bytes stay near the budget however many parts
+        // move (with several streams, each needs less slack).
+        let chunks = (self.usage.budgets().request_body_buffer / OUTGOING_BODY_CHUNK).saturating_sub(1).max(1);
+        let sharing = usize::try_from(self.usage.requests_in_flight()).unwrap_or(usize::MAX).saturating_add(1);
         match self.tally.small_body {
             true => 1,
-            false => (self.usage.budgets().request_body_buffer / OUTGOING_BODY_CHUNK).saturating_sub(1).max(1),
+            false => (chunks / sharing).max(1),
         }
     }
 
