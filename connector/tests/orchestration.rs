@@ -149,7 +149,7 @@ fn multipart_script(rest: impl IntoIterator<Item = Reply>) -> (Scripted, Vec<u8>
 }
 
 fn multipart_input() -> Value {
-    json!({"bucket": "b", "key": "k", "file": "big.bin", "multipart_threshold": 0, "part_size": 5 * MIB})
+    json!({"bucket": "b", "key": "k", "file": "big.bin", "multipart_threshold": 0, "part_size": 5 * MIB, "concurrency": 1})
 }
 
 #[test]
@@ -477,7 +477,7 @@ fn multipart_objects_are_checked_against_their_composite_checksum_before_anyone_
             .header("x-amz-checksum-crc32c", checksum)
     };
     let part = |size: usize| Reply::status(206).header("content-length", &size.to_string()).header("etag", "\"e-3\"");
-    let to_file = json!({"bucket": "b", "key": "k", "format": "file", "file": "out"});
+    let to_file = json!({"bucket": "b", "key": "k", "format": "file", "file": "out", "concurrency": 1});
 
     // Equal parts and a shorter last one: one HEAD tells the layout.
     let uniform = stated(&[10, 10, 5]);
@@ -488,7 +488,7 @@ fn multipart_objects_are_checked_against_their_composite_checksum_before_anyone_
     // A part of another object (it was replaced meanwhile) is a race, retried.
     let replaced = Reply::status(206).header("content-length", "10").header("etag", "\"other-3\"");
     let mut t = Scripted::new([get(body, &uniform), replaced, get(body, &uniform), part(10)]);
-    let again = json!({"bucket": "b", "key": "k", "format": "file", "file": "again"});
+    let again = json!({"bucket": "b", "key": "k", "format": "file", "file": "again", "concurrency": 1});
     assert_eq!(run(&mut t, "get_object", again).unwrap()["file"]["size"], 25);
     assert!(t.finished(), "the whole download was retried");
 

@@ -176,7 +176,7 @@ fn a_cancelled_upload_is_aborted_and_leaves_nothing() {
     ])
     .with_file("big.bin", vec![7; 11 * MIB]);
     t.cancel_after = Some(2);
-    let input = json!({"bucket": "b", "key": "k", "file": "big.bin", "multipart_threshold": 0, "part_size": 5 * MIB});
+    let input = json!({"bucket": "b", "key": "k", "file": "big.bin", "multipart_threshold": 0, "part_size": 5 * MIB, "concurrency": 1});
     let error = invoke(&mut t, "put_object_file", AUTH, input.to_string()).unwrap_err();
     assert_eq!(error.kind, ErrorKind::Cancelled);
     assert!(!error.retryable);

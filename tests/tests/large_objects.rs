@@ -177,3 +177,60 @@ async fn an_interrupted_download_resumes_where_it_stopped() {
     assert_eq!(sha256_file(&s.files.join("dst2.bin")), sha256_file(&s.files.join("src2.bin")));
     s.remove_bucket(&bucket).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parts_and_ranges_in_flight_round_trip_byte_identical() {
+    let s = Session::new();
+    let bucket = s.bucket("in-flight").await;
+    let size = 70 * MIB + 777;
+    write_random_file(&s.files.join("big.bin"), size, 21);
+    let source = sha256_file(&s.files.join("big.bin"));
+    let input = json!({"bucket": bucket, "key": "big.bin", "file": "big.bin", "multipart_threshold": 0,
+                       "part_size": 5 * MIB, "concurrency": 8});
+    let put = s.ok("put_object_file", input).await;
+    assert_eq!(put["parts"], 15);
+    assert!(put["etag"].as_str().unwrap().ends_with("-15"), "{put}");
+    assert_eq!(s.uploads_in_progress(&bucket).await, Vec::<Value>::new());
+    // Five 16 MiB ranges, four at a time, each written at its offset by the host;
+    // then the same object in one stream.
+    for (name, concurrency) in [("ranges.bin", 4), ("one-stream.bin", 1), ("all-at-once.bin", 16)] {
+        let input =
+            json!({"bucket": bucket, "key": "big.bin", "format": "file", "file": name, "concurrency": concurrency});
+        let got = s.ok("get_object", input).await;
+        assert_eq!(got["file"]["size"], size, "{name}");
+        assert_eq!(sha256_file(&s.files.join(name)), source, "{name}");
+    }
+    let refused = json!({"bucket": bucket, "key": "big.bin", "format": "file", "file": "x.bin", "concurrency": 17});
+    assert_eq!(s.call("get_object", refused).await.unwrap_err().field.as_deref(), Some("/concurrency"));
+    s.remove_bucket(&bucket).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_range_is_fetched_again_and_a_download_that_cannot_finish_leaves_nothing() {
+    let s = Session::new();
+    let bucket = s.bucket("cut-ranges").await;
+    let size = 80 * MIB;
+    write_random_file(&s.files.join("big.bin"), size, 22);
+    s.ok("put_object_file", json!({"bucket": bucket, "key": "big.bin", "file": "big.bin"})).await;
+    let direct = target().endpoint.clone().expect("an endpoint");
+    // Each connection is cut after 40 MiB: its third 16 MiB range breaks and is fetched again.
+    let proxy =
+        CuttingProxy::start(&direct, CutRule { download_cut_after: Some(40 * MIB), ..CutRule::default() }).await;
+    let mut via_proxy = s.auth.clone();
+    via_proxy["endpoint"] = json!(proxy.endpoint);
+    let input = json!({"bucket": bucket, "key": "big.bin", "format": "file", "file": "got.bin", "concurrency": 2});
+    let got = s.call_with("get_object", &via_proxy, input, &s.policy).await.expect("the cut range is fetched again");
+    assert_eq!(got["file"]["size"], size);
+    assert_eq!(sha256_file(&s.files.join("got.bin")), sha256_file(&s.files.join("big.bin")));
+    assert!(proxy.cuts.load(std::sync::atomic::Ordering::SeqCst) >= 1, "a range was cut");
+    // Cut after 8 MiB, no range ever arrives whole: the download fails and leaves no file.
+    let proxy = CuttingProxy::start(&direct, CutRule { download_cut_after: Some(8 * MIB), ..CutRule::default() }).await;
+    via_proxy["endpoint"] = json!(proxy.endpoint);
+    let input = json!({"bucket": bucket, "key": "big.bin", "format": "file", "file": "never.bin"});
+    let error = s.call_with("get_object", &via_proxy, input, &s.policy).await.unwrap_err();
+    assert!(error.retryable, "{error:?}");
+    assert!(!s.files.join("never.bin").exists(), "no file appears");
+    let leftovers: Vec<_> = std::fs::read_dir(&s.files).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert!(leftovers.iter().all(|name| !name.to_string_lossy().contains("never.bin")), "{leftovers:?}");
+    s.remove_bucket(&bucket).await;
+}

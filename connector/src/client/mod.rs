@@ -19,7 +19,7 @@ use request::{Body, S3Request};
 use retry::RetryPolicy;
 use std::collections::HashMap;
 use std::time::Duration;
-use transport::{HttpRequest, ResponseSink, Transport};
+use transport::{Batch, HttpRequest, ResponseSink, Transport};
 
 /// The in-memory limit for responses that are parsed (listings, error documents).
 pub const DOCUMENT_LIMIT: u64 = 16 * 1024 * 1024;
@@ -73,6 +73,43 @@ impl<'t> Client<'t> {
         self.retrying(policy, |client| client.send_once(request, sink))
     }
 
+    /// Sends `requests`, `batch.in_flight` at a time, each answer's body into memory (up to
+    /// [`DOCUMENT_LIMIT`]); the answers in order, or the first failure. A request whose first
+    /// try fails in a way a retry could change (a retryable failure, an answer naming another
+    /// region, or not sent because another failed first) is sent again on its own through
+    /// [`Self::send`], with that path's retries and region correction; any other failure is its
+    /// typed error at once, as it would be one request at a time.
+    pub fn send_concurrently(&mut self, requests: &[S3Request], batch: Batch) -> Result<Vec<HttpResponse>> {
+        if requests.len() < 2 || batch.in_flight < 2 {
+            return requests.iter().map(|request| self.send(request)).collect();
+        }
+        let (signed, regions) = self.sign_all(requests)?;
+        let first_tries = self.transport.send_all(&signed, DOCUMENT_LIMIT, batch);
+        drop(signed);
+        let mut answers = Vec::with_capacity(requests.len());
+        for (outcome, (request, region)) in first_tries.into_iter().zip(requests.iter().zip(regions)) {
+            let answer = match first_try(outcome, request, &region)? {
+                Some(answer) => answer,
+                None => self.send(request)?,
+            };
+            answers.push(answer);
+        }
+        Ok(answers)
+    }
+
+    /// Signs each of `requests` for the region of its bucket: the signed requests, and the
+    /// regions they were signed for (to read their answers by).
+    fn sign_all<'r>(&mut self, requests: &'r [S3Request]) -> Result<(Vec<HttpRequest<'r>>, Vec<String>)> {
+        let mut signed = Vec::with_capacity(requests.len());
+        let mut regions = Vec::with_capacity(requests.len());
+        for request in requests {
+            let region = self.region_for(request.bucket.as_deref());
+            signed.push(self.sign(request, &region)?);
+            regions.push(region);
+        }
+        Ok((signed, regions))
+    }
+
     /// Runs `attempt` until it succeeds, fails with an error that is not retryable, or has run
     /// `policy.attempts` times; waits between tries as `policy` says.
     pub fn retrying<T>(&mut self, policy: RetryPolicy, mut attempt: impl FnMut(&mut Self) -> Result<T>) -> Result<T> {
@@ -110,9 +147,47 @@ impl<'t> Client<'t> {
                 corrected = true;
                 continue;
             }
-            let error = explain(error_response::from_response(&response), &response, bucket, &region);
-            return Err(name_missing_permission(error, request));
+            return Err(error_for(&response, request, &region));
         }
+    }
+
+    /// Downloads `requests` — ranged GETs of one object, `ranges[i]` the first byte and length
+    /// of request `i` — `batch.in_flight` at a time into the download
+    /// [`Transport::start_ranged_download`] started.
+    /// A range whose first try fails is fetched again on its own, with the retries of any
+    /// request; the first range that still fails is the error.
+    pub fn download_ranges(&mut self, requests: &[S3Request], ranges: &[(u64, u64)], batch: Batch) -> Result<()> {
+        let (signed, regions) = self.sign_all(requests)?;
+        let first_tries = self.transport.download_ranges(&signed, ranges, batch);
+        drop(signed);
+        let retries: Vec<usize> = first_tries
+            .into_iter()
+            .zip(requests.iter().zip(&regions))
+            .enumerate()
+            .filter_map(|(index, (outcome, (request, region)))| match first_try(outcome, request, region) {
+                Ok(Some(_)) => None,
+                Ok(None) => Some(Ok(index)),
+                Err(error) => Some(Err(error)),
+            })
+            .collect::<Result<_>>()?;
+        for (request, range) in retries.into_iter().map(|index| (&requests[index], &ranges[index])) {
+            self.retrying(RetryPolicy::REQUEST, |client| {
+                let region = client.region_for(request.bucket.as_deref());
+                let http = client.sign(request, &region)?;
+                let mut answers = client.transport.download_ranges(
+                    std::slice::from_ref(&http),
+                    std::slice::from_ref(range),
+                    Batch::one(),
+                );
+                let answer =
+                    answers.pop().unwrap_or_else(|| Err(ConnectorError::internal("a range went unanswered")))?;
+                match answer.is_success() {
+                    true => Ok(()),
+                    false => Err(error_for(&answer, request, &region)),
+                }
+            })?;
+        }
+        Ok(())
     }
 
     /// Between two steps of a long call: reports `done` of `total` bytes to the host and stops
@@ -219,6 +294,31 @@ impl<'t> Client<'t> {
         }
         Ok(error_response::region_hint(&response))
     }
+}
+
+/// What the first try of `request` (one of several sent at once, signed for `region`) came to:
+/// its answer; `None` when a retry could change the outcome (a retryable failure, or an answer
+/// naming another region); or its typed error.
+fn first_try(outcome: Result<HttpResponse>, request: &S3Request, region: &str) -> Result<Option<HttpResponse>> {
+    match outcome {
+        Ok(response) if response.is_success() => Ok(Some(response)),
+        Ok(response) => {
+            let error = error_for(&response, request, region);
+            match error.retryable || error_response::region_hint(&response).is_some() {
+                true => Ok(None),
+                false => Err(error),
+            }
+        }
+        Err(error) if error.retryable => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// The typed error for S3's error `response` to `request` (signed for `region`): what went
+/// wrong, and what the caller can do about it.
+fn error_for(response: &HttpResponse, request: &S3Request, region: &str) -> ConnectorError {
+    let error = explain(error_response::from_response(response), response, request.bucket.as_deref(), region);
+    name_missing_permission(error, request)
 }
 
 /// Adds to an access-denied error the permission S3 checked for `request`: what the credentials

@@ -99,11 +99,94 @@ pub enum PartialBytes {
     Discard,
 }
 
+/// How a batch of requests moves: how many at once, and where the batch stands in its whole
+/// transfer, so the transport tells the host of each request's bytes as it ends
+/// (`done_before` plus the bodies or ranges ended so far, of `total`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Batch {
+    /// Requests in flight at once.
+    pub in_flight: usize,
+    /// Bytes of the transfer done before this batch.
+    pub done_before: u64,
+    /// The transfer's size, if known.
+    pub total: Option<u64>,
+}
+
+impl Batch {
+    /// One request at a time, reporting nothing (a retry of one piece).
+    pub fn one() -> Self {
+        Self { in_flight: 1, done_before: 0, total: None }
+    }
+}
+
+/// The outcome of a request a batch never sent because another failed first: retryable, so
+/// the client sends it on its own if the batch goes on.
+pub fn not_sent() -> crate::error::ConnectorError {
+    crate::error::ConnectorError {
+        retryable: true,
+        ..crate::error::ConnectorError::internal("not sent: another request of the batch failed first")
+    }
+}
+
 /// The outside world, as the S3 client needs it.
 pub trait Transport {
     /// Sends `request`; a 2xx body goes to `sink`. Transport failures (refused, reset, timed out,
     /// denied by the host) are errors; any HTTP answer, even 5xx, is a response.
     fn send(&mut self, request: &HttpRequest<'_>, sink: &ResponseSink) -> Result<HttpResponse>;
+    /// Sends `requests`, up to `batch.in_flight` at once (as one ends the next starts), and reads each
+    /// 2xx body into memory (up to `limit` bytes); the outcomes in the requests' order, each as
+    /// [`Transport::send`] gives it, or `cancelled` when the host asked the call to stop. After
+    /// a failure (an error, or an answer that is not a 2xx) no more start: those end with
+    /// [`not_sent`]. This is how several multipart parts move at once; the default sends them one
+    /// after another.
+    fn send_all(&mut self, requests: &[HttpRequest<'_>], limit: u64, batch: Batch) -> Vec<Result<HttpResponse>> {
+        let _ = batch;
+        let sink = ResponseSink::Memory { limit };
+        let mut failed = false;
+        let mut outcomes = Vec::with_capacity(requests.len());
+        for request in requests {
+            if failed {
+                outcomes.push(Err(not_sent()));
+                continue;
+            }
+            let outcome = self.send(request, &sink);
+            failed = !matches!(&outcome, Ok(answer) if answer.is_success());
+            outcomes.push(outcome);
+        }
+        outcomes
+    }
+    /// Starts a download into host file `name` whose ranges [`Transport::download_ranges`]
+    /// then fill at once. Like a [`FileSink`] with `hold`, it stays uncommitted until
+    /// [`Transport::commit_held`], which checks it against what `stated` (the object's HEAD
+    /// answer) states: its size, and its checksum when `verify`. The default cannot (such a
+    /// transport downloads one range at a time): `unsupported`.
+    fn start_ranged_download(
+        &mut self,
+        name: &str,
+        existing: ExistingFile,
+        stated: &HttpResponse,
+        verify: bool,
+    ) -> Result<()> {
+        let _ = (name, existing, stated, verify);
+        Err(crate::error::ConnectorError::new(
+            crate::error::ErrorKind::Unsupported,
+            "this transport downloads one range at a time",
+        ))
+    }
+    /// Sends `requests` (ranged GETs; `ranges[i]` the first byte and length request `i` asks
+    /// for), up to `batch.in_flight` at once, each 206 body written into the download
+    /// [`Self::start_ranged_download`] started, at its offset. The outcomes in order: the answer
+    /// (`file_size` the bytes written), an error answer with its body in memory, the failure, or
+    /// `cancelled` when the host asked the call to stop.
+    fn download_ranges(
+        &mut self,
+        requests: &[HttpRequest<'_>],
+        ranges: &[(u64, u64)],
+        batch: Batch,
+    ) -> Vec<Result<HttpResponse>> {
+        let _ = (ranges, batch);
+        requests.iter().map(|_| Err(crate::error::ConnectorError::internal("no ranged download was started"))).collect()
+    }
     /// Current wall-clock time (the host may pin it).
     fn now(&self) -> SystemTime;
     /// Waits `duration` (retry back-off).

@@ -95,13 +95,14 @@ fn write_body(body: &OutgoingBody, contents: &Body, source: Option<&source::Open
     flushed
 }
 
-fn expected_length(response: &HttpResponse) -> Option<u64> {
+/// The body length the answer states.
+pub(super) fn expected_length(response: &HttpResponse) -> Option<u64> {
     response.header("content-length").and_then(|l| l.parse().ok())
 }
 
 /// Reads the body into memory; stops as soon as `expected` bytes (the Content-Length) are in,
 /// without waiting for the end-of-stream signal.
-fn read_body(incoming: IncomingBody, limit: u64, expected: Option<u64>) -> Result<Vec<u8>> {
+pub(super) fn read_body(incoming: IncomingBody, limit: u64, expected: Option<u64>) -> Result<Vec<u8>> {
     if expected == Some(0) {
         return Ok(Vec::new());
     }
@@ -164,6 +165,12 @@ fn body_to_file(
     };
     if discard {
         writer.truncate().map_err(files::error)?;
+    }
+    // A stated checksum of the whole object is computed by the host as the bytes are written,
+    // so the commit need not read the file again.
+    if let Some(digest) = files::expected_content(answer, writer.existing_size(), target.verify).and_then(|e| e.digest)
+    {
+        writer.digest_while_filling(digest.algorithm);
     }
     let input = incoming.stream().map_err(|()| ConnectorError::internal("the response stream was already taken"))?;
     // The host copies the body to the file itself: no guest call per network frame.

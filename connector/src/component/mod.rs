@@ -2,9 +2,12 @@
 //! [`Transport`](crate::client::transport::Transport) on the imports.
 
 mod bindings;
+mod concurrent;
 mod exchange;
 mod files;
 mod http;
+mod in_flight;
+mod ranges;
 mod source;
 mod streams;
 mod transport;

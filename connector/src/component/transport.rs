@@ -2,9 +2,10 @@
 
 use super::bindings::wasi::clocks::{monotonic_clock, wall_clock};
 use super::bindings::wasi::random::random;
+use super::bindings::workflow::connector::file_store;
 use super::bindings::workflow::connector::invocation;
-use super::{files, http};
-use crate::client::transport::{ExistingFile, HttpRequest, ResponseSink, Transport};
+use super::{concurrent, files, http, ranges};
+use crate::client::transport::{Batch, ExistingFile, HttpRequest, ResponseSink, Transport};
 use crate::error::{ConnectorError, Result};
 use crate::protocol::http::HttpResponse;
 use connector_contract::DigestAlgorithm as Digest;
@@ -22,6 +23,41 @@ impl Transport for WasiTransport {
         // Other requests (those the checks of a held download make) leave it held; a new held
         // download replaces it, discarding it.
         http::send(request, sink, &mut self.held)
+    }
+
+    fn send_all(&mut self, requests: &[HttpRequest<'_>], limit: u64, batch: Batch) -> Vec<Result<HttpResponse>> {
+        if requests.len() > 1 && batch.in_flight > 1 && requests.iter().all(concurrent::can_send) {
+            return concurrent::send_all(requests, limit, batch);
+        }
+        let sink = ResponseSink::Memory { limit };
+        requests.iter().map(|request| http::send(request, &sink, &mut self.held)).collect()
+    }
+
+    fn start_ranged_download(
+        &mut self,
+        name: &str,
+        existing: ExistingFile,
+        stated: &HttpResponse,
+        verify: bool,
+    ) -> Result<()> {
+        // A new held download replaces (discards) an earlier one, as `http::send` does.
+        self.held = None;
+        let writer = file_store::create(name, existing.overwrite(), None).map_err(files::error)?;
+        let expected = files::expected_content(stated, 0, verify);
+        self.held = Some(http::HeldFile { writer, expected });
+        Ok(())
+    }
+
+    fn download_ranges(
+        &mut self,
+        requests: &[HttpRequest<'_>],
+        ranges: &[(u64, u64)],
+        batch: Batch,
+    ) -> Vec<Result<HttpResponse>> {
+        match &self.held {
+            Some(held) => ranges::download(&held.writer, requests, ranges, batch),
+            None => requests.iter().map(|_| Err(ConnectorError::internal("no ranged download was started"))).collect(),
+        }
     }
 
     fn now(&self) -> SystemTime {

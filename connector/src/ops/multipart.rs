@@ -6,6 +6,7 @@ use super::upload_source::UploadSource;
 use crate::client::Client;
 use crate::client::request::{Body, S3Request};
 use crate::client::retry::RetryPolicy;
+use crate::client::transport::Batch;
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::protocol::checksum::{ChecksumMode, base64_of, composite};
 use crate::protocol::http::{HttpResponse, Method};
@@ -74,8 +75,35 @@ pub(super) struct Uploaded {
     pub version_id: Option<String>,
 }
 
-/// Uploads the `size` bytes of `source` to `bucket`/`key` in parts, with `headers` on the create
-/// request. Aborts the upload on any failure, so no parts are left behind.
+/// The multipart upload parts go to.
+#[derive(Clone, Copy)]
+struct Target<'a> {
+    bucket: &'a str,
+    key: &'a str,
+    upload_id: &'a str,
+    /// Headers every part carries (an SSE-C key).
+    part_headers: &'a [(String, String)],
+}
+
+impl Target<'_> {
+    /// The UploadPart request for part `number` (its body added by the source).
+    fn part_request(&self, number: u64) -> S3Request {
+        let mut request = S3Request::new(Method::Put)
+            .bucket(self.bucket)
+            .key(self.key)
+            .query("partNumber", number.to_string())
+            .query("uploadId", self.upload_id);
+        for (name, value) in self.part_headers {
+            request = request.header(name, value.clone());
+        }
+        request
+    }
+}
+
+/// Uploads the `size` bytes of `source` to `bucket`/`key` in parts, `in_flight` at a time (a
+/// file's parts; a URL's go one by one), with `headers` on the create request. Aborts the upload
+/// on any failure, so no parts are left behind: after a failed part no other starts, and the
+/// abort goes out only once the parts in flight have ended.
 pub(super) fn upload(
     client: &mut Client<'_>,
     bucket: &str,
@@ -83,6 +111,7 @@ pub(super) fn upload(
     headers: &[(String, String)],
     source: &UploadSource,
     plan: PartPlan,
+    in_flight: u64,
 ) -> Result<Uploaded> {
     let mut create_headers = headers.to_vec();
     if let Some(names) = client.conn.checksum.flexible_names() {
@@ -95,7 +124,8 @@ pub(super) fn upload(
         .filter(|(name, _)| name.starts_with("x-amz-server-side-encryption-customer-"))
         .cloned()
         .collect();
-    match upload_parts(client, bucket, key, &upload_id, source, plan, &part_headers) {
+    let target = Target { bucket, key, upload_id: &upload_id, part_headers: &part_headers };
+    match upload_parts(client, &target, source, plan, in_flight) {
         Ok(uploaded) => Ok(uploaded),
         Err(error) => Err(abort(client, bucket, key, &upload_id, error)),
     }
@@ -103,44 +133,48 @@ pub(super) fn upload(
 
 fn upload_parts(
     client: &mut Client<'_>,
-    bucket: &str,
-    key: &str,
-    upload_id: &str,
+    target: &Target<'_>,
     source: &UploadSource,
     plan: PartPlan,
-    part_headers: &[(String, String)],
+    in_flight: u64,
 ) -> Result<Uploaded> {
     let size = source.size();
     let mut parts = Vec::with_capacity(plan.parts as usize);
     let mut part_digests = Vec::with_capacity(plan.parts as usize);
-    for index in 0..plan.parts {
-        let number = (index + 1) as u32;
-        let offset = index * plan.part_size;
-        client.checkpoint(offset, Some(size))?;
-        let length = plan.part_size.min(size - offset);
-        let mut request = S3Request::new(Method::Put)
-            .bucket(bucket)
-            .key(key)
-            .query("partNumber", number.to_string())
-            .query("uploadId", upload_id);
-        for (name, value) in part_headers {
-            request = request.header(name, value.clone());
+    let window = super::parallel::window(in_flight) as u64;
+    let mut first = 0;
+    while first < plan.parts {
+        let batch = first..(first + window).min(plan.parts);
+        client.checkpoint(first * plan.part_size, Some(size))?;
+        let pieces = batch
+            .clone()
+            .map(|index| {
+                let offset = index * plan.part_size;
+                let length = plan.part_size.min(size - offset);
+                (target.part_request(index + 1), offset, length)
+            })
+            .collect();
+        let moving = Batch { in_flight: in_flight as usize, done_before: first * plan.part_size, total: Some(size) };
+        let sent = source.send_pieces(client, pieces, moving)?;
+        for (index, piece) in batch.zip(sent) {
+            let number = (index + 1) as u32;
+            let etag = piece
+                .response
+                .header("etag")
+                .map(str::to_string)
+                .ok_or_else(|| ConnectorError::internal(format!("UploadPart {number} answered without an ETag")))?;
+            let element = client
+                .conn
+                .checksum
+                .flexible_names()
+                .zip(piece.digest.as_ref())
+                .map(|(names, digest)| (names.element, base64_of(digest)));
+            part_digests.extend(piece.digest);
+            parts.push(CompletedPart { number, etag, checksum: element });
         }
-        let sent = source.send_piece(client, request, offset, length)?;
-        let etag = sent
-            .response
-            .header("etag")
-            .map(str::to_string)
-            .ok_or_else(|| ConnectorError::internal(format!("UploadPart {number} answered without an ETag")))?;
-        let element = client
-            .conn
-            .checksum
-            .flexible_names()
-            .zip(sent.digest.as_ref())
-            .map(|(names, digest)| (names.element, base64_of(digest)));
-        part_digests.extend(sent.digest);
-        parts.push(CompletedPart { number, etag, checksum: element });
+        first += window;
     }
+    let Target { bucket, key, upload_id, part_headers } = *target;
     // With checksums, S3 wants the SSE-C key on completion too.
     let response = complete(client, bucket, key, upload_id, &parts, part_headers)?;
     let etag = xml::element_text(&response.body, "ETag").map(|e| unquote(&e)).unwrap_or_default();

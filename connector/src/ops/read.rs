@@ -1,9 +1,10 @@
 //! Head Object and Get Object.
 
-use super::composite;
 use super::format::{CsvOptions, OutputFormat, render};
 use super::headers::object_facts;
+use super::object_ref::{ObjectRef, check_composite};
 use super::operation::{Effects, OBJECT_ARN, Operation, Permission, parse};
+use super::ranged_download;
 use super::schema::{self, object, object_facts as facts_schema, with_properties};
 use super::validate;
 use crate::client::Client;
@@ -12,9 +13,7 @@ use crate::client::retry::RetryPolicy;
 use crate::client::transport::{ExistingFile, FileSink, PartialBytes, ResponseSink, Resume};
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::protocol::checksum;
-use crate::protocol::customer_key::{CustomerKey, KeyRole};
 use crate::protocol::http::{HttpResponse, Method};
-use connector_contract::DigestAlgorithm;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -29,43 +28,6 @@ const MAX_BASE64_INLINE_LIMIT: u64 = 6 * 1024 * 1024;
 /// text (CSV is also bounded by its number of values). Larger ones are read as a stream with
 /// `extract_records`.
 const MAX_PARSED_INLINE_LIMIT: u64 = 1024 * 1024;
-
-#[derive(Deserialize, Clone)]
-struct ObjectRef {
-    bucket: String,
-    key: String,
-    #[serde(default)]
-    version_id: Option<String>,
-    #[serde(default)]
-    sse_customer_key: Option<String>,
-}
-
-impl ObjectRef {
-    fn request(&self, method: Method) -> Result<S3Request> {
-        validate::bucket_name(&self.bucket)?;
-        validate::object_key("/key", &self.key)?;
-        let mut request =
-            S3Request::new(method).bucket(&self.bucket).key(&self.key).query_opt("versionId", self.version_id.clone());
-        if let Some(key) = &self.sse_customer_key {
-            for (name, value) in CustomerKey::parse("/sse_customer_key", key)?.headers(KeyRole::Object) {
-                request = request.header(&name, value);
-            }
-        }
-        Ok(request)
-    }
-
-    /// A download of this object, of `range` if given. A whole-object download asks S3 to state
-    /// its stored checksum, so the bytes can be checked against it
-    /// ([`HttpResponse::stated_content`]); a range has no checksum of its own.
-    fn download(&self, range: Option<String>, verify: bool) -> Result<S3Request> {
-        let request = self.request(Method::Get)?;
-        Ok(match range {
-            Some(range) => request.header("range", range),
-            None if verify => request.header("x-amz-checksum-mode", "ENABLED"),
-            None => request,
-        })
-    }
-}
 
 /// Checks an in-memory body against what its answer states (length, and the full-object
 /// checksum when there is one); a body that differs is an integrity failure, never output.
@@ -84,28 +46,6 @@ fn verify_body(response: &HttpResponse) -> Result<()> {
         }),
         _ => Ok(()),
     }
-}
-
-/// Checks the `total` bytes of a whole-object answer against the composite checksum it states
-/// for a multipart object, if any ([`composite::verify`]); `part_digest` digests the received
-/// bytes of one part.
-fn check_composite(
-    client: &mut Client<'_>,
-    target: &ObjectRef,
-    response: &HttpResponse,
-    total: u64,
-    mut part_digest: impl FnMut(&mut Client<'_>, u64, u64, DigestAlgorithm) -> Result<Vec<u8>>,
-) -> Result<()> {
-    let stated = checksum::stated_composite(|name| response.header(name));
-    let Some(stated) = stated.filter(|_| response.status == 200) else { return Ok(()) };
-    let head = composite::PartHead {
-        request: target.request(Method::Head)?,
-        etag: response.header("etag").map(str::to_string),
-    };
-    let algorithm = stated.algorithm;
-    composite::verify(client, &head, total, &stated, |client, offset, size| {
-        part_digest(client, offset, size, algorithm)
-    })
 }
 
 /// Head Object.
@@ -154,6 +94,8 @@ struct GetInput {
     resume: bool,
     #[serde(default)]
     expires_in: Option<i64>,
+    #[serde(default)]
+    concurrency: Option<u64>,
 }
 
 /// Get Object.
@@ -161,6 +103,7 @@ pub(super) const GET_OBJECT: Operation = Operation {
     id: "get_object",
     input_fields: &[
         "bucket",
+        "concurrency",
         "csv",
         "expires_in",
         "file",
@@ -190,7 +133,8 @@ pub(super) const GET_OBJECT: Operation = Operation {
                 "expires_in": {"type": "integer", "title": "Reference expires in (seconds)", "minimum": 1, "maximum": crate::protocol::signing::MAX_PRESIGN_EXPIRY.as_secs(), "default": validate::DEFAULT_EXPIRY_SECONDS, "description": "With format reference: how long its link works."},
                 "file": {"type": "string", "title": "File name", "description": "With format file: the name in the host file store to write."},
                 "overwrite": {"type": "boolean", "title": "Overwrite file", "default": false},
-            "resume": {"type": "boolean", "title": "Resume", "default": false, "description": "With format file: keep the bytes of an interrupted download and continue from there next time (if the object is unchanged)."},
+                "resume": {"type": "boolean", "title": "Resume", "default": false, "description": "With format file: keep the bytes of an interrupted download and continue from there next time (if the object is unchanged). A resumed download is one stream."},
+                "concurrency": super::parallel::schema("With format file: ranges of a large object downloaded at once (16 MiB each, for objects of 32 MiB and more; 1 for one stream)."),
                 "max_bytes": {"type": "integer", "title": "Max inline bytes", "minimum": 0, "maximum": MAX_INLINE_LIMIT, "default": DEFAULT_INLINE_LIMIT, "x-group": "advanced", "description": "At most 8 MiB as text, 6 MiB as base64, 1 MiB parsed as JSON or CSV (larger: format reference or file, or extract_records)."},
                 "csv": {"type": "object", "title": "CSV options", "additionalProperties": false, "properties": {
                     "delimiter": {"type": "string", "default": ",", "minLength": 1, "maxLength": 1},
@@ -250,26 +194,15 @@ fn get_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
             }
             resumable_download(client, &input, &name)
         }
-        (OutputFormat::File, Some(name)) => {
-            let verify = client.conn.verify_downloads;
-            // A whole object's file stays unseen until its composite checksum (if any) is checked too.
-            let hold = verify && range.is_none();
-            let request = input.target.download(range, verify)?;
+        (OutputFormat::File, Some(name)) if range.is_none() && super::parallel::concurrency(input.concurrency)? > 1 => {
+            let in_flight = super::parallel::concurrency(input.concurrency)?;
             let existing = ExistingFile::from_overwrite(input.overwrite);
-            let sink = ResponseSink::File(FileSink { name: name.clone(), existing, resume: None, verify, hold });
-            let response = client.retrying(RetryPolicy::REQUEST, |client| {
-                let response = client.send_with(&request, &sink, RetryPolicy::ONCE)?;
-                if hold {
-                    let total = response.file_size.unwrap_or(0);
-                    check_composite(client, &input.target, &response, total, |client, offset, size, algorithm| {
-                        client.transport().held_digest(offset, size, algorithm)
-                    })?;
-                    client.transport().commit_held()?;
-                }
-                Ok(response)
-            })?;
-            Ok(file_output(&response, &name, 0))
+            match ranged_download::download(client, &input.target, &name, existing, in_flight)? {
+                Some(answer) => Ok(file_output(&answer, &name, 0)),
+                None => download_to_file(client, &input, &name, None),
+            }
         }
+        (OutputFormat::File, Some(name)) => download_to_file(client, &input, &name, range),
         (OutputFormat::Reference, None) => reference(client, &input, range),
         (OutputFormat::File, None) => Err(ConnectorError::invalid_input(
             "/file",
@@ -318,6 +251,28 @@ fn get_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
             Ok(Value::Object(out))
         }
     }
+}
+
+/// Downloads the object (or `range` of it) into host file `name` in one stream. A whole object's
+/// file stays unseen until its composite checksum (if any) is checked too.
+fn download_to_file(client: &mut Client<'_>, input: &GetInput, name: &str, range: Option<String>) -> Result<Value> {
+    let verify = client.conn.verify_downloads;
+    let hold = verify && range.is_none();
+    let request = input.target.download(range, verify)?;
+    let existing = ExistingFile::from_overwrite(input.overwrite);
+    let sink = ResponseSink::File(FileSink { name: name.to_string(), existing, resume: None, verify, hold });
+    let response = client.retrying(RetryPolicy::REQUEST, |client| {
+        let response = client.send_with(&request, &sink, RetryPolicy::ONCE)?;
+        if hold {
+            let total = response.file_size.unwrap_or(0);
+            check_composite(client, &input.target, &response, total, |client, offset, size, algorithm| {
+                client.transport().held_digest(offset, size, algorithm)
+            })?;
+            client.transport().commit_held()?;
+        }
+        Ok(response)
+    })?;
+    Ok(file_output(&response, name, 0))
 }
 
 /// A file reference's schema (the shape the product being reproduced passes between steps; Put

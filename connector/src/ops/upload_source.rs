@@ -9,10 +9,10 @@ use super::headers::unquote;
 use crate::client::Client;
 use crate::client::request::{Body, S3Request};
 use crate::client::retry::RetryPolicy;
-use crate::client::transport::{HttpRequest, ResponseSink};
+use crate::client::transport::{Batch, HttpRequest, ResponseSink};
 use crate::client::url_source::{self, SourceFacts, StreamChecksum, UrlSource};
 use crate::error::{ConnectorError, Result};
-use crate::protocol::checksum::ChecksumMode;
+use crate::protocol::checksum::{ChecksumMode, SentChecksum};
 use crate::protocol::http::{HttpResponse, Method};
 use crate::protocol::url::HttpUrl;
 
@@ -114,20 +114,9 @@ impl UploadSource {
     ) -> Result<SentPiece> {
         match self {
             Self::File { name, .. } => {
-                let checksum = client.file_checksum(name, offset, length)?;
-                let mut request = request.body(Body::File { name: name.clone(), offset, size: length });
-                if let Some(sum) = &checksum {
-                    request = request.header(sum.header, sum.value.clone());
-                }
+                let (request, checksum) = file_piece(client, name, request, offset, length)?;
                 let response = client.send(&request)?;
-                if let Some(sum) = &checksum {
-                    check_echoed_checksum(&response, sum.header, &sum.value, offset, length)?;
-                }
-                let digest = checksum.map(|sum| sum.digest);
-                if client.conn.checksum == ChecksumMode::Md5 {
-                    check_md5_etag(&response, digest.as_deref(), offset, length)?;
-                }
-                Ok(SentPiece { response, digest })
+                check_file_piece(client, response, checksum, offset, length)
             }
             Self::Url { url, facts, headers } => {
                 let piece = UrlSource {
@@ -148,6 +137,73 @@ impl UploadSource {
             }
         }
     }
+
+    /// Sends `pieces` (each a request with the offset and length of its body) like
+    /// [`Self::send_piece`], `batch.in_flight` at a time when the bytes come from a host file (the host splices
+    /// each from the file, none passes through the guest); a URL's pieces go one after another,
+    /// since their bytes stream through the guest. The first failure is the error.
+    pub(super) fn send_pieces(
+        &self,
+        client: &mut Client<'_>,
+        pieces: Vec<(S3Request, u64, u64)>,
+        batch: Batch,
+    ) -> Result<Vec<SentPiece>> {
+        let Self::File { name, .. } = self else {
+            return pieces
+                .into_iter()
+                .map(|(request, offset, length)| self.send_piece(client, request, offset, length))
+                .collect();
+        };
+        let mut requests = Vec::with_capacity(pieces.len());
+        let mut checks = Vec::with_capacity(pieces.len());
+        for (request, offset, length) in pieces {
+            let (request, checksum) = file_piece(client, name, request, offset, length)?;
+            requests.push(request);
+            checks.push((checksum, offset, length));
+        }
+        let answers = client.send_concurrently(&requests, batch)?;
+        answers
+            .into_iter()
+            .zip(checks)
+            .map(|(answer, (checksum, offset, length))| check_file_piece(client, answer, checksum, offset, length))
+            .collect()
+    }
+}
+
+/// `request` with `length` bytes of host file `name` from `offset` as its body and the checksum
+/// header of the connection's mode (computed by the host); the checksum, to check the answer with.
+fn file_piece(
+    client: &mut Client<'_>,
+    name: &str,
+    request: S3Request,
+    offset: u64,
+    length: u64,
+) -> Result<(S3Request, Option<SentChecksum>)> {
+    let checksum = client.file_checksum(name, offset, length)?;
+    let mut request = request.body(Body::File { name: name.to_string(), offset, size: length });
+    if let Some(sum) = &checksum {
+        request = request.header(sum.header, sum.value.clone());
+    }
+    Ok((request, checksum))
+}
+
+/// Checks S3's answer to a piece sent from a host file against what was sent: the echoed
+/// checksum, and the ETag in MD5 mode.
+fn check_file_piece(
+    client: &Client<'_>,
+    response: HttpResponse,
+    checksum: Option<SentChecksum>,
+    offset: u64,
+    length: u64,
+) -> Result<SentPiece> {
+    if let Some(sum) = &checksum {
+        check_echoed_checksum(&response, sum.header, &sum.value, offset, length)?;
+    }
+    let digest = checksum.map(|sum| sum.digest);
+    if client.conn.checksum == ChecksumMode::Md5 {
+        check_md5_etag(&response, digest.as_deref(), offset, length)?;
+    }
+    Ok(SentPiece { response, digest })
 }
 
 /// How a streamed piece is checked in each checksum mode: flexible checksums travel as a

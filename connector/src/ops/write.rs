@@ -39,6 +39,8 @@ struct UploadInput {
     multipart_threshold: Option<u64>,
     #[serde(default)]
     part_size: Option<u64>,
+    #[serde(default)]
+    concurrency: Option<u64>,
     #[serde(flatten)]
     options: ObjectOptions,
 }
@@ -107,6 +109,7 @@ pub(super) const PUT_OBJECT_FILE: Operation = Operation {
         "acl",
         "bucket",
         "cache_control",
+        "concurrency",
         "content_disposition",
         "content_encoding",
         "content_type",
@@ -138,7 +141,8 @@ pub(super) const PUT_OBJECT_FILE: Operation = Operation {
                 "url_headers": {"type": "object", "title": "URL request headers", "additionalProperties": {"type": "string"}, "maxProperties": 16, "writeOnly": true, "description": "Headers sent with every request to url or reference, e.g. {\"Authorization\": \"Bearer …\"} for a file behind an API. Never printed.", "x-group": "advanced"},
                 "reference": super::read::file_reference_schema(),
                 "multipart_threshold": {"type": "integer", "title": "Multipart threshold (bytes)", "minimum": 0, "default": DEFAULT_MULTIPART_THRESHOLD, "description": "Files larger than this are uploaded in parts (always above 5 GiB).", "x-group": "advanced"},
-                "part_size": {"type": "integer", "title": "Part size (bytes)", "minimum": multipart::MIN_PART_SIZE, "maximum": multipart::MAX_PART_SIZE, "description": "Default: 64 MiB (fewer round trips between parts), raised as needed to stay under 10,000 parts.", "x-group": "advanced"}
+                "part_size": {"type": "integer", "title": "Part size (bytes)", "minimum": multipart::MIN_PART_SIZE, "maximum": multipart::MAX_PART_SIZE, "description": "Default: 64 MiB (fewer round trips between parts), raised as needed to stay under 10,000 parts.", "x-group": "advanced"},
+                "concurrency": super::parallel::schema("Parts of a file uploaded at once (a URL's parts go one by one).")
             }),
         )
     },
@@ -242,7 +246,8 @@ fn put_object_file(client: &mut Client<'_>, input: Value) -> Result<Value> {
     }
     let (etag, version_id, parts) = if multipart {
         let plan = multipart::plan(size, input.part_size)?;
-        let uploaded = multipart::upload(client, &input.bucket, &input.key, &headers, &source, plan)?;
+        let in_flight = super::parallel::concurrency(input.concurrency)?;
+        let uploaded = multipart::upload(client, &input.bucket, &input.key, &headers, &source, plan, in_flight)?;
         (uploaded.etag, uploaded.version_id, plan.parts)
     } else {
         let mut request = S3Request::new(Method::Put).bucket(&input.bucket).key(&input.key);

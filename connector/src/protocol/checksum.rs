@@ -118,9 +118,14 @@ pub type StatedDigest = (DigestAlgorithm, Vec<u8>);
 /// ETag is trusted as an MD5 only without any server-side encryption header: with SSE-KMS, SSE-C
 /// (and, on some stores, SSE-S3) it is not one, and a false integrity failure is worse than none.
 pub fn stated_full_object<'a>(header: impl Fn(&str) -> Option<&'a str>) -> Option<StatedDigest> {
+    // A multipart object has a full-object checksum only when the store says so
+    // (`x-amz-checksum-type: FULL_OBJECT`); an unsuffixed value beside a multipart ETag without
+    // it is a composite written short (moto's HEAD does this), not the object's checksum.
+    let multipart = header("etag").is_some_and(|etag| etag.trim().trim_matches('"').contains('-'));
+    let full_object = header("x-amz-checksum-type").is_some_and(|kind| kind.trim().eq_ignore_ascii_case("FULL_OBJECT"));
     let flexible = FLEXIBLE.into_iter().find_map(|(algorithm, name, _)| {
         let value = header(name)?.trim();
-        if value.contains('-') {
+        if value.contains('-') || (multipart && !full_object) {
             return None;
         }
         let raw = base64::engine::general_purpose::STANDARD.decode(value).ok()?;

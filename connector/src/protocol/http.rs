@@ -136,6 +136,21 @@ mod tests {
         assert_eq!(answer(206, &[("content-range", "bytes 5-8/9")]).stated_content(), Some((4, None)));
         assert_eq!(answer(206, &[("content-range", "bytes 5-8/*")]).stated_content(), Some((4, None)));
         assert_eq!(answer(200, &[]).stated_content(), None);
+        // Beside a multipart ETag, an unsuffixed value is a full-object checksum only when the
+        // store says so.
+        let short =
+            answer(200, &[("content-length", "9"), ("etag", "\"abc-2\""), ("x-amz-checksum-crc32c", "4waSgw==")]);
+        assert_eq!(short.stated_content(), Some((9, None)));
+        let full = answer(
+            200,
+            &[
+                ("content-length", "9"),
+                ("etag", "\"abc-2\""),
+                ("x-amz-checksum-crc32c", "4waSgw=="),
+                ("x-amz-checksum-type", "FULL_OBJECT"),
+            ],
+        );
+        assert_eq!(full.stated_content(), Some((9, Some((DigestAlgorithm::Crc32c, vec![0xe3, 0x06, 0x92, 0x83])))));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 
 use connector_contract::DigestAlgorithm;
 use s3_connector::client::request::Body;
-use s3_connector::client::transport::{ExistingFile, HttpRequest, PartialBytes, ResponseSink, Transport};
+use s3_connector::client::transport::{Batch, ExistingFile, HttpRequest, PartialBytes, ResponseSink, Transport};
 use s3_connector::error::{ConnectorError, ErrorKind, Result, TransportFailure};
 use s3_connector::protocol::checksum::StreamDigest;
 use s3_connector::protocol::http::{HttpResponse, Method};
@@ -218,6 +218,54 @@ impl Transport for Scripted {
                 Err(ConnectorError::transport(TransportFailure::Broken, "scripted cut"))
             }
         }
+    }
+
+    fn start_ranged_download(
+        &mut self,
+        name: &str,
+        _existing: ExistingFile,
+        _stated: &HttpResponse,
+        _verify: bool,
+    ) -> Result<()> {
+        self.held = Some((name.to_string(), Vec::new()));
+        Ok(())
+    }
+
+    /// Each range's scripted answer in turn, none after a failure (as the real transport); a
+    /// success's body lands in the held file at the
+    /// range's offset (the file grows as needed, as a sparse file would).
+    fn download_ranges(
+        &mut self,
+        requests: &[HttpRequest<'_>],
+        ranges: &[(u64, u64)],
+        _batch: Batch,
+    ) -> Vec<Result<HttpResponse>> {
+        let sink = ResponseSink::Memory { limit: u64::MAX };
+        let mut outcomes = Vec::new();
+        let mut failed = false;
+        for (request, (offset, _)) in requests.iter().zip(ranges) {
+            if failed {
+                outcomes.push(Err(s3_connector::client::transport::not_sent()));
+                continue;
+            }
+            let outcome = self.send(request, &sink).map(|mut answer| {
+                if answer.is_success() {
+                    let (_, held) = self.held.as_mut().expect("a ranged download was started");
+                    let start = usize::try_from(*offset).unwrap();
+                    let end = start + answer.body.len();
+                    if held.len() < end {
+                        held.resize(end, 0);
+                    }
+                    held[start..end].copy_from_slice(&answer.body);
+                    answer.file_size = Some(answer.body.len() as u64);
+                    answer.body.clear();
+                }
+                answer
+            });
+            failed = !matches!(&outcome, Ok(answer) if answer.is_success());
+            outcomes.push(outcome);
+        }
+        outcomes
     }
 
     fn now(&self) -> SystemTime {
