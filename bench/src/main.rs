@@ -3,6 +3,8 @@
 //! transfers run in worker processes so each one's peak RSS is its own. Writes `bench/RESULTS.md`.
 
 mod connector;
+mod link;
+mod link_run;
 mod native;
 mod report;
 mod sdk;
@@ -55,7 +57,21 @@ fn main() {
             "--ops" => options.ops = rest.next().and_then(|v| v.parse().ok()).expect("--ops N"),
             "--repeats" => options.repeats = rest.next().and_then(|v| v.parse().ok()).expect("--repeats N"),
             "--out" => options.out = PathBuf::from(rest.next().expect("--out FILE")),
-            other => panic!("unknown argument {other}; use --size-mib N --ops N --repeats N --out FILE"),
+            "--link-rtt-ms" => {
+                let list = rest.next().expect("--link-rtt-ms 20,80 (or none)");
+                options.link_rtts = list
+                    .split(',')
+                    .filter(|ms| *ms != "none" && !ms.is_empty())
+                    .map(|ms| std::time::Duration::from_millis(ms.parse().expect("milliseconds")))
+                    .collect();
+            }
+            "--link-mib-per-s" => {
+                let mib: u64 = rest.next().and_then(|v| v.parse().ok()).expect("--link-mib-per-s N");
+                options.link_bytes_per_second = mib << 20;
+            }
+            other => panic!(
+                "unknown argument {other}; use --size-mib N --ops N --repeats N --out FILE --link-rtt-ms 20,80|none --link-mib-per-s N"
+            ),
         }
     }
     runtime.block_on(report::run(options));

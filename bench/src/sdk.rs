@@ -19,10 +19,10 @@ pub(crate) fn client(bench: &Bench) -> Client {
         .force_path_style(true)
         .credentials_provider(credentials)
         .http_client(aws_smithy_http_client::Builder::new().build_http())
-        // No trailing checksums and no response checksum validation: the SDK would compute them
-        // in-line, while the connector's default CRC32C header is computed by the host natively
-        // before sending (and its download checks are the host's size and stated-checksum check);
-        // payloads unsigned on PUT (below), as the connector streams files.
+        // No trailing checksums on uploads: the SDK would compute them in-line, while the
+        // connector's default CRC32C header is computed by the host natively before sending;
+        // payloads unsigned on PUT (below), as the connector streams files. Downloads check the
+        // object's stated checksum where the request asks for it (`get_file`), as the connector's do.
         .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
         .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
         .build();
@@ -44,9 +44,46 @@ pub(crate) async fn put_file(client: &Client, bucket: &str, key: &str, path: &Pa
         .expect("SDK put_object");
 }
 
-/// Downloads `key` into `path`, streaming.
+/// Uploads `path` as `key` with one PutObject that states the file's full-object CRC32C (as a
+/// current SDK or CLI stores objects), so downloads can check it.
+pub(crate) async fn put_file_with_crc32c(client: &Client, bucket: &str, key: &str, path: &Path) {
+    use base64::Engine as _;
+    use std::io::Read as _;
+    let mut file = std::fs::File::open(path).expect("open file");
+    let (mut crc, mut buffer) = (0u32, vec![0u8; 4 << 20]);
+    loop {
+        let n = file.read(&mut buffer).expect("read file");
+        if n == 0 {
+            break;
+        }
+        crc = crc32c::crc32c_append(crc, &buffer[..n]);
+    }
+    let checksum = base64::engine::general_purpose::STANDARD.encode(crc.to_be_bytes());
+    let body = ByteStream::from_path(path).await.expect("open file");
+    client
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .checksum_crc32_c(checksum)
+        .body(body)
+        .customize()
+        .disable_payload_signing()
+        .send()
+        .await
+        .expect("SDK put_object with CRC32C");
+}
+
+/// Downloads `key` into `path`, streaming, checking the object's stated checksum as it arrives
+/// (`ChecksumMode::Enabled`), as the connector checks it.
 pub(crate) async fn get_file(client: &Client, bucket: &str, key: &str, path: &Path) -> u64 {
-    let response = client.get_object().bucket(bucket).key(key).send().await.expect("SDK get_object");
+    let response = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .checksum_mode(aws_sdk_s3::types::ChecksumMode::Enabled)
+        .send()
+        .await
+        .expect("SDK get_object");
     let mut reader = response.body.into_async_read();
     let mut file = tokio::fs::File::create(path).await.expect("create");
     let copied = tokio::io::copy_buf(&mut reader, &mut file).await.expect("write");

@@ -36,6 +36,17 @@ pub(crate) fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// The largest peak RSS of this process's waited-for children (`curl`, `aws`), in KiB.
+pub(crate) fn children_peak_rss_kib() -> u64 {
+    // SAFETY: `getrusage` only writes the zeroed struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid pointer to a `rusage` for the call to fill.
+    match unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) } {
+        0 => u64::try_from(usage.ru_maxrss).unwrap_or(0),
+        _ => 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

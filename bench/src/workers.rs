@@ -1,14 +1,18 @@
 //! Large-transfer cases, each run in its own worker process: `s3-bench worker <case>` prints one
 //! JSON line with the time, bytes, the process's peak RSS and (for the connector) guest memory.
 
-use crate::stats::peak_rss_kib;
+use crate::stats::{children_peak_rss_kib, peak_rss_kib};
 use crate::target::Bench;
 use crate::{connector, native, sdk};
 use serde_json::{Value, json};
 use std::time::Instant;
 
-/// The object every GET case downloads (uploaded once by the parent).
+/// The object every GET case downloads (uploaded once by the parent, stating its full-object
+/// CRC32C, which the connector and the SDK check).
 pub(crate) const SHARED_KEY: &str = "big/shared.bin";
+/// The same bytes stored without a checksum: its only stated digest is its ETag, an MD5, which
+/// the connector checks (`get-connector-md5`).
+pub(crate) const SHARED_MD5_KEY: &str = "big/shared-md5.bin";
 
 /// Runs `case` (`put-connector`, `put-connector-crc32c`, `get-sdk`, `put-curl`, ...).
 pub(crate) async fn run(case: &str) -> Value {
@@ -40,17 +44,20 @@ pub(crate) async fn run(case: &str) -> Value {
             let file = bench.big_file.file_name().unwrap().to_string_lossy().into_owned();
             let auth = connector::auth_with_checksum(&bench, checksum);
             started = Instant::now();
-            let input = json!({"bucket": bench.bucket, "key": key, "file": file});
+            let mut input = json!({"bucket": bench.bucket, "key": key, "file": file});
+            with_concurrency(&mut input);
             let (_, peak) = connector::call(&runtime, &bench, &policy, &auth, "put_object_file", input).await;
             guest_peak = peak;
             size
         }
-        "get-connector" => {
+        "get-connector" | "get-connector-md5" => {
             let runtime = connector::runtime(&bench.work_dir.join("cache"));
             let policy = connector::policy(&bench.work_dir);
             let name = out.file_name().unwrap().to_string_lossy().into_owned();
             started = Instant::now();
-            let input = json!({"bucket": bench.bucket, "key": SHARED_KEY, "format": "file", "file": name});
+            let object = if case == "get-connector" { SHARED_KEY } else { SHARED_MD5_KEY };
+            let mut input = json!({"bucket": bench.bucket, "key": object, "format": "file", "file": name});
+            with_concurrency(&mut input);
             let (output, peak) = connector::call(&runtime, &bench, &policy, &bench.auth(), "get_object", input).await;
             guest_peak = peak;
             output["file"]["size"].as_u64().unwrap_or(0)
@@ -97,6 +104,28 @@ pub(crate) async fn run(case: &str) -> Value {
             assert!(status.success(), "curl failed: {status}");
             if case == "put-curl" { size } else { std::fs::metadata(&out).expect("curl output").len() }
         }
+        "put-awscli" | "get-awscli" => {
+            let aws = std::env::var("BENCH_AWS_CLI").expect("BENCH_AWS_CLI (scripts/bench.sh installs the AWS CLI)");
+            let mut command = std::process::Command::new(aws);
+            command
+                .args(["s3", "cp", "--no-progress", "--only-show-errors", "--endpoint-url", &bench.endpoint])
+                .args(["--region", &bench.region])
+                .env("AWS_ACCESS_KEY_ID", &bench.access_key_id)
+                .env("AWS_SECRET_ACCESS_KEY", &bench.secret_access_key)
+                // Its defaults, not whatever this machine's user configured.
+                .env("AWS_CONFIG_FILE", "/nonexistent")
+                .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+                .env("AWS_EC2_METADATA_DISABLED", "true");
+            if case == "put-awscli" {
+                command.arg(&bench.big_file).arg(format!("s3://{}/{key}", bench.bucket));
+            } else {
+                command.arg(format!("s3://{}/{SHARED_KEY}", bench.bucket)).arg(&out);
+            }
+            started = Instant::now();
+            let status = command.status().expect("the AWS CLI runs");
+            assert!(status.success(), "aws s3 cp failed: {status}");
+            if case == "put-awscli" { size } else { std::fs::metadata(&out).expect("aws output").len() }
+        }
         other => panic!("unknown case {other}"),
     };
     // The connector's file store makes a download durable (fsync, then rename into place) before
@@ -107,5 +136,14 @@ pub(crate) async fn run(case: &str) -> Value {
     let seconds = started.elapsed().as_secs_f64();
     assert_eq!(bytes, size, "{case} moved {bytes} of {size} bytes");
     let _ = std::fs::remove_file(&out);
-    json!({"case": case, "seconds": seconds, "bytes": bytes, "peak_rss_kib": peak_rss_kib(), "guest_peak_memory": guest_peak})
+    json!({"case": case, "seconds": seconds, "bytes": bytes, "peak_rss_kib": peak_rss_kib(),
+           "children_peak_rss_kib": children_peak_rss_kib(), "guest_peak_memory": guest_peak})
+}
+
+/// Sets the connector's parts in flight from `BENCH_CONCURRENCY` when given (to measure the
+/// choice of its default); otherwise the input keeps the connector's default.
+fn with_concurrency(input: &mut Value) {
+    if let Some(concurrency) = std::env::var("BENCH_CONCURRENCY").ok().and_then(|c| c.parse::<u64>().ok()) {
+        input["concurrency"] = json!(concurrency);
+    }
 }

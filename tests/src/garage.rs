@@ -188,9 +188,14 @@ api_bind_addr = "127.0.0.1:{admin_port}"
     }
 }
 
-/// Starts `garage server` for `config`, logging to `log`; returns its process id.
+/// Starts `garage server` for `config`, logging to `log`; returns its process id. With
+/// `GARAGE_PRELOAD` set, that shared library is preloaded into the server (the benchmark's
+/// TCP_NODELAY setting, `bench/nodelay/nodelay.c`).
 fn spawn_server(binary: &Path, config: &Path, log: &Path) -> u32 {
     let mut command = Command::new(binary);
     command.arg("-c").arg(config).arg("server");
+    if let Some(preload) = std::env::var_os("GARAGE_PRELOAD") {
+        command.env("LD_PRELOAD", preload);
+    }
     spawn_tied(command, log)
 }
