@@ -134,7 +134,7 @@ pub(super) const GET_OBJECT: Operation = Operation {
                 "file": {"type": "string", "title": "File name", "description": "With format file: the name in the host file store to write."},
                 "overwrite": {"type": "boolean", "title": "Overwrite file", "default": false},
                 "resume": {"type": "boolean", "title": "Resume", "default": false, "description": "With format file: keep the bytes of an interrupted download and continue from there next time (if the object is unchanged). A resumed download is one stream."},
-                "concurrency": super::parallel::schema("With format file: ranges of a large object downloaded at once (16 MiB each, for objects of 32 MiB and more; 1 for one stream)."),
+                "concurrency": super::parallel::schema("With format file: ranges of a large object downloaded at once (16 MiB each, for objects of 32 MiB and more; 1 for one stream).", super::parallel::DEFAULT_DOWNLOAD_CONCURRENCY),
                 "max_bytes": {"type": "integer", "title": "Max inline bytes", "minimum": 0, "maximum": MAX_INLINE_LIMIT, "default": DEFAULT_INLINE_LIMIT, "x-group": "advanced", "description": "At most 8 MiB as text, 6 MiB as base64, 1 MiB parsed as JSON or CSV (larger: format reference or file, or extract_records)."},
                 "csv": {"type": "object", "title": "CSV options", "additionalProperties": false, "properties": {
                     "delimiter": {"type": "string", "default": ",", "minLength": 1, "maxLength": 1},
@@ -194,8 +194,13 @@ fn get_object(client: &mut Client<'_>, input: Value) -> Result<Value> {
             }
             resumable_download(client, &input, &name)
         }
-        (OutputFormat::File, Some(name)) if range.is_none() && super::parallel::concurrency(input.concurrency)? > 1 => {
-            let in_flight = super::parallel::concurrency(input.concurrency)?;
+        (OutputFormat::File, Some(name))
+            if range.is_none()
+                && super::parallel::concurrency(input.concurrency, super::parallel::DEFAULT_DOWNLOAD_CONCURRENCY)?
+                    > 1 =>
+        {
+            let in_flight =
+                super::parallel::concurrency(input.concurrency, super::parallel::DEFAULT_DOWNLOAD_CONCURRENCY)?;
             let existing = ExistingFile::from_overwrite(input.overwrite);
             match ranged_download::download(client, &input.target, &name, existing, in_flight)? {
                 Some(answer) => Ok(file_output(&answer, &name, 0)),

@@ -142,7 +142,7 @@ pub(super) const PUT_OBJECT_FILE: Operation = Operation {
                 "reference": super::read::file_reference_schema(),
                 "multipart_threshold": {"type": "integer", "title": "Multipart threshold (bytes)", "minimum": 0, "default": DEFAULT_MULTIPART_THRESHOLD, "description": "Files larger than this are uploaded in parts (always above 5 GiB).", "x-group": "advanced"},
                 "part_size": {"type": "integer", "title": "Part size (bytes)", "minimum": multipart::MIN_PART_SIZE, "maximum": multipart::MAX_PART_SIZE, "description": "Default: 64 MiB (fewer round trips between parts), raised as needed to stay under 10,000 parts.", "x-group": "advanced"},
-                "concurrency": super::parallel::schema("Parts of a file uploaded at once (a URL's parts go one by one).")
+                "concurrency": super::parallel::schema("Parts of a file uploaded at once (a URL's parts go one by one).", super::parallel::DEFAULT_UPLOAD_CONCURRENCY)
             }),
         )
     },
@@ -246,7 +246,7 @@ fn put_object_file(client: &mut Client<'_>, input: Value) -> Result<Value> {
     }
     let (etag, version_id, parts) = if multipart {
         let plan = multipart::plan(size, input.part_size)?;
-        let in_flight = super::parallel::concurrency(input.concurrency)?;
+        let in_flight = super::parallel::concurrency(input.concurrency, super::parallel::DEFAULT_UPLOAD_CONCURRENCY)?;
         let uploaded = multipart::upload(client, &input.bucket, &input.key, &headers, &source, plan, in_flight)?;
         (uploaded.etag, uploaded.version_id, plan.parts)
     } else {
