@@ -294,7 +294,7 @@ pub(crate) async fn overhead(runtime: &Runtime, bench: &Bench, policy: &connecto
     let presign = json!({"bucket": bench.bucket, "key": "k", "expires_in": 60}).to_string();
     // Valid for the manifest's schema (the host lets it through), refused by the connector's own
     // bucket-name rules before any request: instantiate, call and drop, nothing else.
-    let invalid = json!({"bucket": "Not_A_Bucket", "key": "k"}).to_string();
+    let invalid = json!({"bucket": "s3://not-a-bucket", "key": "k"}).to_string();
     let mut results = [Latency { p50: Duration::ZERO, p99: Duration::ZERO, mean: Duration::ZERO }; 2];
     for (slot, (operation, input)) in
         results.iter_mut().zip([("get_object_signed_url", &presign), ("head_object", &invalid)])
