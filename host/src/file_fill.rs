@@ -6,6 +6,7 @@ use crate::budget::Usage;
 use crate::file_writer::RunningDigest;
 use std::fs::File;
 use std::io::Write;
+use std::sync::Arc;
 use tokio::task::JoinHandle;
 use wasmtime_wasi::p2::{DynInputStream, StreamError};
 
@@ -19,12 +20,14 @@ type PendingWrite = JoinHandle<(File, Option<RunningDigest>, std::io::Result<()>
 /// (to commit or keep), the `digest` fed with every byte written (on the writing thread, while
 /// the next batch arrives) and how the copy ended; every byte read is written before
 /// returning. Every batch is charged to the invocation's file-store budget before it is written.
+/// `copy` (a copy at an offset) is held by each write until it has landed.
 pub(crate) async fn fill(
     file: File,
     mut source: DynInputStream,
     limit: u64,
     usage: &Usage,
     digest: Option<RunningDigest>,
+    copy: Option<Arc<()>>,
 ) -> (Option<File>, Option<RunningDigest>, Result<FillEnd, FileError>) {
     let mut idle = Some(file);
     let mut idle_digest = digest;
@@ -69,7 +72,10 @@ pub(crate) async fn fill(
             }
             copied += data.len() as u64;
             let mut digest = idle_digest.take();
+            // Each write holds the copy's token until it has landed, even if the copy is dropped.
+            let in_flight = copy.clone();
             pending = Some(tokio::task::spawn_blocking(move || {
+                let _in_flight = in_flight;
                 let mut file = file;
                 if let Some(digest) = &mut digest {
                     digest.hasher.update(&data);

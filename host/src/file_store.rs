@@ -227,6 +227,8 @@ fn start_writing(
         unfinished,
         committed: false,
         running_digest: None,
+        touched: false,
+        copies: std::sync::Arc::new(()),
         _open: open,
     })
 }
@@ -344,6 +346,7 @@ fn check_content(
 /// Notes that bytes reached `writer`'s file other than through `fill` on a fresh file: the
 /// digest computed while filling no longer covers it.
 fn mark_partial(writer: &mut FileWriter) {
+    writer.touched = true;
     if let Some(running) = &mut writer.running_digest {
         running.partial = true;
     }
@@ -362,7 +365,7 @@ impl HostFileWriter for HostState {
         let entry = self.table.get_mut(&writer)?;
         let algorithm: connector_contract::DigestAlgorithm = algorithm.into();
         // Resumed bytes, or bytes already written, are not in a digest started now.
-        let partial = entry.existing > 0 || entry.file.is_none();
+        let partial = entry.existing > 0 || entry.touched;
         entry.running_digest = Some(RunningDigest { algorithm, hasher: Hasher::new(algorithm), partial });
         Ok(())
     }
@@ -380,15 +383,11 @@ impl HostFileWriter for HostState {
         .await?;
         let entry = self.table.get_mut(&writer)?;
         entry.file = Some(file);
+        // Whatever the digest holds no longer describes the file.
+        entry.touched = true;
+        mark_partial(entry);
         if result.is_ok() {
             entry.existing = 0;
-            if let Some(running) = &mut entry.running_digest {
-                *running = RunningDigest {
-                    algorithm: running.algorithm,
-                    hasher: Hasher::new(running.algorithm),
-                    partial: false,
-                };
-            }
         }
         Ok(result)
     }
@@ -403,6 +402,9 @@ impl HostFileWriter for HostState {
         // Bytes still in a contents stream's buffer would be missed: it must be gone first.
         if self.table.iter_children(&writer)?.next().is_some() {
             return Ok(Err(FileError::Io("flush and drop the contents stream before digest()".into())));
+        }
+        if std::sync::Arc::strong_count(&self.table.get(&writer)?.copies) > 1 {
+            return Ok(Err(FileError::Io("a copy at an offset is still writing; wait for its filling to end".into())));
         }
         let entry = self.table.get(&writer)?;
         let (temp, name) = (entry.temp.clone(), entry.name.clone());
@@ -450,10 +452,11 @@ impl HostFileWriter for HostState {
             mark_partial(entry);
         }
         let digest = entry.running_digest.take();
-        let (file, digest, end) = crate::file_fill::fill(file, source, limit, &self.usage, digest).await;
+        let (file, digest, end) = crate::file_fill::fill(file, source, limit, &self.usage, digest, None).await;
         let entry = self.table.get_mut(&writer)?;
         entry.file = file;
         entry.running_digest = digest;
+        entry.touched = true;
         Ok(end)
     }
 
@@ -498,8 +501,9 @@ impl HostFileWriter for HostState {
         };
         let source = self.table.delete(source)?;
         let usage = self.usage.clone();
+        let copy = self.table.get(&writer)?.copies.clone();
         let task = wasmtime_wasi::runtime::spawn(async move {
-            match crate::file_fill::fill(file, source, limit, &usage, None).await.2 {
+            match crate::file_fill::fill(file, source, limit, &usage, None, Some(copy)).await.2 {
                 Ok(FillEnd::Done(copied)) => CopyEnd::Done(copied),
                 Ok(FillEnd::SourceFailed(failure)) => {
                     CopyEnd::SourceFailed { copied: failure.copied, reason: failure.reason }
@@ -522,6 +526,9 @@ impl HostFileWriter for HostState {
         // gone (flushed and dropped) before the commit.
         if self.table.iter_children(&writer)?.next().is_some() {
             return Ok(Err(FileError::Io("flush and drop the contents stream before commit()".into())));
+        }
+        if std::sync::Arc::strong_count(&self.table.get(&writer)?.copies) > 1 {
+            return Ok(Err(FileError::Io("a copy at an offset is still writing; wait for its filling to end".into())));
         }
         let entry = self.table.get_mut(&writer)?;
         // The writer's own handle (if the guest did not take it) is closed first: its bytes are

@@ -64,6 +64,12 @@ pub struct FileWriter {
     pub(crate) committed: bool,
     /// The digest computed while filling, when asked for.
     pub(crate) running_digest: Option<RunningDigest>,
+    /// Whether bytes have reached the file (a fill, a copy at an offset, a contents stream) or it
+    /// was truncated: a digest started afterwards does not cover the file.
+    pub(crate) touched: bool,
+    /// Held by every copy at an offset and by each of its writes in flight: the file is not
+    /// checked or committed while one remains (a dropped copy's last write may still land).
+    pub(crate) copies: std::sync::Arc<()>,
     /// The open-files budget unit this writer holds.
     pub(crate) _open: Held,
 }
