@@ -469,3 +469,33 @@ fn copies_without_end_stop_at_the_open_files_budget() {
     assert!(refused, "{outcome:?}");
     assert!(!root.join("many.bin").exists());
 }
+
+#[test]
+fn a_digest_started_after_bytes_were_written_never_vouches_for_the_file() {
+    let _serial = alone();
+    let (_parent, root, policy) = store();
+    let piece: Vec<u8> = (0..=255u8).cycle().take(300_000).collect();
+    std::fs::write(root.join("piece.bin"), &piece).unwrap();
+    let sha = |path: &std::path::Path| s3_test_support::files::sha256_file(path);
+    let of_piece = sha(&root.join("piece.bin"));
+    let size = piece.len() as u64;
+    let rt = two_workers();
+    rt.block_on(async {
+        let hostile = hostile();
+        // Honest: the digest taken while filling is the file's, and a wrong claim is refused.
+        let honest = json!({"name": "one.bin", "source": "piece.bin", "size": size, "sha256": of_piece});
+        let committed = hostile.invoke("digest_after_write", "{}", &honest.to_string(), &policy).await.unwrap();
+        assert_eq!(committed.result.unwrap(), format!("committed {size} bytes"));
+        let wrong = json!({"name": "wrong.bin", "source": "piece.bin", "size": size, "sha256": "00".repeat(32)});
+        let (message, _) = refusal(hostile.invoke("digest_after_write", "{}", &wrong.to_string(), &policy).await);
+        assert!(message.contains("Mismatch"), "{message}");
+        // The file holds the piece twice, the late digest saw it once: the claim (the size of
+        // both, the digest of one) is checked against the whole file and refused.
+        let late =
+            json!({"name": "late.bin", "source": "piece.bin", "before": 1, "size": 2 * size, "sha256": of_piece});
+        let (message, _) = refusal(hostile.invoke("digest_after_write", "{}", &late.to_string(), &policy).await);
+        assert!(message.contains("Mismatch"), "{message}");
+    });
+    assert!(root.join("one.bin").exists());
+    assert!(!root.join("wrong.bin").exists() && !root.join("late.bin").exists());
+}

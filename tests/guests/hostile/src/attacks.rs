@@ -21,6 +21,7 @@ pub(crate) const ATTACKS: &[&str] = &[
     "write_forever",
     "open_flood",
     "fill_at",
+    "digest_after_write",
     "trap",
     "socket",
 ];
@@ -43,6 +44,7 @@ pub(crate) fn run(operation: &str, input: &Value) -> Result<String, String> {
         "write_forever" => write_forever(&text("name")),
         "open_flood" => open_flood(&text("name"), number("count")),
         "fill_at" => fill_at(input),
+        "digest_after_write" => digest_after_write(input),
         "trap" => trap(),
         #[cfg(feature = "sockets")]
         "socket" => {
@@ -299,6 +301,33 @@ fn fill_at(input: &Value) -> Result<String, String> {
     }
     drop(fillings);
     writer.commit(None).map(|size| format!("committed {size} bytes")).map_err(|e| format!("{e:?}"))
+}
+
+/// Fills new file `name` from host file `source` `before` times, asks for the digest while
+/// filling (SHA-256), fills once more, and commits claiming `size` bytes with the SHA-256 given
+/// as hex in `sha256`: a digest started after bytes were in must not vouch for the file.
+fn digest_after_write(input: &Value) -> Result<String, String> {
+    use crate::bindings::workflow::connector::file_store::{DigestAlgorithm, ExpectedContent, FileDigest};
+    let text = |name: &str| input[name].as_str().unwrap_or_default().to_string();
+    let writer = file_store::create(&text("name"), true, None).map_err(|e| format!("{e:?}"))?;
+    let fill = |writer: &file_store::FileWriter| -> Result<(), String> {
+        let source = file_store::open_read(&text("source"), 0).map_err(|e| format!("{e:?}"))?;
+        writer.fill(source, u64::MAX).map(|_| ()).map_err(|e| format!("{e:?}"))
+    };
+    for _ in 0..input["before"].as_u64().unwrap_or(0) {
+        fill(&writer)?;
+    }
+    writer.digest_while_filling(DigestAlgorithm::Sha256);
+    fill(&writer)?;
+    let hex = text("sha256");
+    let value = (0..hex.len() / 2)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<u8>, String>>()?;
+    let claim = ExpectedContent {
+        size: input["size"].as_u64().unwrap_or(0),
+        digest: Some(FileDigest { algorithm: DigestAlgorithm::Sha256, value }),
+    };
+    writer.commit(Some(&claim)).map(|size| format!("committed {size} bytes")).map_err(|e| format!("{e:?}"))
 }
 
 fn trap() -> Result<String, String> {
