@@ -11,13 +11,32 @@ pub fn parse_input<T: DeserializeOwned>(what: &str, value: Value) -> Result<T> {
         Value::Null => Value::Object(Default::default()),
         other => other,
     };
-    serde_path_to_error::deserialize(value).map_err(|err| {
+    serde_path_to_error::deserialize(value).map_err(|err| field_error(what, err))
+}
+
+/// Deserializes the JSON text `text` into `T` without building a [`Value`] first (the `auth` of
+/// every invocation goes this way); `null` reads as `{}`. Errors as [`parse_input`]'s, and text
+/// that is not JSON says so.
+pub fn parse_input_text<T: DeserializeOwned>(what: &str, text: &str) -> Result<T> {
+    let text = if text.trim() == "null" { "{}" } else { text };
+    let not_json =
+        |err: serde_json::Error| ConnectorError::invalid_input("", format!("{what} is not valid JSON: {err}"));
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let parsed = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|err| if err.inner().is_data() { field_error(what, err) } else { not_json(err.into_inner()) })?;
+    deserializer.end().map_err(not_json)?;
+    Ok(parsed)
+}
+
+/// The error for a value that does not fit its type: names the field as a JSON pointer.
+fn field_error(what: &str, err: serde_path_to_error::Error<serde_json::Error>) -> ConnectorError {
+    {
         let path = err.path().to_string();
         let pointer = json_pointer(&path);
         let inner = err.into_inner().to_string();
         let location = if pointer.is_empty() { what.to_string() } else { format!("{what}{}", path_suffix(&path)) };
         ConnectorError::invalid_input(pointer, format!("{location}: {inner}"))
-    })
+    }
 }
 
 /// Turns serde_path_to_error's `a.b[0]` into `/a/b/0`.
@@ -80,5 +99,20 @@ mod tests {
         assert!(err.message.contains("unknown field `extra`"), "{}", err.message);
         let err = parse_input::<Sample>("input", serde_json::json!({})).unwrap_err();
         assert!(err.message.contains("missing field `bucket`"), "{}", err.message);
+    }
+
+    #[test]
+    fn text_parses_like_a_value_and_says_when_it_is_not_json() {
+        let err = parse_input_text::<Sample>("auth", r#"{"bucket": "b", "keys": [1, "x"]}"#).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("/keys/1"));
+        assert!(err.message.starts_with("auth.keys[1]: invalid type"), "{}", err.message);
+        let err = parse_input_text::<Sample>("auth", "null").unwrap_err();
+        assert!(err.message.contains("missing field `bucket`"), "{}", err.message);
+        for broken in [r#"{"bucket": "b""#, r#"{"bucket": "b"} x"#, "", "{'bucket': 1}"] {
+            let err = parse_input_text::<Sample>("auth", broken).unwrap_err();
+            assert!(err.message.starts_with("auth is not valid JSON: "), "{broken}: {}", err.message);
+            assert_eq!(err.field.as_deref(), Some(""), "{broken}");
+        }
+        assert!(parse_input_text::<Sample>("auth", r#" {"bucket": "b"} "#).is_ok());
     }
 }

@@ -1,7 +1,7 @@
 //! The `auth` object: credentials, region, endpoint and addressing style.
 
 use crate::error::{ConnectorError, Result};
-use crate::input::parse_input;
+use crate::input::parse_input_text;
 use crate::names::named_enum;
 use crate::protocol::checksum::ChecksumMode;
 pub use crate::protocol::credentials::Credentials;
@@ -126,9 +126,7 @@ struct AuthInput {
 impl Connection {
     /// Parses and validates the `auth` JSON.
     pub fn from_json(auth: &str) -> Result<Self> {
-        let value: Value = serde_json::from_str(auth)
-            .map_err(|e| ConnectorError::invalid_input("", format!("auth is not valid JSON: {e}")))?;
-        let input: AuthInput = parse_input("auth", value)?;
+        let input: AuthInput = parse_input_text("auth", auth)?;
         if input.access_key_id.trim().is_empty() {
             return Err(ConnectorError::invalid_input(
                 "/access_key_id",
