@@ -28,6 +28,18 @@ pub fn write_random_file(path: &Path, size: u64, seed: u64) {
 pub fn sha256_file(path: &Path) -> String {
     let mut hasher = Sha256::new();
     let mut file = std::fs::File::open(path).expect("open");
-    std::io::copy(&mut file, &mut hasher).expect("read");
-    format!("{:x}", hasher.finalize())
+    let mut block = vec![0u8; 1 << 20];
+    loop {
+        let n = std::io::Read::read(&mut file, &mut block).expect("read");
+        if n == 0 {
+            break;
+        }
+        hasher.update(&block[..n]);
+    }
+    lower_hex(&hasher.finalize())
+}
+
+/// `bytes` as lowercase hex (how digests are written in ETags and test expectations).
+pub fn lower_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }

@@ -2,7 +2,7 @@
 //! Garage, or MinIO/AWS when `S3_TEST_ENDPOINT` is set.
 
 use connector_host::ErrorKind;
-use s3_test_support::files::{sha256_file, write_random_file};
+use s3_test_support::files::{lower_hex, sha256_file, write_random_file};
 use s3_test_support::{Feature, Session, plain_http, plain_http_with_headers, target};
 use serde_json::{Value, json};
 use sha2::Digest;
@@ -62,7 +62,7 @@ async fn text_round_trip_with_metadata_and_formats() {
         )
         .await;
     assert_eq!(put["size"], content.len());
-    let expected_md5 = format!("{:x}", md5::Md5::digest(content.as_bytes()));
+    let expected_md5 = lower_hex(&md5::Md5::digest(content.as_bytes()));
     assert_eq!(put["etag"], expected_md5.as_str());
     let head = s.ok("head_object", json!({"bucket": bucket, "key": "data/items.csv"})).await;
     assert_eq!(head["content_length"], content.len());
