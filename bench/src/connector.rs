@@ -7,13 +7,15 @@ use serde_json::{Value, json};
 use std::path::Path;
 
 /// A runtime with the compiled-component cache (as a platform would run it), pooled instances.
+/// For profiling: `BENCH_PERF_MAP=1` names the guest's compiled functions for `perf`, and
+/// `BENCH_COMPONENT=FILE` runs that build of the component (e.g. one that kept its names).
 pub(crate) fn runtime(cache: &Path) -> Runtime {
-    Runtime::builder()
-        .trust_declared_outbound()
-        .with_cache_dir(cache)
-        .with_pooling(128, 64 << 20)
-        .build(S3_CONNECTOR)
-        .expect("runtime")
+    let mut builder = Runtime::builder().trust_declared_outbound().with_cache_dir(cache).with_pooling(128, 64 << 20);
+    if std::env::var_os("BENCH_PERF_MAP").is_some() {
+        builder = builder.with_perf_map();
+    }
+    let component = std::env::var_os("BENCH_COMPONENT").map(|path| std::fs::read(path).expect("BENCH_COMPONENT"));
+    builder.build(component.as_deref().unwrap_or(S3_CONNECTOR)).expect("runtime")
 }
 
 /// A policy granting `files` as the file store.

@@ -299,8 +299,10 @@ pub(crate) async fn overhead(runtime: &Runtime, bench: &Bench, policy: &connecto
     for (slot, (operation, input)) in
         results.iter_mut().zip([("get_object_signed_url", &presign), ("head_object", &invalid)])
     {
-        let mut samples = Vec::with_capacity(10_000);
-        for i in 0..11_000 {
+        // `BENCH_OVERHEAD_N` invocations are timed (10,000 by default; more for a profile).
+        let timed: usize = std::env::var("BENCH_OVERHEAD_N").ok().and_then(|n| n.parse().ok()).unwrap_or(10_000);
+        let mut samples = Vec::with_capacity(timed);
+        for i in 0..timed + 1000 {
             let started = Instant::now();
             let invocation = runtime.invoke(operation, &auth, input, policy).await.expect("host");
             let elapsed = started.elapsed();
@@ -327,7 +329,9 @@ pub(crate) async fn overhead_only() {
         big_file: work_dir.join("none"),
         work_dir: work_dir.clone(),
     };
-    let runtime = connector::runtime(&work_dir.join("cache"));
+    // Compiled components are kept between runs (keyed by their hash), so a profile or an
+    // instruction count of this command is the invocations', not the compiler's.
+    let runtime = connector::runtime(&std::env::temp_dir().join("s3-bench-overhead-cache"));
     let [presign, invalid] = overhead(&runtime, &bench, &connector::policy(&work_dir)).await;
     println!("presign p50 {} µs p99 {} µs", micros(presign.p50), micros(presign.p99));
     println!("invalid input p50 {} µs p99 {} µs", micros(invalid.p50), micros(invalid.p99));

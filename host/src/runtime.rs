@@ -44,6 +44,7 @@ pub struct RuntimeBuilder {
     cache_dir: Option<PathBuf>,
     pooling: Option<Pooling>,
     trust_declared_outbound: bool,
+    perf_map: bool,
 }
 
 /// Bytes of each pooled memory and table kept resident between instances. With Linux's
@@ -82,10 +83,20 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Writes `/tmp/perf-<pid>.map` so `perf report` names the component's compiled functions
+    /// (by the names in its `name` section, if it kept one): for profiling the guest.
+    pub fn with_perf_map(mut self) -> Self {
+        self.perf_map = true;
+        self
+    }
+
     /// Loads the component from `wasm` bytes.
     pub fn build(self, wasm: &[u8]) -> Result<Runtime, HostError> {
         let mut config = Config::new();
         config.epoch_interruption(true);
+        if self.perf_map {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         if let Some(pooling) = self.pooling {
             let mut pool = PoolingAllocationConfig::default();
             pool.total_component_instances(pooling.concurrent)
