@@ -1,53 +1,12 @@
 //! Digests of file ranges, computed natively for the guest (checksums of uploads and parts).
 
-use connector_contract::DigestAlgorithm;
-use md5::Digest as _;
+use connector_contract::{DigestAlgorithm, Hasher};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Read size per step.
 const CHUNK: usize = 1024 * 1024;
-
-/// A digest being computed, of any algorithm the file store offers.
-pub(crate) enum Hasher {
-    Md5(md5::Md5),
-    Sha256(sha2::Sha256),
-    Crc32c(u32),
-    Crc32(crc32fast::Hasher),
-}
-
-impl Hasher {
-    /// A fresh digest of `algorithm`.
-    pub(crate) fn new(algorithm: DigestAlgorithm) -> Self {
-        match algorithm {
-            DigestAlgorithm::Md5 => Hasher::Md5(md5::Md5::new()),
-            DigestAlgorithm::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
-            DigestAlgorithm::Crc32c => Hasher::Crc32c(0),
-            DigestAlgorithm::Crc32 => Hasher::Crc32(crc32fast::Hasher::new()),
-        }
-    }
-
-    /// Adds `data`.
-    pub(crate) fn update(&mut self, data: &[u8]) {
-        match self {
-            Hasher::Md5(h) => h.update(data),
-            Hasher::Sha256(h) => h.update(data),
-            Hasher::Crc32c(crc) => *crc = crc32c::crc32c_append(*crc, data),
-            Hasher::Crc32(h) => h.update(data),
-        }
-    }
-
-    /// The raw digest.
-    pub(crate) fn finish(self) -> Vec<u8> {
-        match self {
-            Hasher::Md5(h) => h.finalize().to_vec(),
-            Hasher::Sha256(h) => h.finalize().to_vec(),
-            Hasher::Crc32c(crc) => crc.to_be_bytes().to_vec(),
-            Hasher::Crc32(h) => h.finalize().to_be_bytes().to_vec(),
-        }
-    }
-}
 
 /// The digest of `length` bytes of `file` from `offset` (blocking I/O: run it off the async
 /// workers). Fails if the file is shorter, and stops early once `cancelled` is set (the

@@ -12,12 +12,13 @@ use crate::bindings::file_store::{
     ExpectedContent, FileError, FileStat, FillEnd, FillFailure, Host, HostFileWriter, HostFilling,
 };
 use crate::budget::{BudgetedWriter, Held};
-use crate::digest::Hasher;
 use crate::file_filling::{CopyEnd, Filling};
-use crate::file_name::{PARTIAL_SUFFIX, TEMP_SUFFIX, resolve};
+use crate::file_name::resolve;
 use crate::file_read_stream::FileReadStream;
 use crate::file_writer::{FileWriter, IfExists, RunningDigest, Unfinished};
 use crate::state::HostState;
+use connector_contract::Hasher;
+use connector_contract::file_names::{PARTIAL_SUFFIX, is_partial_of, partial_name, temp_name};
 use std::fs::{File, OpenOptions};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -39,15 +40,6 @@ const COMMITTED_MODE: u32 = 0o644;
 const DIRECTORY_MODE: u32 = 0o755;
 /// Partial downloads untouched this long are removed when another download starts beside them.
 pub const STALE_PARTIAL_AGE: Duration = Duration::from_secs(7 * 24 * 3600);
-
-/// The partial-download file for `file_name` and `resume_key`: the key is hashed into the name,
-/// so a changed object never continues another version's bytes.
-fn partial_name(file_name: &str, resume_key: &str) -> String {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(resume_key.as_bytes());
-    let short: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-    format!(".{file_name}.{short}{PARTIAL_SUFFIX}")
-}
 
 /// Runs blocking file work off the async workers.
 async fn blocking<T: Send + 'static>(
@@ -210,7 +202,7 @@ fn start_writing(
         let lock = file.try_clone().map_err(|e| io_error(&name, e))?;
         (temp, file, Some(lock))
     } else {
-        let temp = parent.join(format!(".{file_name}.{}{TEMP_SUFFIX}", crate::unique::unique_suffix()));
+        let temp = parent.join(temp_name(file_name, &crate::unique::unique_suffix()));
         let file = options.create_new(true).open(&temp).map_err(|e| io_error(&name, e))?;
         (temp, file, None)
     };
@@ -261,15 +253,6 @@ fn remove_stale_partials(dir: &Path, file_name: &str, keep: &Path) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
-}
-
-/// Whether `name` is `.FILE.<16 hex>.partial` for exactly `file_name`.
-fn is_partial_of(name: &str, file_name: &str) -> bool {
-    let Some(hash) = name.strip_prefix('.').and_then(|n| n.strip_prefix(file_name)).and_then(|n| n.strip_prefix('.'))
-    else {
-        return false;
-    };
-    hash.strip_suffix(PARTIAL_SUFFIX).is_some_and(|h| h.len() == 16 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// What a commit must check and do.
@@ -583,18 +566,5 @@ impl HostFilling for HostState {
         // Dropping the task aborts a copy still running.
         self.table.delete(filling)?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn partials_belong_to_exactly_one_name() {
-        let partial = partial_name("a", "etag");
-        assert!(is_partial_of(&partial, "a"));
-        assert!(!is_partial_of(&partial_name("a.b", "etag"), "a"), "a's cleanup must not take a.b's partial");
-        assert!(!is_partial_of(".a.nothex0000000000.partial", "a"));
     }
 }

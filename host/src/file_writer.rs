@@ -36,7 +36,7 @@ pub(crate) struct RunningDigest {
     /// The algorithm.
     pub(crate) algorithm: connector_contract::DigestAlgorithm,
     /// The digest so far.
-    pub(crate) hasher: crate::digest::Hasher,
+    pub(crate) hasher: connector_contract::Hasher,
     /// Whether bytes reached the file some other way (a contents stream, `fill-at`, resumed
     /// bytes): the digest then does not cover the file and the commit reads it instead.
     pub(crate) partial: bool,

@@ -5,8 +5,6 @@
 use crate::names::named_enum;
 use base64::Engine as _;
 use connector_contract::DigestAlgorithm;
-use md5::{Digest as _, Md5};
-use sha2::Sha256;
 
 named_enum! {
     /// The integrity checksum sent with each uploaded file or part (computed by the host,
@@ -236,50 +234,9 @@ pub fn base64_of(raw: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(raw)
 }
 
-/// An incremental digest of one of the [`DigestAlgorithm`]s.
-#[derive(Clone)]
-pub enum StreamDigest {
-    /// MD5.
-    Md5(Md5),
-    /// SHA-256.
-    Sha256(Sha256),
-    /// CRC32C, the running value.
-    Crc32c(u32),
-    /// CRC32 (IEEE).
-    Crc32(crc32fast::Hasher),
-}
-
-impl StreamDigest {
-    /// A fresh digest of `algorithm`.
-    pub fn new(algorithm: DigestAlgorithm) -> Self {
-        match algorithm {
-            DigestAlgorithm::Md5 => Self::Md5(Md5::new()),
-            DigestAlgorithm::Sha256 => Self::Sha256(Sha256::new()),
-            DigestAlgorithm::Crc32c => Self::Crc32c(0),
-            DigestAlgorithm::Crc32 => Self::Crc32(crc32fast::Hasher::new()),
-        }
-    }
-
-    /// Adds `bytes`.
-    pub fn update(&mut self, bytes: &[u8]) {
-        match self {
-            Self::Md5(hasher) => hasher.update(bytes),
-            Self::Sha256(hasher) => hasher.update(bytes),
-            Self::Crc32c(value) => *value = crc32c::crc32c_append(*value, bytes),
-            Self::Crc32(hasher) => hasher.update(bytes),
-        }
-    }
-
-    /// The raw digest (CRCs big-endian, as S3's checksum headers carry them).
-    pub fn finish(self) -> Vec<u8> {
-        match self {
-            Self::Md5(hasher) => hasher.finalize().to_vec(),
-            Self::Sha256(hasher) => hasher.finalize().to_vec(),
-            Self::Crc32c(value) => value.to_be_bytes().to_vec(),
-            Self::Crc32(hasher) => hasher.finalize().to_be_bytes().to_vec(),
-        }
-    }
-}
+/// An incremental digest of one of the [`DigestAlgorithm`]s (the contract's, which the host's
+/// file store computes natively too).
+pub use connector_contract::Hasher as StreamDigest;
 
 #[cfg(test)]
 mod tests {
