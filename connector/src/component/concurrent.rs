@@ -12,7 +12,7 @@ use super::exchange::{build_request, request_options, transport_error, wait_for_
 use super::files;
 use super::http::{expected_length, read_body};
 use super::in_flight::{self, InFlight};
-use super::streams::{CHUNK, input_is_done, send_error};
+use super::streams::{CHUNK, input_is_done, send_error, splice_now};
 use crate::client::request::Body;
 use crate::client::transport::{Batch, HttpRequest};
 use crate::error::{ConnectorError, Result};
@@ -221,7 +221,7 @@ fn splice_some(output: &OutputStream, input: &InputStream, left: u64) -> Result<
     if permit == 0 {
         return Ok(Step::WaitOutput);
     }
-    match output.splice(input, permit.min(left).min(CHUNK)) {
+    match splice_now(output, input, permit.min(left).min(CHUNK)) {
         Ok(0) => Ok(Step::WaitInput),
         Ok(moved) => Ok(Step::Moved(moved)),
         Err(StreamError::Closed) if input_is_done(input) => Err(ConnectorError::internal(format!(

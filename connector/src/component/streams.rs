@@ -46,7 +46,7 @@ pub(super) fn pump(output: &OutputStream, input: &InputStream, limit: u64) -> Re
             output.subscribe().block();
             continue;
         }
-        match output.splice(input, permit.min(limit - moved).min(CHUNK)) {
+        match splice_now(output, input, permit.min(limit - moved).min(CHUNK)) {
             Ok(0) => input.subscribe().block(),
             Ok(n) => moved += n,
             Err(StreamError::Closed) if input_is_done(input) => return Ok(moved),
@@ -54,6 +54,22 @@ pub(super) fn pump(output: &OutputStream, input: &InputStream, limit: u64) -> Re
         }
     }
     Ok(moved)
+}
+
+/// Moves up to `len` bytes from `input` to `output` without waiting; the caller holds a write
+/// permit for `len`. A host-side splice: no byte enters the component. With the `copy-streams`
+/// feature (the portable build, for runtimes whose splice fails, such as jco's preview2-shim for
+/// request bodies) a read and a write through the component's memory instead.
+pub(super) fn splice_now(output: &OutputStream, input: &InputStream, len: u64) -> Result<u64, StreamError> {
+    if cfg!(feature = "copy-streams") {
+        let bytes = input.read(len)?;
+        if !bytes.is_empty() {
+            output.write(&bytes)?;
+        }
+        Ok(bytes.len() as u64)
+    } else {
+        output.splice(input, len)
+    }
 }
 
 /// Whether `input` has nothing more to give (the file ended), as opposed to the output closing.
