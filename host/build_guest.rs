@@ -6,10 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Builds `package` (with `features`) with the Cargo profile `profile` (`release`, or `component`
-/// for what ships) and returns the component's path.
+/// for what ships) and returns the component's path. A build with features has a target
+/// directory of its own, so it never overwrites the plain build's file that another build script
+/// may be embedding.
 pub(crate) fn build_guest(workspace: &Path, package: &str, features: &[&str], profile: &str) -> PathBuf {
+    let subdir = if features.is_empty() { "guest".to_string() } else { format!("guest-{}", features.join("-")) };
     let target_dir =
-        std::env::var("CARGO_TARGET_DIR").map_or_else(|_| workspace.join("target"), PathBuf::from).join("guest");
+        std::env::var("CARGO_TARGET_DIR").map_or_else(|_| workspace.join("target"), PathBuf::from).join(subdir);
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
     command

@@ -71,6 +71,28 @@ fn imports_exclude_sockets_and_filesystem() {
 }
 
 #[test]
+fn component_writes_the_running_build_and_the_portable_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let native = dir.path().join("s3.wasm");
+    let portable = dir.path().join("s3-portable.wasm");
+    for (path, extra) in [(&native, None), (&portable, Some("--portable"))] {
+        let mut args = vec!["component", "-o", path.to_str().unwrap()];
+        args.extend(extra);
+        let output = s3c(&args, &[]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let (native, portable) = (std::fs::read(native).unwrap(), std::fs::read(portable).unwrap());
+    assert_eq!(&native[..8], b"\0asm\x0d\0\x01\0", "a component");
+    assert_eq!(&portable[..8], &native[..8]);
+    assert_ne!(native, portable);
+    let contains = |bytes: &[u8], text: &str| bytes.windows(text.len()).any(|w| w == text.as_bytes());
+    assert!(contains(&native, "workflow:connector/file-store@0.2.1"));
+    assert!(contains(&portable, "wasi:filesystem/preopens@0.2.12"), "the portable build imports the filesystem");
+    let unwritable = s3c(&["component", "-o", "/nonexistent-dir/s3.wasm"], &[]);
+    assert!(!unwritable.status.success() && stderr(&unwritable).contains("/nonexistent-dir/s3.wasm"));
+}
+
+#[test]
 fn policy_prints_the_minimal_iam_document() {
     let output = s3c(&["policy", "--operations", "list_objects,get_object,list_buckets", "--bucket", "reports"], &[]);
     assert!(output.status.success(), "{}", stderr(&output));

@@ -42,6 +42,14 @@ pub(super) fn build(info: &ConnectorInfo) -> Command {
             )
             .subcommand(Command::new("imports").about("List the component's imports"))
             .subcommand(
+                Command::new("component")
+                    .about("Write the connector component to a file: the one this CLI runs, or the portable build")
+                    .arg(Arg::new("output").long("output").short('o').required(true).help("Where to write it"))
+                    .arg(Arg::new("portable").long("portable").action(ArgAction::SetTrue).help(
+                        "The build any WASI 0.2 runtime with wasi:http and wasi:filesystem loads (Node.js through jco, wasmtime): its files are the first preopened directory",
+                    )),
+            )
+            .subcommand(
                 Command::new("invoke")
                     .about("Run any operation with JSON input (--input)")
                     .arg(Arg::new("operation").required(true).help("Operation id, e.g. list_objects")),

@@ -23,6 +23,10 @@ use std::time::Instant;
 /// The S3 connector component, built for this binary by `host/build.rs` (the `component` profile).
 static S3_CONNECTOR: &[u8] = include_bytes!(env!("S3_CONNECTOR_WASM_PATH"));
 
+/// The portable build of the same connector (its file store over `wasi:filesystem`), for other
+/// runtimes: written out by `s3c component --portable`.
+static S3_CONNECTOR_PORTABLE: &[u8] = include_bytes!(env!("S3_CONNECTOR_PORTABLE_WASM_PATH"));
+
 /// Runs the CLI; the exit code follows the AWS CLI's (0, 252 usage, 253 configuration, 254 the
 /// service refused, 255 anything else).
 pub(crate) fn run() -> ExitCode {
@@ -53,6 +57,7 @@ async fn main_async() -> Result<ExitCode, CliError> {
     match name {
         "describe" => print_manifest(&info),
         "imports" => print_imports(&runtime),
+        "component" => write_component(sub),
         "policy" => print_policy(&info, sub),
         "check" | "options" | "poll" => platform::run(&runtime, name, sub, &matches).await,
         _ => invocation::run(&runtime, &info, name, sub, &matches).await,
@@ -99,6 +104,14 @@ fn print_imports(runtime: &Runtime) -> Result<ExitCode, CliError> {
     for import in runtime.imports() {
         println!("{import}");
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `s3c component`: writes the component (or its portable build) to `--output`.
+fn write_component(sub: &ArgMatches) -> Result<ExitCode, CliError> {
+    let output = sub.get_one::<String>("output").map(String::as_str).unwrap_or_default();
+    let bytes = if sub.get_flag("portable") { S3_CONNECTOR_PORTABLE } else { S3_CONNECTOR };
+    std::fs::write(output, bytes).map_err(|e| CliError::Failed(format!("cannot write {output}: {e}")))?;
     Ok(ExitCode::SUCCESS)
 }
 
