@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Everything the demo and the tests need on a fresh machine: the wasm target, Garage, and moto
-# (the second server, with boto3 as the tests' independent client).
+# Everything the demo and the tests need on a fresh machine: the wasm target, Garage, moto
+# (the second server, with boto3 as the tests' independent client), and the Node.js host's
+# packages (jco and preview2-shim, for the portable component's tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! rustup target list --installed | grep -qx wasm32-wasip2; then
@@ -8,3 +9,4 @@ if ! rustup target list --installed | grep -qx wasm32-wasip2; then
 fi
 scripts/install-garage.sh >/dev/null
 scripts/install-moto.sh >/dev/null
+scripts/install-node-host.sh >/dev/null

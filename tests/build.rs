@@ -4,6 +4,8 @@
 
 #[path = "../host/build_guest.rs"]
 mod build_guest;
+#[path = "../host/compose.rs"]
+mod compose;
 
 use std::path::PathBuf;
 
@@ -20,6 +22,8 @@ fn main() {
         "wit",
         "Cargo.lock",
         "host/build_guest.rs",
+        "host/compose.rs",
+        "portable/adapter",
     ] {
         println!("cargo:rerun-if-changed={}", workspace.join(watched).display());
     }
@@ -29,6 +33,10 @@ fn main() {
         Err(_) => build_guest::build_guest(&workspace, "s3-connector", &[], "component"),
     };
     println!("cargo:rustc-env=S3_CONNECTOR_WASM_PATH={}", connector.display());
+    // The portable build (the file store over wasi:filesystem), for the tests in other runtimes.
+    let portable = out_dir.join("s3_connector_portable.wasm");
+    compose::build_portable(&workspace, &portable);
+    println!("cargo:rustc-env=S3_CONNECTOR_PORTABLE_WASM_PATH={}", portable.display());
     for (features, name, variable) in
         [(&[][..], "hostile.wasm", "HOSTILE_WASM"), (&["sockets"][..], "hostile_sockets.wasm", "HOSTILE_SOCKETS_WASM")]
     {
