@@ -151,6 +151,59 @@ async fn relay(
     // Dropping both halves of both sockets closes the connections (a reset mid-message).
 }
 
+/// A TCP proxy to a real server that relays at most `bytes_per_second` each way on each
+/// connection: a slow link, so a transfer lasts long enough to be interrupted on purpose.
+pub struct ThrottlingProxy {
+    /// `http://127.0.0.1:<port>`.
+    pub endpoint: String,
+}
+
+impl ThrottlingProxy {
+    /// Starts a proxy to `upstream` (`http://host:port`) on the current tokio runtime.
+    pub async fn start(upstream: &str, bytes_per_second: u64) -> ThrottlingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+        let upstream = upstream.trim_start_matches("http://").to_string();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else { continue };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                tokio::spawn(async move {
+                    tokio::select! {
+                        () = throttled_copy(&mut client_read, &mut server_write, bytes_per_second) => {}
+                        () = throttled_copy(&mut server_read, &mut client_write, bytes_per_second) => {}
+                    }
+                });
+            }
+        });
+        ThrottlingProxy { endpoint }
+    }
+}
+
+/// Copies `from` to `to` at most `bytes_per_second`, until either side ends.
+async fn throttled_copy(
+    from: &mut tokio::net::tcp::OwnedReadHalf,
+    to: &mut tokio::net::tcp::OwnedWriteHalf,
+    bytes_per_second: u64,
+) {
+    let started = tokio::time::Instant::now();
+    let mut buffer = vec![0u8; 16 * 1024];
+    let mut relayed = 0u64;
+    loop {
+        let n = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if to.write_all(&buffer[..n]).await.is_err() {
+            return;
+        }
+        relayed += n as u64;
+        let due = std::time::Duration::from_secs_f64(relayed as f64 / bytes_per_second as f64);
+        tokio::time::sleep_until(started + due).await;
+    }
+}
+
 /// A proxy to a real server that flips one byte in the body of every response it relays (the
 /// responses must be to GETs: it reads each head, then exactly `Content-Length` body bytes). A
 /// corrupting network path, as the client sees it.
