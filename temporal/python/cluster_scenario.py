@@ -1,0 +1,142 @@
+"""The cluster test's client side (run by temporal/tests/cluster.rs): hosts the workflows on
+their own task queue, starts them, kills the Rust worker that is running the slow download
+(SIGKILL, mid-activity), and prints what the histories say as one JSON object.
+
+    python cluster_scenario.py '{"address": ..., "queue": ..., "bucket": ..., "large_key": ...,
+                                 "workers": {"identity": pid, ...}}'
+"""
+import asyncio
+import json
+import os
+import signal
+import sys
+import uuid
+
+from temporalio.api.enums.v1 import EventType, PendingActivityState
+from temporalio.client import Client, WorkflowFailureError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
+from temporalio.worker import Worker
+
+from s3_workflows import S3HeadMissing, S3Sequence, S3UploadCancelled
+
+WORKFLOW_QUEUE = "s3-test-workflows"
+
+
+async def kill_the_worker_running(handle, activity: str, workers: dict) -> str | None:
+    """Waits until `activity` is running on one of `workers`, kills that worker, and returns its
+    identity (None if the workflow ended first)."""
+    while True:
+        description = await handle.describe()
+        for pending in description.raw_description.pending_activities:
+            identity = pending.last_worker_identity
+            if (
+                pending.activity_type.name == activity
+                and pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+                and identity in workers
+            ):
+                os.kill(workers[identity], signal.SIGKILL)
+                return identity
+        if description.status is not None and description.status.name != "RUNNING":
+            return None
+        await asyncio.sleep(0.1)
+
+
+async def wait_until_running(handle, activity: str) -> None:
+    """Waits until `activity` has started on a worker."""
+    while True:
+        description = await handle.describe()
+        if any(
+            pending.activity_type.name == activity
+            and pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+            for pending in description.raw_description.pending_activities
+        ):
+            return
+        await asyncio.sleep(0.1)
+
+
+async def cancel_mid_upload(client, common: dict, upload_file: str) -> dict:
+    """Starts an upload in parts, cancels its workflow once the activity runs, and says how the
+    workflow and the activity ended."""
+    handle = await client.start_workflow(
+        S3UploadCancelled.run,
+        {**common, "key": "cancelled.bin", "file": upload_file},
+        id=f"s3-upload-cancelled-{uuid.uuid4()}",
+        task_queue=WORKFLOW_QUEUE,
+    )
+    await wait_until_running(handle, "s3.put_object_file")
+    await asyncio.sleep(1)
+    await handle.cancel()
+    cancelled = False
+    try:
+        await handle.result()
+    except WorkflowFailureError as error:
+        cancelled = isinstance(error.cause, CancelledError) or isinstance(getattr(error.cause, "cause", None), CancelledError)
+    activity_cancelled = False
+    async for event in handle.fetch_history_events():
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED:
+            activity_cancelled = True
+    return {"workflow_cancelled": cancelled, "activity_cancelled": activity_cancelled}
+
+
+async def attempts_of(handle, activity: str) -> list:
+    """The final attempt and worker of each `activity` in the workflow's history."""
+    scheduled = {}
+    found = []
+    async for event in handle.fetch_history_events():
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            scheduled[event.event_id] = event.activity_task_scheduled_event_attributes.activity_type.name
+        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+            started = event.activity_task_started_event_attributes
+            if scheduled.get(started.scheduled_event_id) == activity:
+                found.append({"attempt": started.attempt, "identity": started.identity})
+    return found
+
+
+async def main(args: dict) -> dict:
+    client = await Client.connect(args["address"])
+    workers = {identity: int(pid) for identity, pid in args["workers"].items()}
+    common = {"queue": args["queue"], "bucket": args["bucket"]}
+    async with Worker(client, task_queue=WORKFLOW_QUEUE, workflows=[S3Sequence, S3HeadMissing, S3UploadCancelled]):
+        sequence = await client.start_workflow(
+            S3Sequence.run,
+            {**common, "before": ["a.txt", "b.txt", "c.txt"], "after": ["d.txt", "e.txt"], "large_key": args["large_key"]},
+            id=f"s3-sequence-{uuid.uuid4()}",
+            task_queue=WORKFLOW_QUEUE,
+        )
+        killed = await kill_the_worker_running(sequence, "s3.get_object", workers)
+        result = await sequence.result()
+        downloads = await attempts_of(sequence, "s3.get_object")
+
+        missing = await client.start_workflow(
+            S3HeadMissing.run,
+            {**common, "key": "no-such-key"},
+            id=f"s3-head-missing-{uuid.uuid4()}",
+            task_queue=WORKFLOW_QUEUE,
+        )
+        failure = None
+        try:
+            await missing.result()
+        except WorkflowFailureError as error:
+            cause = error.cause
+            application = cause.cause if isinstance(cause, ActivityError) else None
+            if isinstance(application, ApplicationError):
+                failure = {
+                    "type": application.type,
+                    "non_retryable": application.non_retryable,
+                    "message": application.message,
+                    "details": list(application.details),
+                }
+        head_attempts = await attempts_of(missing, "s3.head_object")
+        cancel = await cancel_mid_upload(client, common, args["upload_file"])
+    return {
+        "killed": killed,
+        "result": result,
+        "download_attempts": downloads,
+        "missing_failure": failure,
+        "missing_attempts": head_attempts,
+        "cancel": cancel,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(main(json.loads(sys.argv[1])))))
