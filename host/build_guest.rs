@@ -40,3 +40,21 @@ pub(crate) fn build_guest(workspace: &Path, package: &str, features: &[&str], pr
     );
     target_dir.join("wasm32-wasip2").join(profile).join(format!("{}.wasm", package.replace('-', "_")))
 }
+
+/// For a build script whose crate embeds the S3 connector: reruns when the connector's sources
+/// or `also_watched` (workspace paths) change, builds the connector (the `component` profile:
+/// size-optimised, hashes at full speed) or takes `S3_CONNECTOR_WASM`, and hands its path to the
+/// crate as `S3_CONNECTOR_WASM_PATH`. Returns the path.
+pub(crate) fn embed_connector(workspace: &Path, also_watched: &[&str]) -> PathBuf {
+    let connector_sources = ["connector/src", "connector/Cargo.toml", "contract", "Cargo.toml", "wit", "Cargo.lock"];
+    for watched in connector_sources.iter().chain(["host/build_guest.rs"].iter()).chain(also_watched) {
+        println!("cargo:rerun-if-changed={}", workspace.join(watched).display());
+    }
+    println!("cargo:rerun-if-env-changed=S3_CONNECTOR_WASM");
+    let wasm = match std::env::var("S3_CONNECTOR_WASM") {
+        Ok(prebuilt) => PathBuf::from(prebuilt),
+        Err(_) => build_guest(workspace, "s3-connector", &[], "component"),
+    };
+    println!("cargo:rustc-env=S3_CONNECTOR_WASM_PATH={}", wasm.display());
+    wasm
+}

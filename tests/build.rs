@@ -13,26 +13,7 @@ fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let workspace = manifest_dir.parent().unwrap().to_path_buf();
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
-    for watched in [
-        "tests/guests/hostile",
-        "connector/src",
-        "connector/Cargo.toml",
-        "contract",
-        "Cargo.toml",
-        "wit",
-        "Cargo.lock",
-        "host/build_guest.rs",
-        "host/compose.rs",
-        "portable/adapter",
-    ] {
-        println!("cargo:rerun-if-changed={}", workspace.join(watched).display());
-    }
-    println!("cargo:rerun-if-env-changed=S3_CONNECTOR_WASM");
-    let connector = match std::env::var("S3_CONNECTOR_WASM") {
-        Ok(prebuilt) => PathBuf::from(prebuilt),
-        Err(_) => build_guest::build_guest(&workspace, "s3-connector", &[], "component"),
-    };
-    println!("cargo:rustc-env=S3_CONNECTOR_WASM_PATH={}", connector.display());
+    build_guest::embed_connector(&workspace, &["tests/guests/hostile", "host/compose.rs", "portable/adapter"]);
     // The portable build (the file store over wasi:filesystem), for the tests in other runtimes.
     let portable = out_dir.join("s3_connector_portable.wasm");
     compose::build_portable(&workspace, &portable);

@@ -69,6 +69,23 @@ impl ErrorKind {
     }
 }
 
+impl ConnectorError {
+    /// The typed error as JSON, its fields under their WIT names in snake case (`kind` by its
+    /// case name): what the CLI prints and the Temporal worker attaches to a failure.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "kind": self.kind.name(),
+            "message": self.message,
+            "service_code": self.service_code,
+            "http_status": self.http_status,
+            "request_id": self.request_id,
+            "retryable": self.retryable,
+            "field": self.field,
+            "retry_after_ms": self.retry_after_ms,
+        })
+    }
+}
+
 impl From<DigestAlgorithm> for connector_contract::DigestAlgorithm {
     fn from(algorithm: DigestAlgorithm) -> Self {
         use connector_contract::DigestAlgorithm as Algorithm;

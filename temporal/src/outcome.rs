@@ -56,16 +56,7 @@ impl FailureSpec {
             type_name: error.kind.name().to_string(),
             retryable: error.retryable,
             next_retry_delay: error.retry_after_ms.map(Duration::from_millis),
-            details: json!({
-                "kind": error.kind.name(),
-                "message": error.message,
-                "service_code": error.service_code,
-                "http_status": error.http_status,
-                "request_id": error.request_id,
-                "retryable": error.retryable,
-                "field": error.field,
-                "retry_after_ms": error.retry_after_ms,
-            }),
+            details: error.to_json(),
         }
     }
 

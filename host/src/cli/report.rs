@@ -49,16 +49,7 @@ fn report_error(operation: &str, error: &ConnectorError) -> u8 {
         output::terminal_safe(&code),
         output::terminal_safe(&error.message)
     );
-    let typed = serde_json::json!({
-        "kind": kind.name(),
-        "message": error.message,
-        "service_code": error.service_code,
-        "http_status": error.http_status,
-        "request_id": error.request_id,
-        "retryable": error.retryable,
-        "field": error.field,
-        "retry_after_ms": error.retry_after_ms,
-    });
+    let typed = error.to_json();
     eprintln!("{}", output::json_safe(&typed.to_string()));
     exit_code(kind, error.http_status)
 }
