@@ -30,37 +30,24 @@ pub fn parse_input_text<T: DeserializeOwned>(what: &str, text: &str) -> Result<T
 
 /// The error for a value that does not fit its type: names the field as a JSON pointer.
 fn field_error(what: &str, err: serde_path_to_error::Error<serde_json::Error>) -> ConnectorError {
-    {
-        let path = err.path().to_string();
-        let pointer = json_pointer(&path);
-        let inner = err.into_inner().to_string();
-        let location = if pointer.is_empty() { what.to_string() } else { format!("{what}{}", path_suffix(&path)) };
-        ConnectorError::invalid_input(pointer, format!("{location}: {inner}"))
-    }
+    let path = err.path().to_string();
+    let pointer = json_pointer(err.path());
+    let inner = err.into_inner().to_string();
+    let location = if pointer.is_empty() { what.to_string() } else { format!("{what}{}", path_suffix(&path)) };
+    ConnectorError::invalid_input(pointer, format!("{location}: {inner}"))
 }
 
-/// Turns serde_path_to_error's `a.b[0]` into `/a/b/0`.
-fn json_pointer(path: &str) -> String {
-    if path == "." {
-        return String::new();
-    }
+/// The JSON pointer of `path` (`/a/b/0`), built from its segments: a key may hold any
+/// character, `.`, `[` and `/` included.
+fn json_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
     let mut out = String::new();
-    for segment in path.split('.') {
-        let mut rest = segment;
-        while let Some(open) = rest.find('[') {
-            let name = &rest[..open];
-            if !name.is_empty() {
-                out.push('/');
-                out.push_str(&escape_pointer(name));
-            }
-            let close = rest[open..].find(']').map_or(rest.len() - 1, |c| c + open);
-            out.push('/');
-            out.push_str(&rest[open + 1..close]);
-            rest = &rest[close + 1..];
-        }
-        if !rest.is_empty() {
-            out.push('/');
-            out.push_str(&escape_pointer(rest));
+    for segment in path {
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("/{index}")),
+            Segment::Map { key } => out.push_str(&format!("/{}", escape_pointer(key))),
+            Segment::Enum { variant } => out.push_str(&format!("/{}", escape_pointer(variant))),
+            Segment::Unknown => out.push_str("/?"),
         }
     }
     out
@@ -114,5 +101,25 @@ mod tests {
             assert_eq!(err.field.as_deref(), Some(""), "{broken}");
         }
         assert!(parse_input_text::<Sample>("auth", r#" {"bucket": "b"} "#).is_ok());
+    }
+
+    #[test]
+    fn keys_with_any_characters_make_valid_pointers() {
+        #[derive(Deserialize, Debug)]
+        #[expect(dead_code, reason = "the field exists to be deserialized, not read")]
+        struct Tags {
+            tags: std::collections::BTreeMap<String, u32>,
+        }
+        // Found by the fuzzer: a key with a `[` and no `]` once cut the path outside the string.
+        for key in ["a([", "x]", "a.b", "s/l~sh", "[0]", ""] {
+            let input = serde_json::json!({ "tags": { key: "not a number" } });
+            let from_value = parse_input::<Tags>("input", input.clone()).unwrap_err();
+            let from_text = parse_input_text::<Tags>("input", &input.to_string()).unwrap_err();
+            let escaped = key.replace('~', "~0").replace('/', "~1");
+            assert_eq!(from_value.field.as_deref(), Some(format!("/tags/{escaped}").as_str()), "{key:?}");
+            assert_eq!(from_text.field, from_value.field, "{key:?}");
+        }
+        let crash = b"\x03{\"cc/ess_et2#:\x92([\"\xc7\x80\xff\xff\x00\n";
+        let _ = parse_input_text::<Sample>("auth", &String::from_utf8_lossy(crash));
     }
 }
