@@ -7,10 +7,14 @@ use serde_json::{Value, json};
 use std::path::Path;
 
 /// A runtime with the compiled-component cache (as a platform would run it), pooled instances.
-/// For profiling: `BENCH_PERF_MAP=1` names the guest's compiled functions for `perf`, and
-/// `BENCH_COMPONENT=FILE` runs that build of the component (e.g. one that kept its names).
+/// For profiling: `BENCH_PERF_MAP=1` names the guest's compiled functions for `perf`,
+/// `BENCH_COMPONENT=FILE` runs that build of the component (e.g. one that kept its names), and
+/// `BENCH_NO_POOLING=1` allocates each instance on its own (valgrind cannot reserve the pool).
 pub(crate) fn runtime(cache: &Path) -> Runtime {
-    let mut builder = Runtime::builder().trust_declared_outbound().with_cache_dir(cache).with_pooling(128, 64 << 20);
+    let mut builder = Runtime::builder().trust_declared_outbound().with_cache_dir(cache);
+    if std::env::var_os("BENCH_NO_POOLING").is_none() {
+        builder = builder.with_pooling(128, 64 << 20);
+    }
     if std::env::var_os("BENCH_PERF_MAP").is_some() {
         builder = builder.with_perf_map();
     }
