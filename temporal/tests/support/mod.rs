@@ -86,17 +86,18 @@ pub(crate) fn start_worker(identity: &str, temporal: &str, queue: &str, endpoint
 }
 
 /// Runs `temporal/python/<script>` with `args` (JSON) in the Temporal virtualenv; returns the
-/// JSON it prints.
+/// JSON it prints last (the SDK may log lines before it).
 pub(crate) async fn python_scenario(bin: &Path, script: &str, args: &serde_json::Value) -> serde_json::Value {
     let python_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("python");
     let output = tokio::process::Command::new(bin.join("python"))
         .arg(python_dir.join(script))
         .arg(args.to_string())
         .env("PYTHONPATH", &python_dir)
-        .stderr(Stdio::inherit())
         .output();
     let output =
         tokio::time::timeout(Duration::from_secs(600), output).await.expect("the scenario took too long").unwrap();
-    assert!(output.status.success(), "{script} failed: {}", String::from_utf8_lossy(&output.stdout));
-    serde_json::from_slice(&output.stdout).expect("the scenario's JSON report")
+    let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(output.status.success(), "{script} failed: {stdout}\n{stderr}");
+    let last = stdout.lines().rev().find(|line| !line.trim().is_empty()).unwrap_or_default();
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("{script} printed no JSON report ({e}): {stdout}\n{stderr}"))
 }
