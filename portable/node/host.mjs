@@ -41,6 +41,24 @@ function guardedOutgoingHandler(allowed) {
 }
 
 /**
+ * wasi:cli for a component that must not touch this process: no environment, arguments or
+ * working directory, no stdin (this host's stdin carries other calls' requests), stdout sent to
+ * stderr (this host's stdout carries the answers), and `exit` a trap instead of ending the host.
+ */
+function sandboxedCli() {
+  const refuse = (what) => () => {
+    throw new Error(`the component tried to ${what}`);
+  };
+  return {
+    ...wasi.cli,
+    environment: { getEnvironment: () => [], getArguments: () => ['s3-connector'], initialCwd: () => undefined },
+    exit: { exit: refuse('exit the host'), exitWithCode: refuse('exit the host') },
+    stdin: { getStdin: refuse('read stdin') },
+    stdout: { getStdout: () => wasi.cli.stderr.getStderr() },
+  };
+}
+
+/**
  * Loads the transpiled component in `componentDir` (its `s3.js` and core modules) and returns
  * `describe()` and `invoke(operation, auth, input)`, each run in a fresh instance. `filesDir` is
  * the file store (the component's only preopened directory); `allow` lists the origins it may
@@ -55,7 +73,10 @@ export async function loadConnector({ componentDir, filesDir, allow }) {
     return modules.get(name);
   };
   const shim = new WASIShim({
-    sandbox: { preopens: filesDir ? { '/files': filesDir } : {}, env: {}, args: ['s3-connector'] },
+    sandbox: { preopens: filesDir ? { '/files': filesDir } : {} },
+    cli: sandboxedCli(),
+    // No sockets: outgoing HTTP (guarded) is the only way out.
+    sockets: wasi.sockets.createSockets({ enableNetwork: false }),
     http: { ...wasi.http, outgoingHandler: guardedOutgoingHandler(allowed) },
   });
   const imports = shim.getImportObject();

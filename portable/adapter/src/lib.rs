@@ -5,8 +5,9 @@
 //! preopened directory as the file store.
 //!
 //! What the native host does faster or more strictly is done here in the guest: copies pass
-//! through this component's memory, digests are computed by reading the file at commit, and a
-//! `fill-at` copy runs to its end before the call returns (ranges land one after another). Names
+//! through this component's memory, digests are computed by reading the file at commit, a
+//! `fill-at` copy runs to its end before the call returns (ranges land one after another), and
+//! downloads do not resume (WASI has no file locks to keep two writers off one partial file). Names
 //! follow the same rules as the native store (`connector_contract::file_names`); the runtime's
 //! preopen is the sandbox.
 
@@ -46,8 +47,9 @@ impl file_store::Guest for Adapter {
         Ok(stream)
     }
 
-    fn create(name: String, overwrite: bool, resume_key: Option<String>) -> Result<file_store::FileWriter, FileError> {
-        Ok(file_store::FileWriter::new(writer::Writer::create(name, overwrite, resume_key)?))
+    /// A resume key is accepted and not used: see `writer`.
+    fn create(name: String, overwrite: bool, _resume_key: Option<String>) -> Result<file_store::FileWriter, FileError> {
+        Ok(file_store::FileWriter::new(writer::Writer::create(name, overwrite)?))
     }
 }
 

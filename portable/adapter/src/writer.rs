@@ -1,5 +1,7 @@
-//! A file being written: bytes go to an in-progress file beside the target (`.NAME.*.tmp`, or
-//! `.NAME.<key hash>.partial` when resumable), checked and renamed into place by `commit`.
+//! A file being written: bytes go to an in-progress file beside the target (`.NAME.*.tmp`),
+//! checked and renamed into place by `commit`. Nothing is resumed: WASI 0.2 has no file locks,
+//! so two runtimes sharing the directory could otherwise append to one partial file at once; a
+//! resume key is accepted and every attempt starts a fresh file (`existing-size` is 0).
 
 use crate::bindings::exports::workflow::connector::file_store::{
     DigestAlgorithm, ExpectedContent, FileError, FillEnd, Filling, GuestFileWriter,
@@ -12,7 +14,7 @@ use crate::bindings::wasi::random::random::get_random_u64;
 use crate::copy;
 use crate::filling::Finished;
 use crate::store::{Store, error, io_error, keep_alive};
-use connector_contract::file_names::{partial_name, temp_name};
+use connector_contract::file_names::temp_name;
 use std::cell::RefCell;
 
 /// The `file-writer` resource.
@@ -25,7 +27,6 @@ pub(crate) struct Writer {
     file: RefCell<Option<Descriptor>>,
     existing: std::cell::Cell<u64>,
     overwrite: bool,
-    resumable: bool,
     committed: std::cell::Cell<bool>,
     /// Whether a stream of the file was handed out (the descriptor must then outlive it).
     streamed: std::cell::Cell<bool>,
@@ -33,7 +34,7 @@ pub(crate) struct Writer {
 
 impl Writer {
     /// Starts writing `name` (the `create` of `file-store`).
-    pub(crate) fn create(name: String, overwrite: bool, resume_key: Option<String>) -> Result<Writer, FileError> {
+    pub(crate) fn create(name: String, overwrite: bool) -> Result<Writer, FileError> {
         let store = Store::open()?;
         let place = Store::place(&name)?;
         match store.root.stat_at(PathFlags::empty(), &name) {
@@ -45,19 +46,16 @@ impl Writer {
             Err(code) => return Err(error(&name, code)),
         }
         store.create_parents(&name, &place)?;
-        let (temp, open) = if let Some(key) = &resume_key {
-            (place.beside(&partial_name(place.file, key)), OpenFlags::CREATE)
-        } else {
-            let unique = format!("{:016x}", get_random_u64());
-            (place.beside(&temp_name(place.file, &unique)), OpenFlags::CREATE | OpenFlags::EXCLUSIVE)
-        };
+        let unique = format!("{:016x}", get_random_u64());
+        let temp = place.beside(&temp_name(place.file, &unique));
+        let open = OpenFlags::CREATE | OpenFlags::EXCLUSIVE;
         let file = store
             .root
             .open_at(PathFlags::empty(), &temp, open, DescriptorFlags::READ | DescriptorFlags::WRITE)
             .map_err(|code| error(&name, code))?;
         let stat = file.stat().map_err(|code| error(&name, code))?;
         if stat.type_ != DescriptorType::RegularFile {
-            return Err(FileError::InvalidName(format!("the partial download of {name:?} is not a regular file")));
+            return Err(FileError::InvalidName(format!("the in-progress file of {name:?} is not a regular file")));
         }
         Ok(Writer {
             store,
@@ -66,7 +64,6 @@ impl Writer {
             file: RefCell::new(Some(file)),
             existing: std::cell::Cell::new(stat.size),
             overwrite,
-            resumable: resume_key.is_some(),
             committed: std::cell::Cell::new(false),
             streamed: std::cell::Cell::new(false),
         })
@@ -160,12 +157,6 @@ impl GuestFileWriter for Writer {
     fn digest_while_filling(&self, _algorithm: DigestAlgorithm) {}
 
     fn fill_at(&self, source: InputStream, offset: u64, limit: u64) -> Result<Filling, FileError> {
-        if self.resumable {
-            return Err(FileError::Denied(format!(
-                "{}: fill-at is only for a fresh file (no resume key); a resumable file only grows at its end",
-                self.name
-            )));
-        }
         let end =
             self.with_file(|file| copy::fill(&source, file, offset, limit).map_err(|why| io_error(&self.name, why)));
         Ok(Filling::new(Finished { end }))
@@ -205,9 +196,9 @@ impl GuestFileWriter for Writer {
 }
 
 impl Drop for Writer {
-    /// An uncommitted fresh file is removed; a resumable one is kept for the next attempt.
+    /// An uncommitted file is removed.
     fn drop(&mut self) {
-        if self.committed.get() || self.resumable {
+        if self.committed.get() {
             self.release();
         } else {
             self.discard();
