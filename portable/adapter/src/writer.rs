@@ -25,7 +25,6 @@ pub(crate) struct Writer {
     /// Where the in-progress file is, from the store's root.
     temp: String,
     file: RefCell<Option<Descriptor>>,
-    existing: std::cell::Cell<u64>,
     overwrite: bool,
     committed: std::cell::Cell<bool>,
     /// Whether a stream of the file was handed out (the descriptor must then outlive it).
@@ -62,7 +61,6 @@ impl Writer {
             name,
             temp,
             file: RefCell::new(Some(file)),
-            existing: std::cell::Cell::new(stat.size),
             overwrite,
             committed: std::cell::Cell::new(false),
             streamed: std::cell::Cell::new(false),
@@ -137,13 +135,13 @@ impl Writer {
 }
 
 impl GuestFileWriter for Writer {
+    /// Always 0: every attempt starts a fresh file.
     fn existing_size(&self) -> u64 {
-        self.existing.get()
+        0
     }
 
     fn contents(&self) -> Result<OutputStream, FileError> {
-        let stream =
-            self.with_file(|file| file.write_via_stream(self.existing.get()).map_err(|code| error(&self.name, code)))?;
+        let stream = self.with_file(|file| file.write_via_stream(0).map_err(|code| error(&self.name, code)))?;
         self.streamed.set(true);
         Ok(stream)
     }
@@ -164,7 +162,6 @@ impl GuestFileWriter for Writer {
 
     fn truncate(&self) -> Result<(), FileError> {
         self.with_file(|file| file.set_size(0).map_err(|code| error(&self.name, code)))?;
-        self.existing.set(0);
         Ok(())
     }
 
