@@ -185,7 +185,7 @@ pub trait Transport {
         batch: Batch,
     ) -> Vec<Result<HttpResponse>> {
         let _ = (ranges, batch);
-        requests.iter().map(|_| Err(crate::error::ConnectorError::internal("no ranged download was started"))).collect()
+        no_ranged_download(requests.len())
     }
     /// Current wall-clock time (the host may pin it).
     fn now(&self) -> SystemTime;
@@ -210,4 +210,9 @@ pub trait Transport {
     fn cancel_requested(&mut self) -> bool;
     /// Tells the host how far the call has got: `done` of `total` bytes.
     fn progress(&mut self, done: u64, total: Option<u64>);
+}
+
+/// The outcomes of `count` ranges sent with no ranged download started: each an internal error.
+pub(crate) fn no_ranged_download(count: usize) -> Vec<Result<HttpResponse>> {
+    (0..count).map(|_| Err(crate::error::ConnectorError::internal("no ranged download was started"))).collect()
 }

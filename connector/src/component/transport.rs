@@ -56,7 +56,7 @@ impl Transport for WasiTransport {
     ) -> Vec<Result<HttpResponse>> {
         match &self.held {
             Some(held) => ranges::download(&held.writer, requests, ranges, batch),
-            None => requests.iter().map(|_| Err(ConnectorError::internal("no ranged download was started"))).collect(),
+            None => crate::client::transport::no_ranged_download(requests.len()),
         }
     }
 
