@@ -2,11 +2,12 @@
 
 use connector_host::{ConnectorError, HostError, Policy, Runtime};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// A loaded connector with the auth and policy every call of a template uses.
 pub struct Connector {
-    /// The runtime (compiled once).
-    pub runtime: Runtime,
+    /// The runtime (compiled once; shared with whatever else runs the same component).
+    pub runtime: Arc<Runtime>,
     /// The auth object (credentials, region, endpoint).
     pub auth: Value,
     /// The sandbox policy.

@@ -15,7 +15,7 @@ pub const API_VERSION: &str = "v60.0";
 const LATEST_FILES: &str = "SELECT Id, ContentDocumentId, Title, FileExtension, VersionNumber, Checksum, ContentSize, VersionData FROM ContentVersion WHERE IsLatest = true ORDER BY ContentDocumentId";
 
 /// One file's latest version.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ContentFile {
     /// The version's id (`ContentVersion.Id`): changes with every new version.
     pub version_id: String,
@@ -37,11 +37,27 @@ pub struct ContentFile {
 
 /// Why talking to the org failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SalesforceError(pub String);
+pub struct SalesforceError {
+    /// What went wrong and what to do about it.
+    pub message: String,
+    /// Whether asking again later may work (the org was unreachable or busy); a refused token
+    /// or an answer of the wrong shape stays wrong.
+    pub retryable: bool,
+}
+
+impl SalesforceError {
+    fn permanent(message: String) -> SalesforceError {
+        SalesforceError { message, retryable: false }
+    }
+
+    fn transient(message: String) -> SalesforceError {
+        SalesforceError { message, retryable: true }
+    }
+}
 
 impl std::fmt::Display for SalesforceError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
@@ -101,8 +117,9 @@ impl Org {
 
     fn file(&self, record: &Value) -> Result<ContentFile, SalesforceError> {
         let text = |name: &str| record[name].as_str().map(str::to_string);
-        let required =
-            |name: &str| text(name).ok_or_else(|| SalesforceError(format!("a ContentVersion record has no {name}")));
+        let required = |name: &str| {
+            text(name).ok_or_else(|| SalesforceError::permanent(format!("a ContentVersion record has no {name}")))
+        };
         let data_path = required("VersionData")?;
         Ok(ContentFile {
             version_id: required("Id")?,
@@ -122,24 +139,29 @@ impl Org {
             .header("authorization", self.authorization())
             .header("accept", "application/json")
             .body(Empty::new())
-            .map_err(|e| SalesforceError(format!("bad request to {}: {e}", self.instance_url)))?;
+            .map_err(|e| SalesforceError::permanent(format!("bad request to {}: {e}", self.instance_url)))?;
         let response = self
             .client
             .request(request)
             .await
-            .map_err(|e| SalesforceError(format!("{} cannot be reached: {e}", self.instance_url)))?;
+            .map_err(|e| SalesforceError::transient(format!("{} cannot be reached: {e}", self.instance_url)))?;
         let status = response.status();
         let body = response
             .into_body()
             .collect()
             .await
-            .map_err(|e| SalesforceError(format!("the answer from {} broke off: {e}", self.instance_url)))?
+            .map_err(|e| SalesforceError::transient(format!("the answer from {} broke off: {e}", self.instance_url)))?
             .to_bytes();
         match status.as_u16() {
             200 => serde_json::from_slice(&body)
-                .map_err(|e| SalesforceError(format!("the org answered with no JSON: {e}"))),
-            401 => Err(SalesforceError("the org refused the access token (expired or revoked): get a new one".into())),
-            code => Err(SalesforceError(format!("the org answered {code} to the file query"))),
+                .map_err(|e| SalesforceError::permanent(format!("the org answered with no JSON: {e}"))),
+            401 => Err(SalesforceError::permanent(
+                "the org refused the access token (expired or revoked): get a new one".into(),
+            )),
+            code @ (429 | 500..=599) => {
+                Err(SalesforceError::transient(format!("the org answered {code} to the file query: try again later")))
+            }
+            code => Err(SalesforceError::permanent(format!("the org answered {code} to the file query"))),
         }
     }
 }

@@ -17,6 +17,7 @@ from temporalio.client import Client, WorkflowFailureError
 from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 from temporalio.worker import Worker
 
+from histories import attempts_of, wait_for_pollers
 from s3_workflows import S3HeadMissing, S3Sequence, S3UploadCancelled
 
 WORKFLOW_QUEUE = "s3-test-workflows"
@@ -78,24 +79,11 @@ async def cancel_mid_upload(client, common: dict, upload_file: str) -> dict:
     return {"workflow_cancelled": cancelled, "activity_cancelled": activity_cancelled}
 
 
-async def attempts_of(handle, activity: str) -> list:
-    """The final attempt and worker of each `activity` in the workflow's history."""
-    scheduled = {}
-    found = []
-    async for event in handle.fetch_history_events():
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            scheduled[event.event_id] = event.activity_task_scheduled_event_attributes.activity_type.name
-        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
-            started = event.activity_task_started_event_attributes
-            if scheduled.get(started.scheduled_event_id) == activity:
-                found.append({"attempt": started.attempt, "identity": started.identity})
-    return found
-
-
 async def main(args: dict) -> dict:
     client = await Client.connect(args["address"])
     workers = {identity: int(pid) for identity, pid in args["workers"].items()}
     common = {"queue": args["queue"], "bucket": args["bucket"]}
+    await wait_for_pollers(client, args["queue"], list(workers))
     async with Worker(client, task_queue=WORKFLOW_QUEUE, workflows=[S3Sequence, S3HeadMissing, S3UploadCancelled]):
         sequence = await client.start_workflow(
             S3Sequence.run,
@@ -139,4 +127,7 @@ async def main(args: dict) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(main(json.loads(sys.argv[1])))))
+    print(json.dumps(asyncio.run(main(json.loads(sys.argv[1])))), flush=True)
+    # The SDK's native threads can crash the interpreter's shutdown (PyGILState_Release while
+    # finalizing) after the work is done: leave without it.
+    os._exit(0)

@@ -6,6 +6,7 @@ workflow sees them (run by temporal/tests/throughput.rs).
 """
 import asyncio
 import json
+import os
 import sys
 import time
 import uuid
@@ -66,4 +67,7 @@ async def main(args: dict) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(main(json.loads(sys.argv[1])))))
+    print(json.dumps(asyncio.run(main(json.loads(sys.argv[1])))), flush=True)
+    # The SDK's native threads can crash the interpreter's shutdown (PyGILState_Release while
+    # finalizing) after the work is done: leave without it.
+    os._exit(0)

@@ -32,7 +32,7 @@ static NAMES: OnceLock<Vec<String>> = OnceLock::new();
 
 /// The operations the component implements, as the runtime and a policy run them.
 pub(crate) struct S3Activities {
-    runtime: Runtime,
+    runtime: Arc<Runtime>,
     /// The connector's auth JSON: never logged, never sent to Temporal.
     auth: String,
     policy: Policy,
@@ -42,7 +42,7 @@ pub(crate) struct S3Activities {
 impl S3Activities {
     /// Activities for `operations` (their ids, from the manifest). Panics past
     /// [`MAX_OPERATIONS`] or when called twice (the names are process-wide).
-    pub(crate) fn new(runtime: Runtime, auth: String, policy: Policy, operations: Vec<String>) -> S3Activities {
+    pub(crate) fn new(runtime: Arc<Runtime>, auth: String, policy: Policy, operations: Vec<String>) -> S3Activities {
         assert!(operations.len() <= MAX_OPERATIONS, "the component has more than {MAX_OPERATIONS} operations");
         let names = operations.iter().map(|id| format!("{ACTIVITY_PREFIX}{id}")).collect();
         NAMES.set(names).expect("one set of activities per process");
@@ -55,28 +55,46 @@ impl S3Activities {
     async fn run(self: Arc<Self>, index: usize, ctx: ActivityContext, input: Value) -> Result<Value, ActivityError> {
         let operation = &self.operations[index];
         let input = prepare_input(operation, input).to_string();
+        let (supervision, policy) = Supervision::new(&self.policy);
+        let invocation = self.runtime.invoke(operation, &self.auth, &input, &policy);
+        activity_result(supervision.run(&ctx, invocation).await)
+    }
+}
+
+/// What watches one attempt's work: its progress, heartbeated about once a second, and its
+/// cancellation, which the activity's own cancellation requests (a multipart upload aborts).
+pub(crate) struct Supervision {
+    transfer: Arc<Transfer>,
+    cancellation: Arc<Cancellation>,
+}
+
+impl Supervision {
+    /// A supervision and the policy (`base` with its progress and cancellation) the attempt's
+    /// invocations run under.
+    pub(crate) fn new(base: &Policy) -> (Supervision, Policy) {
         let transfer = Arc::new(Transfer::default());
         let cancellation = Arc::new(Cancellation::new());
-        let policy = Policy {
-            progress: Some(transfer.clone()),
-            cancellation: Some(cancellation.clone()),
-            ..self.policy.clone()
-        };
-        let invocation = self.runtime.invoke(operation, &self.auth, &input, &policy);
-        tokio::pin!(invocation);
+        let policy =
+            Policy { progress: Some(transfer.clone()), cancellation: Some(cancellation.clone()), ..base.clone() };
+        (Supervision { transfer, cancellation }, policy)
+    }
+
+    /// Runs `work` to its end, heartbeating and passing a cancel on meanwhile.
+    pub(crate) async fn run<T>(&self, ctx: &ActivityContext, work: impl Future<Output = T>) -> T {
+        tokio::pin!(work);
         let mut heartbeat = tokio::time::interval(HEARTBEAT_EVERY);
-        let outcome = loop {
+        loop {
             tokio::select! {
-                outcome = &mut invocation => break outcome,
+                outcome = &mut work => return outcome,
                 _ = heartbeat.tick() => {
+                    let transfer = &self.transfer;
                     let details = progress_details(transfer.sent(), transfer.received(), transfer.reported());
                     // A heartbeat that cannot be sent changes nothing about the work itself.
                     let _ = ctx.record_heartbeat(details).await;
                 }
-                () = ctx.cancelled(), if !cancellation.is_requested() => cancellation.cancel(),
+                () = ctx.cancelled(), if !self.cancellation.is_requested() => self.cancellation.cancel(),
             }
-        };
-        activity_result(outcome)
+        }
     }
 }
 

@@ -25,6 +25,16 @@ pub(crate) struct WorkerConfig {
     pub(crate) endpoint_named: bool,
     /// The name this worker gives Temporal (in histories: which worker ran an attempt).
     pub(crate) identity: Option<String>,
+    /// The org whose files the backup template's activities copy, when the worker runs them.
+    pub(crate) salesforce: Option<SalesforceOrg>,
+}
+
+/// A Salesforce org: where it is and the token that reads it (a secret: never printed).
+pub(crate) struct SalesforceOrg {
+    /// Its instance URL, e.g. `https://acme.my.salesforce.com`.
+    pub(crate) instance_url: String,
+    /// Its access token.
+    pub(crate) token: String,
 }
 
 /// The command line.
@@ -59,6 +69,10 @@ fn command() -> Command {
                 .help("This worker's file directory (file operations are refused without one)"),
         )
         .arg(Arg::new("identity").long("identity").help("This worker's name in Temporal (default: process and host)"))
+        .arg(Arg::new("salesforce-backup").long("salesforce-backup").action(clap::ArgAction::SetTrue).help(
+            "Also run the backup template's activities (salesforce_backup.plan, .copy, .delete) for the org \
+                     in SF_INSTANCE_URL, read with SF_ACCESS_TOKEN",
+        ))
 }
 
 impl WorkerConfig {
@@ -71,6 +85,10 @@ impl WorkerConfig {
             return Err("--max-concurrent must be at least 1".into());
         }
         let (auth, endpoint_named) = auth_from_env(&env)?;
+        let salesforce = match matches.get_flag("salesforce-backup") {
+            true => Some(org_from_env(&env)?),
+            false => None,
+        };
         Ok(WorkerConfig {
             temporal_address: text("temporal-address"),
             namespace: text("namespace"),
@@ -80,6 +98,7 @@ impl WorkerConfig {
             auth: auth.to_string(),
             endpoint_named,
             identity: matches.get_one::<String>("identity").cloned(),
+            salesforce,
         })
     }
 }
@@ -102,6 +121,16 @@ fn auth_from_env(env: &impl Fn(&str) -> Option<String>) -> Result<(Value, bool),
         auth["endpoint"] = json!(endpoint);
     }
     Ok((auth, named))
+}
+
+/// The org from `SF_INSTANCE_URL` and `SF_ACCESS_TOKEN`.
+fn org_from_env(env: &impl Fn(&str) -> Option<String>) -> Result<SalesforceOrg, String> {
+    let required = |name: &str| {
+        env(name)
+            .filter(|value| !value.is_empty())
+            .ok_or_else(|| format!("{name} is not set: --salesforce-backup needs the org's URL and access token"))
+    };
+    Ok(SalesforceOrg { instance_url: required("SF_INSTANCE_URL")?, token: required("SF_ACCESS_TOKEN")? })
 }
 
 #[cfg(test)]
@@ -137,5 +166,21 @@ mod tests {
             env(&[("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "b")]),
         );
         assert!(zero.is_err());
+    }
+
+    #[test]
+    fn the_backup_activities_need_the_org() {
+        let args = || vec!["w".to_string(), "--salesforce-backup".into()];
+        let s3 = [("AWS_ACCESS_KEY_ID", "a"), ("AWS_SECRET_ACCESS_KEY", "b")];
+        let without = WorkerConfig::from_args(args(), env(&s3));
+        assert!(without.err().unwrap().contains("SF_INSTANCE_URL"));
+        let org = [s3[0], s3[1], ("SF_INSTANCE_URL", "https://acme.my.salesforce.com"), ("SF_ACCESS_TOKEN", "00D!t")];
+        let config = WorkerConfig::from_args(args(), env(&org)).unwrap();
+        let salesforce = config.salesforce.expect("the org");
+        assert_eq!(
+            (salesforce.instance_url.as_str(), salesforce.token.as_str()),
+            ("https://acme.my.salesforce.com", "00D!t")
+        );
+        assert!(WorkerConfig::from_args(vec!["w".into()], env(&org)).unwrap().salesforce.is_none());
     }
 }

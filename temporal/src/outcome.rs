@@ -20,15 +20,29 @@ pub(crate) fn activity_result(outcome: Result<Invocation, HostError>) -> Result<
             Ok(text) => serde_json::from_str(&text).map_err(|e| {
                 failure(FailureSpec::host(format!("the connector answered with output that is not JSON: {e}"), false))
             }),
-            Err(error) if error.kind.name() == "cancelled" => Err(ActivityError::cancelled()),
-            Err(error) => Err(failure(FailureSpec::connector(&error))),
+            Err(error) => Err(connector_failure(&error)),
         },
-        Err(HostError::Cancelled(_)) => Err(ActivityError::cancelled()),
-        Err(error) => {
+        Err(error) => Err(host_failure(error)),
+    }
+}
+
+/// The activity error for the connector's typed error (its `cancelled` cancels the activity).
+pub(crate) fn connector_failure(error: &ConnectorError) -> ActivityError {
+    match error.kind.name() {
+        "cancelled" => ActivityError::cancelled(),
+        _ => failure(FailureSpec::connector(error)),
+    }
+}
+
+/// The activity error for a call the host stopped.
+pub(crate) fn host_failure(error: HostError) -> ActivityError {
+    match error {
+        HostError::Cancelled(_) => ActivityError::cancelled(),
+        error => {
             // Running out of time may pass on a less loaded worker; a trap, a memory or budget
             // limit, or a refused policy repeats with the same input.
             let retryable = matches!(error, HostError::TimeLimit(_));
-            Err(failure(FailureSpec::host(error.to_string(), retryable)))
+            failure(FailureSpec::host(error.to_string(), retryable))
         }
     }
 }
@@ -60,15 +74,21 @@ impl FailureSpec {
         }
     }
 
+    /// A failure of the worker's own work around the connector (a template's step), typed
+    /// `type_name`.
+    pub(crate) fn other(type_name: &str, message: String, retryable: bool) -> FailureSpec {
+        let details = json!({"kind": type_name, "message": message, "retryable": retryable});
+        FailureSpec { message, type_name: type_name.into(), retryable, next_retry_delay: None, details }
+    }
+
     /// The failure for an invocation the host stopped.
     pub(crate) fn host(message: String, retryable: bool) -> FailureSpec {
-        let details = json!({"kind": HOST_FAILURE, "message": message, "retryable": retryable});
-        FailureSpec { message, type_name: HOST_FAILURE.into(), retryable, next_retry_delay: None, details }
+        FailureSpec::other(HOST_FAILURE, message, retryable)
     }
 }
 
 /// The activity error for `spec`.
-fn failure(spec: FailureSpec) -> ActivityError {
+pub(crate) fn failure(spec: FailureSpec) -> ActivityError {
     let builder = ApplicationFailure::builder(spec.message)
         .type_name(spec.type_name)
         .non_retryable(!spec.retryable)

@@ -41,8 +41,14 @@ async fn a_workflow_survives_a_killed_worker_and_a_typed_error_fails_it_at_once(
         write_random_file(&dir.join(UPLOAD_FILE), 2 * LARGE, 9);
     }
     let workers = [
-        ("worker-a", start_worker("worker-a", &temporal, &queue, &proxy.endpoint, &work.path().join("files-a"))),
-        ("worker-b", start_worker("worker-b", &temporal, &queue, &proxy.endpoint, &work.path().join("files-b"))),
+        (
+            "worker-a",
+            start_worker("worker-a", &temporal, &queue, &proxy.endpoint, &work.path().join("files-a"), &[], &[]),
+        ),
+        (
+            "worker-b",
+            start_worker("worker-b", &temporal, &queue, &proxy.endpoint, &work.path().join("files-b"), &[], &[]),
+        ),
     ];
     let pids: serde_json::Map<String, Value> =
         workers.iter().map(|(identity, worker)| ((*identity).to_string(), json!(worker.0.id()))).collect();

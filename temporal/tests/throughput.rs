@@ -46,9 +46,10 @@ async fn activities_per_second_on_one_and_two_workers() {
     let queue = format!("s3-throughput-{}", std::process::id());
     let args = json!({"address": temporal, "queue": queue, "bucket": bucket, "key": "k",
         "sequential": SEQUENTIAL, "parallel": PARALLEL});
-    let mut workers = vec![start_worker("worker-1", &temporal, &queue, &endpoint, &work.path().join("files-1"))];
+    let mut workers =
+        vec![start_worker("worker-1", &temporal, &queue, &endpoint, &work.path().join("files-1"), &[], &[])];
     let one = python_scenario(&bin, "throughput.py", &args).await;
-    workers.push(start_worker("worker-2", &temporal, &queue, &endpoint, &work.path().join("files-2")));
+    workers.push(start_worker("worker-2", &temporal, &queue, &endpoint, &work.path().join("files-2"), &[], &[]));
     let two = python_scenario(&bin, "throughput.py", &args).await;
     drop(workers);
 

@@ -3,11 +3,9 @@
 //! token) and the real S3 server — a first run, an unchanged rerun, new versions, removed and
 //! renamed documents, a dry run, and a run interrupted by a failing download.
 
-use connector_host::policy::rule_for_url;
-use connector_host::{FileAccess, Policy};
 use connector_templates::connector::Connector;
 use connector_templates::salesforce::Org;
-use connector_templates::salesforce_backup::{Options, Report, run};
+use connector_templates::salesforce_backup::{Options, Report, backup_connector, run};
 use s3_test_support::salesforce::{FakeOrg, OrgFile};
 use s3_test_support::{Session, runtime};
 use serde_json::json;
@@ -17,17 +15,7 @@ fn content(seed: u8, size: usize) -> Vec<u8> {
 }
 
 async fn connector(s: &Session, org: &FakeOrg) -> Connector {
-    let runtime = runtime();
-    let mut rules = runtime.declared_outbound().await.unwrap().rules_for(&s.auth.to_string()).unwrap();
-    rules.push(rule_for_url(&org.instance_url).unwrap());
-    // No file store: the bytes go from the org to S3 through the sandbox, never to disk.
-    let policy = Policy {
-        outbound: Some(rules),
-        allow_private_networks: true,
-        files: FileAccess::default(),
-        ..Policy::default()
-    };
-    Connector { runtime, auth: s.auth.clone(), policy }
+    backup_connector(runtime().into(), s.auth.clone(), &org.instance_url, true).await.unwrap()
 }
 
 async fn backup(connector: &Connector, org: &Org, bucket: &str, delete_removed: bool, dry_run: bool) -> Report {
@@ -151,7 +139,7 @@ async fn a_refused_token_stops_the_run_before_anything_is_written() {
 }
 
 fn plain_connector(s: &Session) -> Connector {
-    Connector { runtime: runtime(), auth: s.auth.clone(), policy: s.policy.clone() }
+    Connector { runtime: runtime().into(), auth: s.auth.clone(), policy: s.policy.clone() }
 }
 
 /// *Extract AWS S3 data as JSON* on data it has not seen: JSON Lines and JSON arrays under a

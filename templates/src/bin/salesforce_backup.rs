@@ -9,11 +9,9 @@
 //!                   [--component target/wasm32-wasip2/component/s3_connector.wasm]
 //! ```
 
-use connector_host::policy::rule_for_url;
-use connector_host::{Policy, Runtime};
-use connector_templates::connector::Connector;
+use connector_host::Runtime;
 use connector_templates::salesforce::Org;
-use connector_templates::salesforce_backup::{Options, run};
+use connector_templates::salesforce_backup::{Options, backup_connector, is_local_url, run};
 use serde_json::json;
 use std::process::ExitCode;
 
@@ -48,20 +46,10 @@ async fn backup() -> Result<ExitCode, String> {
         auth["endpoint"] = json!(endpoint);
     }
     let runtime = Runtime::builder().trust_declared_outbound().build(&component).map_err(|e| e.to_string())?;
-    let connector = connected(runtime, auth, &org).await?;
+    // An endpoint or org on this machine (a local test server) is the user's own choice.
+    let allow_private = is_local_url(org.instance_url()) || auth["endpoint"].as_str().is_some_and(is_local_url);
+    let connector = backup_connector(runtime.into(), auth, org.instance_url(), allow_private).await?;
     let report = run(&connector, &org, &options).await.map_err(|e| e.to_string())?;
     println!("{}", serde_json::to_string_pretty(&report.to_json()).unwrap_or_default());
     Ok(if report.failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-/// The connector with a policy that reaches S3 (as the connector declares it) and the org.
-async fn connected(runtime: Runtime, auth: serde_json::Value, org: &Org) -> Result<Connector, String> {
-    let declared = runtime.declared_outbound().await.map_err(|e| e.to_string())?;
-    let mut rules = declared.rules_for(&auth.to_string()).map_err(|e| e.to_string())?;
-    rules.push(rule_for_url(org.instance_url()).map_err(|e| e.to_string())?);
-    // An endpoint or org on this machine (a local test server) is the user's own choice.
-    let local = |url: &str| url.contains("://127.0.0.1") || url.contains("://localhost") || url.contains("://[::1]");
-    let allow_private_networks = local(org.instance_url()) || auth["endpoint"].as_str().is_some_and(local);
-    let policy = Policy { outbound: Some(rules), allow_private_networks, ..Policy::default() };
-    Ok(Connector { runtime, auth, policy })
 }

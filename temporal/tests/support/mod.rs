@@ -67,14 +67,25 @@ pub(crate) fn start_temporal(bin: &Path, dir: &Path) -> (Running, String) {
     }
 }
 
-/// Starts a worker named `identity` with its own file directory, reaching S3 at `endpoint`.
-pub(crate) fn start_worker(identity: &str, temporal: &str, queue: &str, endpoint: &str, files: &Path) -> Running {
+/// Starts a worker named `identity` with its own file directory, reaching S3 at `endpoint`,
+/// with more flags `args` and environment variables `env`.
+pub(crate) fn start_worker(
+    identity: &str,
+    temporal: &str,
+    queue: &str,
+    endpoint: &str,
+    files: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Running {
     std::fs::create_dir_all(files).unwrap();
     let target = target();
     let worker = Command::new(env!("CARGO_BIN_EXE_s3-temporal-worker"))
         .args(["--temporal-address", &format!("http://{temporal}"), "--task-queue", queue, "--identity", identity])
         .arg("--files")
         .arg(files)
+        .args(args)
+        .envs(env.iter().copied())
         .env("AWS_ACCESS_KEY_ID", &target.access_key_id)
         .env("AWS_SECRET_ACCESS_KEY", &target.secret_access_key)
         .env("AWS_REGION", &target.region)

@@ -4,11 +4,9 @@
 //! *Extract AWS S3 data as JSON* and *Extract and transform CSV data from AWS S3*. Prints each
 //! result.
 
-use connector_host::Policy;
-use connector_host::policy::rule_for_url;
 use connector_templates::connector::Connector;
 use connector_templates::salesforce::Org;
-use connector_templates::salesforce_backup::{Options, run};
+use connector_templates::salesforce_backup::{Options, backup_connector, run};
 use s3_test_support::salesforce::{FakeOrg, OrgFile};
 use s3_test_support::{Session, runtime, target, unique_bucket};
 use serde_json::json;
@@ -29,12 +27,8 @@ async fn main() {
     .await;
     println!("Salesforce org (loopback stand-in): {}", fake.instance_url);
     let org = Org::new(&fake.instance_url, &fake.token);
-    let runtime = runtime();
-    let mut rules =
-        runtime.declared_outbound().await.expect("declared").rules_for(&session.auth.to_string()).expect("rules");
-    rules.push(rule_for_url(&fake.instance_url).expect("org rule"));
-    let policy = Policy { outbound: Some(rules), allow_private_networks: true, ..Policy::default() };
-    let connector = Connector { runtime, auth: session.auth.clone(), policy };
+    let connector =
+        backup_connector(runtime().into(), session.auth.clone(), &fake.instance_url, true).await.expect("connector");
     let options =
         |dry_run| Options { bucket: bucket.clone(), prefix: "backups/".into(), delete_removed: true, dry_run };
     for (title, dry_run) in [("Dry run", true), ("First backup", false), ("Rerun (nothing changed)", false)] {
