@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Everything the demo and the tests need on a fresh machine: the wasm target, Garage, moto
 # (the second server, with boto3 as the tests' independent client), the Node.js host's packages
-# (jco and preview2-shim, for the portable component's tests), and the Temporal CLI with the
-# Python SDK (and protoc, which the Rust SDK's build needs).
+# (jco and preview2-shim) and the stock wasmtime CLI (the portable component's other runtimes),
+# and the Temporal CLI with the Python SDK (and protoc, which the Rust SDK's build needs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! rustup target list --installed | grep -qx wasm32-wasip2; then
@@ -11,4 +11,5 @@ fi
 scripts/install-garage.sh >/dev/null
 scripts/install-moto.sh >/dev/null
 scripts/install-node-host.sh >/dev/null
+scripts/install-wasmtime-cli.sh >/dev/null
 scripts/install-temporal.sh >/dev/null

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: unit tests (published SigV4 vectors included), the component against a
 # local Garage (or S3_TEST_ENDPOINT), the conformance suite again against moto, the sandbox tests,
-# the CLI, the portable component in Node.js, and the Temporal worker on a dev cluster. Servers start and stop inside the tests. Ends with one "N passed, N failed" line
+# the CLI, the portable component in Node.js and in the stock wasmtime CLI, and the Temporal
+# worker (the backup template's workflow too) on a dev cluster. Servers start and stop inside the tests. Ends with one "N passed, N failed" line
 # for the whole run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +10,7 @@ scripts/setup.sh
 export GARAGE_BIN="${GARAGE_BIN:-$(scripts/install-garage.sh)}"
 export MOTO_BIN_DIR="${MOTO_BIN_DIR:-$(scripts/install-moto.sh)}"
 export TEMPORAL_BIN_DIR="${TEMPORAL_BIN_DIR:-$(scripts/install-temporal.sh)}"
+export WASMTIME="${WASMTIME:-$(scripts/install-wasmtime-cli.sh)}"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

@@ -179,3 +179,101 @@ fn walk(dir: &Path) -> Vec<String> {
     }
     found
 }
+
+/// The stock `wasmtime` CLI (`WASMTIME`, set by scripts/test.sh from scripts/install-wasmtime-cli.sh).
+fn stock_wasmtime() -> PathBuf {
+    let Some(path) = std::env::var_os("WASMTIME").map(PathBuf::from) else {
+        panic!("WASMTIME is not set: run `export WASMTIME=$(scripts/install-wasmtime-cli.sh)` (scripts/test.sh does)")
+    };
+    assert!(path.exists(), "no wasmtime CLI at {}", path.display());
+    path
+}
+
+/// Runs `operation` with `input` through `scripts/wasmtime-invoke.sh` (the stock CLI, `files`
+/// granted); the output JSON, or the error as wasmtime prints it.
+fn run_in_wasmtime(wasmtime: &Path, files: &Path, operation: &str, input: &Value) -> Result<Value, String> {
+    let (output, stdout) = wasmtime_invoke(wasmtime, files, operation, input);
+    match stdout.strip_prefix("ok(").and_then(|rest| rest.strip_suffix(')')) {
+        Some(literal) if output.status.success() => Ok(serde_json::from_str(&wave_string(literal))
+            .unwrap_or_else(|e| panic!("{operation}: the output is not JSON ({e}): {stdout}"))),
+        _ if stdout.starts_with("err(") => Err(stdout),
+        _ => panic!("{operation}: wasmtime failed: {stdout}\n{}", String::from_utf8_lossy(&output.stderr)),
+    }
+}
+
+/// What `scripts/wasmtime-invoke.sh` did, and its standard output, trimmed.
+fn wasmtime_invoke(wasmtime: &Path, files: &Path, operation: &str, input: &Value) -> (std::process::Output, String) {
+    let target = target();
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/wasmtime-invoke.sh");
+    let mut command = Command::new("bash");
+    command.arg(script).arg("--files").arg(files).args(["--component", PORTABLE, operation]).arg(input.to_string());
+    command
+        .env("WASMTIME", wasmtime)
+        .env("AWS_ACCESS_KEY_ID", &target.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &target.secret_access_key)
+        .env("AWS_REGION", &target.region)
+        .env("AWS_ENDPOINT_URL", target.endpoint.as_deref().expect("a local or configured endpoint"));
+    let output = command.output().expect("cannot run scripts/wasmtime-invoke.sh");
+    let stdout = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    (output, stdout)
+}
+
+/// The text of a WAVE string literal (`"…"` with `\"`, `\\`, `\n`, `\u{…}` escapes).
+fn wave_string(literal: &str) -> String {
+    let inner = literal.strip_prefix('"').and_then(|s| s.strip_suffix('"')).expect("a string literal");
+    let mut text = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            text.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => text.push('\n'),
+            Some('t') => text.push('\t'),
+            Some('r') => text.push('\r'),
+            Some('u') => {
+                let hex: String = chars.by_ref().skip(1).take_while(|&c| c != '}').collect();
+                text.push(u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32).expect("a \\u{…} escape"));
+            }
+            Some(other) => text.push(other),
+            None => break,
+        }
+    }
+    text
+}
+
+#[test]
+fn the_portable_component_runs_under_the_stock_wasmtime_cli() {
+    let wasmtime = stock_wasmtime();
+    let work = tempfile::tempdir().unwrap();
+    let files = work.path().join("files");
+    std::fs::create_dir(&files).unwrap();
+    let big = files.join("big.bin");
+    write_random_file(&big, 20 << 20, 13);
+    let run = |operation: &str, input: Value| run_in_wasmtime(&wasmtime, &files, operation, &input);
+    let ok = |operation: &str, input: Value| {
+        run(operation, input).unwrap_or_else(|error| panic!("{operation} failed under wasmtime: {error}"))
+    };
+
+    let (described, info) = wasmtime_invoke(&wasmtime, &files, "describe", &json!({}));
+    assert!(described.status.success() && info.starts_with("{name: \"aws-s3\""), "describe: {info}");
+    assert!(info.contains("id: \"put_object_file\""), "{info}");
+    let bucket = unique_bucket("wasmtime");
+    let key = "dir/ünïcode \"quoted\" key+%&=.txt";
+    ok("create_bucket", json!({"bucket": bucket}));
+    ok("put_object_text", json!({"bucket": bucket, "key": key, "content": "hello from wasmtime\n\ttabbed"}));
+    assert_eq!(ok("get_object", json!({"bucket": bucket, "key": key}))["body"], "hello from wasmtime\n\ttabbed");
+    let listed = ok("list_objects", json!({"bucket": bucket}));
+    assert_eq!(listed["objects"][0]["key"], key, "{listed}");
+    ok("put_object_file", json!({"bucket": bucket, "key": "big.bin", "file": "big.bin"}));
+    ok("get_object", json!({"bucket": bucket, "key": "big.bin", "format": "file", "file": "copy/big.bin"}));
+    assert_eq!(sha256_file(&files.join("copy/big.bin")), sha256_file(&big), "the round trip changed the bytes");
+    let missing = run("head_object", json!({"bucket": bucket, "key": "no such key"})).expect_err("a missing key");
+    assert!(missing.contains("kind: not-found"), "{missing}");
+    let outside = run("get_object", json!({"bucket": bucket, "key": key, "format": "file", "file": "../outside.txt"}));
+    assert!(outside.expect_err("a file outside the directory").contains("kind: invalid-input"));
+    assert!(!work.path().join("outside.txt").exists());
+    ok("delete_objects", json!({"bucket": bucket, "objects": [key, "big.bin"]}));
+    ok("delete_bucket", json!({"bucket": bucket}));
+}
