@@ -9,7 +9,7 @@ use wac_graph::{CompositionGraph, EncodeOptions};
 
 /// The contract's types-only interface: the adapter exports it so nothing outside WASI is
 /// imported, and the composition exports it beside `connector`, whose functions use its types.
-const TYPES: &str = "workflow:connector/types@0.2.1";
+const TYPES: &str = "workflow:connector/types@0.2.2";
 
 /// Builds the portable connector into `output`: the connector with `copy-streams` (runtimes such
 /// as jco's preview2-shim cannot splice request bodies) and the file-store adapter, composed.

@@ -191,6 +191,8 @@ fn multipart_uploads_send_checksummed_parts_and_check_the_composite() {
         );
         assert!(document.contains(&part), "{document}");
     }
+    let handover = r#"{"multipart_upload":{"bucket":"b","key":"k","upload_id":"U1"}}"#;
+    assert_eq!(t.checkpoints, [handover, ""], "the open upload is handed over, then nothing once it is complete");
     assert!(t.finished());
 }
 
@@ -220,6 +222,7 @@ fn a_failed_part_aborts_the_upload() {
     assert_eq!(error.kind, ErrorKind::InvalidInput);
     assert_eq!(error.notes, ["the multipart upload was aborted, no parts remain"]);
     assert_eq!(t.lines().last().unwrap(), "DELETE /k?uploadId=U2");
+    assert_eq!(t.checkpoints.last().map(String::as_str), Some(""), "aborted: nothing left to hand over");
     assert!(t.finished());
 }
 
@@ -239,6 +242,7 @@ fn an_abort_is_retried_in_rounds_and_its_failure_reported() {
     assert_eq!(aborts, 12, "four rounds of three tries");
     let rounds: Vec<Duration> = t.sleeps.iter().copied().filter(|d| *d >= Duration::from_secs(1)).collect();
     assert_eq!(rounds, [Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(4)]);
+    assert_eq!(t.checkpoints.len(), 1, "the upload still open stays handed over: a later attempt can abort it");
     assert!(t.finished());
 }
 

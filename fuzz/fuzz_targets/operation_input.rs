@@ -42,6 +42,8 @@ impl Transport for Refusing {
     }
 
     fn progress(&mut self, _done: u64, _total: Option<u64>) {}
+
+    fn checkpoint(&mut self, _state: &str) {}
     fn commit_held(&mut self) -> Result<u64> {
         Err(ConnectorError::new(ErrorKind::Internal, "fuzzing: nothing is held"))
     }

@@ -1,4 +1,5 @@
-//! The `invocation` import: the guest asks whether it was cancelled and reports its progress.
+//! The `invocation` import: the guest asks whether it was cancelled, reports its progress, and
+//! hands over what a later attempt would need (its checkpoint).
 
 use crate::bindings::invocation::Host;
 use crate::state::HostState;
@@ -11,6 +12,13 @@ impl Host for HostState {
     fn progress(&mut self, done: u64, total: Option<u64>) -> wasmtime::Result<()> {
         if let Some(progress) = &self.control.progress {
             progress.report(done, total);
+        }
+        Ok(())
+    }
+
+    fn checkpoint(&mut self, state: String) -> wasmtime::Result<()> {
+        if let Some(progress) = &self.control.progress {
+            progress.set_checkpoint(state);
         }
         Ok(())
     }

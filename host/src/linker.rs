@@ -97,7 +97,7 @@ mod tests {
 
     #[test]
     fn imports_outside_the_world_are_named() {
-        assert!(check_imports(["wasi:http/outgoing-handler@0.2.12", "workflow:connector/file-store@0.2.1"]).is_ok());
+        assert!(check_imports(["wasi:http/outgoing-handler@0.2.12", "workflow:connector/file-store@0.2.2"]).is_ok());
         for forbidden in ["wasi:sockets/tcp@0.2.12", "wasi:filesystem/preopens@0.2.12", "evil:host/escape"] {
             let error = check_imports(["wasi:io/poll@0.2.12", forbidden]).unwrap_err();
             assert!(error.to_string().contains(forbidden), "{error}");

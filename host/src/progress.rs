@@ -1,6 +1,10 @@
 //! Live transfer counters an embedder (or the CLI's progress bar) can watch during an invocation.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The longest checkpoint kept (`invocation.checkpoint`); a longer one is ignored.
+pub const MAX_CHECKPOINT: usize = 4096;
 
 /// Bytes moved by one invocation so far, updated as request and response bodies stream.
 #[derive(Debug, Default)]
@@ -11,6 +15,8 @@ pub struct Transfer {
     reported_done: AtomicU64,
     /// `u64::MAX` while unknown.
     reported_total: AtomicU64,
+    /// The guest's last checkpoint (`""`: none).
+    checkpoint: Mutex<String>,
 }
 
 impl Transfer {
@@ -40,6 +46,20 @@ impl Transfer {
         self.reported_total.store(total.unwrap_or(u64::MAX), Ordering::Relaxed);
     }
 
+    /// What the guest last handed over for a later attempt (`invocation.checkpoint`): a JSON
+    /// object, or `None` when there is nothing (or it was not JSON). Guest-chosen: a host that
+    /// acts on it must check it like any input.
+    pub fn checkpoint(&self) -> Option<serde_json::Value> {
+        let state = self.checkpoint.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        serde_json::from_str(&state).ok().filter(serde_json::Value::is_object)
+    }
+
+    pub(crate) fn set_checkpoint(&self, state: String) {
+        if state.len() <= MAX_CHECKPOINT {
+            *self.checkpoint.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = state;
+        }
+    }
+
     pub(crate) fn add_sent(&self, bytes: u64) {
         self.sent.fetch_add(bytes, Ordering::Relaxed);
     }
@@ -50,5 +70,25 @@ impl Transfer {
 
     pub(crate) fn expect_download(&self, bytes: u64) {
         self.expected_download.fetch_add(bytes, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_checkpoint_is_a_bounded_json_object_and_the_last_one_stands() {
+        let transfer = Transfer::default();
+        assert_eq!(transfer.checkpoint(), None);
+        transfer.set_checkpoint(r#"{"multipart_upload":{"upload_id":"U1"}}"#.into());
+        assert_eq!(transfer.checkpoint().unwrap()["multipart_upload"]["upload_id"], "U1");
+        // A guest cannot make the host hold more than the bound: a longer state is ignored.
+        transfer.set_checkpoint(format!(r#"{{"pad":"{}"}}"#, "x".repeat(MAX_CHECKPOINT)));
+        assert_eq!(transfer.checkpoint().unwrap()["multipart_upload"]["upload_id"], "U1");
+        for nothing in ["", "not json", "[1]"] {
+            transfer.set_checkpoint(nothing.into());
+            assert_eq!(transfer.checkpoint(), None, "{nothing:?}");
+        }
     }
 }

@@ -86,7 +86,7 @@ fn component_writes_the_running_build_and_the_portable_one() {
     assert_eq!(&portable[..8], &native[..8]);
     assert_ne!(native, portable);
     let contains = |bytes: &[u8], text: &str| bytes.windows(text.len()).any(|w| w == text.as_bytes());
-    assert!(contains(&native, "workflow:connector/file-store@0.2.1"));
+    assert!(contains(&native, "workflow:connector/file-store@0.2.2"));
     assert!(contains(&portable, "wasi:filesystem/preopens@0.2.12"), "the portable build imports the filesystem");
     let unwritable = s3c(&["component", "-o", "/nonexistent-dir/s3.wasm"], &[]);
     assert!(!unwritable.status.success() && stderr(&unwritable).contains("/nonexistent-dir/s3.wasm"));

@@ -1,6 +1,7 @@
 """The cluster test's client side (run by temporal/tests/cluster.rs): hosts the workflows on
 their own task queue, starts them, kills the Rust worker that is running the slow download
-(SIGKILL, mid-activity), and prints what the histories say as one JSON object.
+(SIGKILL, mid-activity), later the one running an upload in parts, and prints what the
+histories say as one JSON object.
 
     python cluster_scenario.py '{"address": ..., "queue": ..., "bucket": ..., "large_key": ...,
                                  "workers": {"identity": pid, ...}}'
@@ -18,14 +19,20 @@ from temporalio.exceptions import ActivityError, ApplicationError, CancelledErro
 from temporalio.worker import Worker
 
 from histories import attempts_of, wait_for_pollers
-from s3_workflows import S3HeadMissing, S3Sequence, S3UploadCancelled
+from s3_workflows import S3HeadMissing, S3Sequence, S3UploadCancelled, S3UploadInterrupted
 
 WORKFLOW_QUEUE = "s3-test-workflows"
 
 
-async def kill_the_worker_running(handle, activity: str, workers: dict) -> str | None:
-    """Waits until `activity` is running on one of `workers`, kills that worker, and returns its
-    identity (None if the workflow ended first)."""
+def heartbeat_of(pending) -> dict:
+    """The last heartbeat details of a pending activity (JSON), or {}."""
+    payloads = pending.heartbeat_details.payloads
+    return json.loads(payloads[0].data) if payloads else {}
+
+
+async def kill_the_worker_running(handle, activity: str, workers: dict, ready=lambda pending: True) -> str | None:
+    """Waits until `activity` is running on one of `workers` (and `ready` says yes to it), kills
+    that worker, and returns its identity (None if the workflow ended first)."""
     while True:
         description = await handle.describe()
         for pending in description.raw_description.pending_activities:
@@ -34,6 +41,7 @@ async def kill_the_worker_running(handle, activity: str, workers: dict) -> str |
                 pending.activity_type.name == activity
                 and pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
                 and identity in workers
+                and ready(pending)
             ):
                 os.kill(workers[identity], signal.SIGKILL)
                 return identity
@@ -42,13 +50,19 @@ async def kill_the_worker_running(handle, activity: str, workers: dict) -> str |
         await asyncio.sleep(0.1)
 
 
-async def wait_until_running(handle, activity: str) -> None:
-    """Waits until `activity` has started on a worker."""
+def upload_handed_over(pending) -> bool:
+    """Whether a pending activity's last heartbeat names an open multipart upload."""
+    return "multipart_upload" in (heartbeat_of(pending).get("checkpoint") or {})
+
+
+async def wait_until_running(handle, activity: str, ready=lambda pending: True) -> None:
+    """Waits until `activity` has started on a worker (and `ready` says yes to it)."""
     while True:
         description = await handle.describe()
         if any(
             pending.activity_type.name == activity
             and pending.state == PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+            and ready(pending)
             for pending in description.raw_description.pending_activities
         ):
             return
@@ -56,7 +70,7 @@ async def wait_until_running(handle, activity: str) -> None:
 
 
 async def cancel_mid_upload(client, common: dict, upload_file: str) -> dict:
-    """Starts an upload in parts, cancels its workflow once the activity runs, and says how the
+    """Starts an upload in parts, cancels its workflow once the upload is open, and says how the
     workflow and the activity ended."""
     handle = await client.start_workflow(
         S3UploadCancelled.run,
@@ -64,8 +78,7 @@ async def cancel_mid_upload(client, common: dict, upload_file: str) -> dict:
         id=f"s3-upload-cancelled-{uuid.uuid4()}",
         task_queue=WORKFLOW_QUEUE,
     )
-    await wait_until_running(handle, "s3.put_object_file")
-    await asyncio.sleep(1)
+    await wait_until_running(handle, "s3.put_object_file", upload_handed_over)
     await handle.cancel()
     cancelled = False
     try:
@@ -79,12 +92,27 @@ async def cancel_mid_upload(client, common: dict, upload_file: str) -> dict:
     return {"workflow_cancelled": cancelled, "activity_cancelled": activity_cancelled}
 
 
+async def interrupt_an_upload(client, common: dict, upload_file: str, workers: dict) -> dict:
+    """Starts an upload in parts, kills the worker running it once its heartbeat names the open
+    upload, and says who was killed and which attempt finished it where."""
+    handle = await client.start_workflow(
+        S3UploadInterrupted.run,
+        {**common, "key": "interrupted.bin", "file": upload_file},
+        id=f"s3-upload-interrupted-{uuid.uuid4()}",
+        task_queue=WORKFLOW_QUEUE,
+    )
+    killed = await kill_the_worker_running(handle, "s3.put_object_file", workers, upload_handed_over)
+    result = await handle.result()
+    return {"killed": killed, "result": result, "attempts": await attempts_of(handle, "s3.put_object_file")}
+
+
 async def main(args: dict) -> dict:
     client = await Client.connect(args["address"])
     workers = {identity: int(pid) for identity, pid in args["workers"].items()}
     common = {"queue": args["queue"], "bucket": args["bucket"]}
     await wait_for_pollers(client, args["queue"], list(workers))
-    async with Worker(client, task_queue=WORKFLOW_QUEUE, workflows=[S3Sequence, S3HeadMissing, S3UploadCancelled]):
+    workflows = [S3Sequence, S3HeadMissing, S3UploadCancelled, S3UploadInterrupted]
+    async with Worker(client, task_queue=WORKFLOW_QUEUE, workflows=workflows):
         sequence = await client.start_workflow(
             S3Sequence.run,
             {**common, "before": ["a.txt", "b.txt", "c.txt"], "after": ["d.txt", "e.txt"], "large_key": args["large_key"]},
@@ -116,6 +144,8 @@ async def main(args: dict) -> dict:
                 }
         head_attempts = await attempts_of(missing, "s3.head_object")
         cancel = await cancel_mid_upload(client, common, args["upload_file"])
+        alive = {identity: pid for identity, pid in workers.items() if identity != killed}
+        interrupted = await interrupt_an_upload(client, common, args["upload_file"], alive)
     return {
         "killed": killed,
         "result": result,
@@ -123,6 +153,7 @@ async def main(args: dict) -> dict:
         "missing_failure": failure,
         "missing_attempts": head_attempts,
         "cancel": cancel,
+        "interrupted": interrupted,
     }
 
 

@@ -63,6 +63,22 @@ class S3HeadMissing:
 
 
 @workflow.defn
+class S3UploadInterrupted:
+    """Uploads a file in parts over the slow link; the test kills the worker running it once the
+    upload is open. The next attempt, on another worker, aborts the upload the lost one left open
+    (named in its last heartbeat) and uploads the file afresh."""
+
+    @workflow.run
+    async def run(self, args: dict) -> dict:
+        return await workflow.execute_activity(
+            "s3.put_object_file",
+            {"bucket": args["bucket"], "key": args["key"], "file": args["file"], "multipart_threshold": 5 << 20,
+             "part_size": 5 << 20, "concurrency": 1},
+            **_options(args["queue"], heartbeat_seconds=2),
+        )
+
+
+@workflow.defn
 class S3UploadCancelled:
     """Uploads a file in parts; the test cancels the workflow mid-upload. The activity waits for
     the worker to finish cancelling: the connector aborts the multipart upload."""

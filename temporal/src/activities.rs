@@ -3,7 +3,7 @@
 //! gets a marker type `Operation<N>` whose name is the N-th entry of the manifest's list.
 
 use crate::outcome::activity_result;
-use crate::resume::{prepare_input, progress_details};
+use crate::resume::{prepare_input, progress_details, stale_upload};
 use connector_host::cancellation::Cancellation;
 use connector_host::progress::Transfer;
 use connector_host::{Policy, Runtime};
@@ -55,9 +55,22 @@ impl S3Activities {
     async fn run(self: Arc<Self>, index: usize, ctx: ActivityContext, input: Value) -> Result<Value, ActivityError> {
         let operation = &self.operations[index];
         let input = prepare_input(operation, input).to_string();
+        abort_lost_upload(&ctx, &self.runtime, &self.auth, &self.policy).await;
         let (supervision, policy) = Supervision::new(&self.policy);
         let invocation = self.runtime.invoke(operation, &self.auth, &input, &policy);
         activity_result(supervision.run(&ctx, invocation).await)
+    }
+}
+
+/// Before an attempt that follows a lost one (its worker killed mid-upload): aborts the multipart
+/// upload the lost attempt left open, named by its last heartbeat, so the retry leaves no parts
+/// behind. Best effort: an upload already gone, or one the lost attempt opened after its last
+/// heartbeat, is for a bucket lifecycle rule.
+pub(crate) async fn abort_lost_upload(ctx: &ActivityContext, runtime: &Runtime, auth: &str, policy: &Policy) {
+    let previous = ctx.heartbeat_details().deserialize::<Value>().ok().flatten();
+    if let Some(abort) = stale_upload(previous.as_ref()) {
+        // Its outcome changes nothing about the attempt: gone already is as good as aborted.
+        let _ = runtime.invoke("abort_multipart_upload", auth, &abort.to_string(), policy).await;
     }
 }
 
@@ -88,7 +101,8 @@ impl Supervision {
                 outcome = &mut work => return outcome,
                 _ = heartbeat.tick() => {
                     let transfer = &self.transfer;
-                    let details = progress_details(transfer.sent(), transfer.received(), transfer.reported());
+                    let details =
+                        progress_details(transfer.sent(), transfer.received(), transfer.reported(), transfer.checkpoint());
                     // A heartbeat that cannot be sent changes nothing about the work itself.
                     let _ = ctx.record_heartbeat(details).await;
                 }

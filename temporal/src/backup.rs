@@ -6,7 +6,7 @@
 //! report either way. The org's token belongs to the worker, like its S3 credentials: no activity
 //! input or result carries it, so it never reaches Temporal's histories.
 
-use crate::activities::Supervision;
+use crate::activities::{Supervision, abort_lost_upload};
 use crate::outcome::{FailureSpec, connector_failure, failure, host_failure};
 use connector_templates::connector::{Connector, StepError};
 use connector_templates::salesforce::Org;
@@ -52,8 +52,11 @@ impl BackupActivities {
         BackupActivities { connector, org }
     }
 
-    /// One attempt's supervision, and the connector its calls go through.
-    fn attempt(&self) -> (Supervision, Connector) {
+    /// One attempt's supervision, and the connector its calls go through (after aborting an
+    /// upload a lost attempt left open).
+    async fn attempt(&self, ctx: &ActivityContext) -> (Supervision, Connector) {
+        let auth = self.connector.auth.to_string();
+        abort_lost_upload(ctx, &self.connector.runtime, &auth, &self.connector.policy).await;
         let (supervision, policy) = Supervision::new(&self.connector.policy);
         let connector =
             Connector { runtime: self.connector.runtime.clone(), auth: self.connector.auth.clone(), policy };
@@ -63,7 +66,7 @@ impl BackupActivities {
     /// Lists the org and the backups; the plan.
     async fn plan(self: Arc<Self>, ctx: ActivityContext, input: Value) -> Result<Value, ActivityError> {
         let options: Options = parse(input)?;
-        let (supervision, connector) = self.attempt();
+        let (supervision, connector) = self.attempt(&ctx).await;
         let plan =
             supervision.run(&ctx, salesforce_backup::plan(&connector, &self.org, &options)).await.map_err(|error| {
                 match error {
@@ -82,7 +85,7 @@ impl BackupActivities {
         if options.dry_run {
             return Ok(json!({"bytes": 0}));
         }
-        let (supervision, connector) = self.attempt();
+        let (supervision, connector) = self.attempt(&ctx).await;
         let bytes = supervision
             .run(&ctx, salesforce_backup::copy_file(&connector, &self.org, &options, &copy))
             .await
@@ -97,7 +100,7 @@ impl BackupActivities {
     /// Deletes the removed backups; which were deleted and which failed.
     async fn delete(self: Arc<Self>, ctx: ActivityContext, input: Value) -> Result<Value, ActivityError> {
         let DeleteInput { options, removed } = parse(input)?;
-        let (supervision, connector) = self.attempt();
+        let (supervision, connector) = self.attempt(&ctx).await;
         let deletion = supervision.run(&ctx, salesforce_backup::delete_removed(&connector, &options, &removed)).await;
         Ok(json!(deletion))
     }

@@ -1,7 +1,8 @@
 //! What carries over between the attempts of one activity: a file download keeps its bytes
 //! (the connector's `resume`), so the attempt Temporal retries after a failure — on this worker —
-//! continues where the last one stopped; the progress each attempt heartbeats is what the next
-//! one reads. Pure.
+//! continues where the last one stopped; and the heartbeats carry the connector's checkpoint, so
+//! the attempt after a lost one — on any worker — aborts the multipart upload it left open.
+//! Pure.
 
 use serde_json::{Value, json};
 
@@ -15,9 +16,24 @@ pub(crate) fn prepare_input(operation: &str, mut input: Value) -> Value {
     input
 }
 
-/// The heartbeat details: how far the attempt has got.
-pub(crate) fn progress_details(sent: u64, received: u64, reported: (u64, Option<u64>)) -> Value {
-    json!({"bytes_sent": sent, "bytes_received": received, "done": reported.0, "total": reported.1})
+/// The heartbeat details: how far the attempt has got, and what the connector handed over for
+/// a later attempt (`invocation.checkpoint`: an open multipart upload).
+pub(crate) fn progress_details(
+    sent: u64,
+    received: u64,
+    reported: (u64, Option<u64>),
+    checkpoint: Option<Value>,
+) -> Value {
+    json!({"bytes_sent": sent, "bytes_received": received, "done": reported.0, "total": reported.1,
+           "checkpoint": checkpoint})
+}
+
+/// The multipart upload a lost attempt left open, from its last heartbeat's `details`, as
+/// `abort_multipart_upload`'s input; `None` when it left none.
+pub(crate) fn stale_upload(details: Option<&Value>) -> Option<Value> {
+    let upload = details?.get("checkpoint")?.get("multipart_upload")?;
+    let text = |name: &str| upload.get(name)?.as_str().filter(|text| !text.is_empty()).map(str::to_string);
+    Some(json!({"bucket": text("bucket")?, "key": text("key")?, "upload_id": text("upload_id")?}))
 }
 
 #[cfg(test)]
@@ -33,5 +49,16 @@ mod tests {
         assert_eq!(prepare_input("get_object", explicit)["resume"], false);
         assert_eq!(prepare_input("get_object", json!({"bucket": "b", "key": "k"})).get("resume"), None);
         assert_eq!(prepare_input("put_object_file", download).get("resume"), None);
+    }
+
+    #[test]
+    fn the_upload_a_lost_attempt_left_open_is_named_by_its_last_heartbeat() {
+        let upload = json!({"multipart_upload": {"bucket": "b", "key": "k/1", "upload_id": "U1"}});
+        let details = progress_details(10, 0, (5, Some(20)), Some(upload));
+        assert_eq!(stale_upload(Some(&details)), Some(json!({"bucket": "b", "key": "k/1", "upload_id": "U1"})));
+        assert_eq!(stale_upload(Some(&progress_details(10, 0, (5, None), None))), None);
+        assert_eq!(stale_upload(None), None);
+        let partial = json!({"checkpoint": {"multipart_upload": {"bucket": "b", "upload_id": "U1"}}});
+        assert_eq!(stale_upload(Some(&partial)), None, "a checkpoint without a key names nothing");
     }
 }

@@ -1,9 +1,10 @@
 //! The worker on a real Temporal cluster (the Temporal CLI's dev server) against the suite's S3
 //! server: a Python workflow (the official SDK, as a platform's own code) runs a sequence of S3
-//! activities across two worker processes, one of which is killed while it runs the sequence's
-//! slow download; Temporal retries that activity on the other worker, the workflow completes, and
-//! the bucket holds exactly what the workflow wrote. A non-retryable typed error fails its
-//! workflow at the first attempt, its kind visible in the history.
+//! activities across worker processes, one of which is killed while it runs the sequence's slow
+//! download; Temporal retries that activity on another worker, the workflow completes, and the
+//! bucket holds exactly what the workflow wrote. A worker killed mid-upload leaves no parts: the
+//! next attempt aborts the upload its heartbeat named. A cancelled workflow aborts its upload. A
+//! non-retryable typed error fails its workflow at the first attempt, its kind in the history.
 
 mod support;
 
@@ -15,7 +16,8 @@ use support::{python_scenario, start_temporal, start_worker, temporal_bin_dir};
 
 /// The size of the object whose download is interrupted.
 const LARGE: u64 = 24 << 20;
-/// The file each worker has to upload (the upload its workflow cancels).
+/// The file each worker has to upload (the upload a workflow cancels, and the one a killed worker
+/// leaves open): big enough to take several heartbeats over the link.
 const UPLOAD_FILE: &str = "upload.bin";
 /// How fast the proxy between the workers and S3 relays each way: transfers take seconds.
 const LINK_BYTES_PER_SECOND: u64 = 6 << 20;
@@ -35,21 +37,13 @@ async fn a_workflow_survives_a_killed_worker_and_a_typed_error_fails_it_at_once(
     let endpoint = target().endpoint.clone().expect("a local or configured endpoint");
     let proxy = ThrottlingProxy::start(&endpoint, LINK_BYTES_PER_SECOND).await;
     let queue = format!("s3-activities-{}", std::process::id());
-    for files in ["files-a", "files-b"] {
-        let dir = work.path().join(files);
+    // Three workers: each scenario that kills one still leaves two.
+    let workers = ["worker-a", "worker-b", "worker-c"].map(|identity| {
+        let dir = work.path().join(identity);
         std::fs::create_dir_all(&dir).unwrap();
-        write_random_file(&dir.join(UPLOAD_FILE), 2 * LARGE, 9);
-    }
-    let workers = [
-        (
-            "worker-a",
-            start_worker("worker-a", &temporal, &queue, &proxy.endpoint, &work.path().join("files-a"), &[], &[]),
-        ),
-        (
-            "worker-b",
-            start_worker("worker-b", &temporal, &queue, &proxy.endpoint, &work.path().join("files-b"), &[], &[]),
-        ),
-    ];
+        write_random_file(&dir.join(UPLOAD_FILE), 4 * LARGE, 9);
+        (identity, start_worker(identity, &temporal, &queue, &proxy.endpoint, &dir, &[], &[]))
+    });
     let pids: serde_json::Map<String, Value> =
         workers.iter().map(|(identity, worker)| ((*identity).to_string(), json!(worker.0.id()))).collect();
     let scenario = json!({"address": temporal, "queue": queue, "bucket": bucket, "large_key": large_key,
@@ -57,15 +51,15 @@ async fn a_workflow_survives_a_killed_worker_and_a_typed_error_fails_it_at_once(
     let report = python_scenario(&bin, "cluster_scenario.py", &scenario).await;
     eprintln!("cluster scenario: {report}");
 
-    // The worker running the download was killed, and Temporal ran it again on the other one.
+    // The worker running the download was killed, and Temporal ran it again on another one.
     let killed = report["killed"].as_str().unwrap_or_else(|| panic!("no worker was killed mid-download: {report}"));
-    let survivor = if killed == "worker-a" { "worker-b" } else { "worker-a" };
     let attempts = report["download_attempts"].as_array().expect("download attempts");
     assert_eq!(attempts.len(), 1, "{report}");
     assert!(attempts[0]["attempt"].as_u64() >= Some(2), "the lost attempt must have been retried: {report}");
-    assert_eq!(attempts[0]["identity"], survivor, "{report}");
+    let survivor = attempts[0]["identity"].as_str().expect("the retry's worker");
+    assert_ne!(survivor, killed, "{report}");
     assert_eq!(report["result"]["download"]["file"]["size"], LARGE, "{report}");
-    let survivor_dir = work.path().join(if survivor == "worker-a" { "files-a" } else { "files-b" });
+    let survivor_dir = work.path().join(survivor);
     assert_eq!(
         sha256_file(&survivor_dir.join("large.bin")),
         sha256_file(&session.files.join(large_key)),
@@ -76,7 +70,7 @@ async fn a_workflow_survives_a_killed_worker_and_a_typed_error_fails_it_at_once(
     let listed = session.ok("list_objects", json!({"bucket": bucket, "fetch_all": true})).await;
     let mut keys: Vec<&str> = listed["objects"].as_array().unwrap().iter().filter_map(|o| o["key"].as_str()).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["a.txt", "b.txt", "c.txt", "d.txt", "e.txt", large_key]);
+    assert_eq!(keys, ["a.txt", "b.txt", "c.txt", "d.txt", "e.txt", "interrupted.bin", large_key]);
     for key in ["a.txt", "e.txt"] {
         let object = session.ok("get_object", json!({"bucket": bucket, "key": key})).await;
         assert_eq!(object["body"], format!("content of {key}"));
@@ -84,7 +78,17 @@ async fn a_workflow_survives_a_killed_worker_and_a_typed_error_fails_it_at_once(
     // A cancelled workflow cancels its running activity, and the worker aborts the upload.
     assert_eq!(report["cancel"]["workflow_cancelled"], true, "{report}");
     assert_eq!(report["cancel"]["activity_cancelled"], true, "{report}");
-    assert!(session.uploads_in_progress(&bucket).await.is_empty(), "a cancelled upload must leave no parts");
+    // A worker killed mid-upload leaves its upload open; the next attempt, on another worker,
+    // aborts it (its last heartbeat named it) and uploads the file afresh.
+    let interrupted = &report["interrupted"];
+    let killed = interrupted["killed"].as_str().unwrap_or_else(|| panic!("no worker was killed mid-upload: {report}"));
+    let attempt = &interrupted["attempts"][0];
+    assert!(attempt["attempt"].as_u64() >= Some(2) && attempt["identity"] != killed, "{report}");
+    assert_eq!(interrupted["result"]["size"], 4 * LARGE, "{report}");
+    assert!(
+        session.uploads_in_progress(&bucket).await.is_empty(),
+        "neither a cancelled upload nor a lost attempt's may leave parts"
+    );
 
     // A typed error that retrying cannot fix fails the workflow at the first attempt.
     let failure = &report["missing_failure"];

@@ -243,19 +243,26 @@ async fn a_cancelled_upload_leaves_nothing_behind() {
     let cancellation = Arc::new(Cancellation::new());
     let policy =
         Policy { progress: Some(transfer.clone()), cancellation: Some(cancellation.clone()), ..s.policy.clone() };
+    let watched = transfer.clone();
     let canceller = tokio::spawn(async move {
         // Once the first part is in, cancel.
-        while transfer.reported().0 == 0 {
+        while watched.reported().0 == 0 {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
+        // Meanwhile the open upload is handed over, for a later attempt should this one be lost.
+        let handed_over = watched.checkpoint();
         cancellation.cancel();
-        transfer.reported()
+        (watched.reported(), handed_over)
     });
     let input =
         json!({"bucket": bucket, "key": "big.bin", "file": "big.bin", "multipart_threshold": 0, "part_size": 5 * MIB});
     let error = s.call_with("put_object_file", &s.auth, input, &policy).await.unwrap_err();
-    let (done, total) = canceller.await.unwrap();
+    let ((done, total), handed_over) = canceller.await.unwrap();
     assert_eq!(total, Some(60 * MIB));
+    let upload = &handed_over.expect("a checkpoint while the upload is open")["multipart_upload"];
+    assert_eq!((upload["bucket"].as_str(), upload["key"].as_str()), (Some(bucket.as_str()), Some("big.bin")));
+    assert!(upload["upload_id"].as_str().is_some_and(|id| !id.is_empty()), "{upload}");
+    assert_eq!(transfer.checkpoint(), None, "aborted: nothing left to hand over");
     assert!((5 * MIB..60 * MIB).contains(&done), "cancelled part-way: {done}");
     assert_eq!(error.kind, ErrorKind::Cancelled, "{error:?}");
     assert!(error.message.contains("the multipart upload was aborted"), "{}", error.message);

@@ -210,6 +210,9 @@ pub trait Transport {
     fn cancel_requested(&mut self) -> bool;
     /// Tells the host how far the call has got: `done` of `total` bytes.
     fn progress(&mut self, done: u64, total: Option<u64>);
+    /// Tells the host what a later attempt would need to clean up after this one (JSON), or
+    /// `""` once there is nothing.
+    fn checkpoint(&mut self, state: &str);
 }
 
 /// The outcomes of `count` ranges sent with no ranged download started: each an internal error.

@@ -102,4 +102,8 @@ impl Transport for WasiTransport {
     fn progress(&mut self, done: u64, total: Option<u64>) {
         invocation::progress(done, total);
     }
+
+    fn checkpoint(&mut self, state: &str) {
+        invocation::checkpoint(state);
+    }
 }

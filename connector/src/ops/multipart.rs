@@ -190,9 +190,13 @@ pub(super) fn create(client: &mut Client<'_>, bucket: &str, key: &str, headers: 
         request = request.header(name, value.clone());
     }
     let created = client.send(&request)?;
-    xml::element_text(&created.body, "UploadId")
+    let upload_id = xml::element_text(&created.body, "UploadId")
         .filter(|id| !id.is_empty())
-        .ok_or_else(|| ConnectorError::internal("CreateMultipartUpload answered without an UploadId"))
+        .ok_or_else(|| ConnectorError::internal("CreateMultipartUpload answered without an UploadId"))?;
+    // Should this attempt be lost (its process killed), a later one can abort the upload.
+    let handover = serde_json::json!({"multipart_upload": {"bucket": bucket, "key": key, "upload_id": upload_id}});
+    client.transport().checkpoint(&handover.to_string());
+    Ok(upload_id)
 }
 
 /// Completes upload `upload_id` with `parts` (and `headers`, e.g. an SSE-C key); S3's answer,
@@ -214,7 +218,9 @@ pub(super) fn complete(
     for (name, value) in headers {
         request = request.header(name, value.clone());
     }
-    crate::protocol::error_response::reject_late_error(client.send(&request)?)
+    let completed = crate::protocol::error_response::reject_late_error(client.send(&request)?)?;
+    client.transport().checkpoint("");
+    Ok(completed)
 }
 
 /// Checks what S3 reports for the completed upload against the parts sent: the multipart ETag
@@ -246,7 +252,11 @@ pub(super) fn abort(
     error: ConnectorError,
 ) -> ConnectorError {
     let request = S3Request::new(Method::Delete).bucket(bucket).key(key).query("uploadId", upload_id);
-    match client.retrying(RetryPolicy::ABORT, |client| client.send(&request)) {
+    let aborted = client.retrying(RetryPolicy::ABORT, |client| client.send(&request));
+    if aborted.as_ref().is_ok() || aborted.as_ref().is_err_and(|e| e.kind == ErrorKind::NotFound) {
+        client.transport().checkpoint("");
+    }
+    match aborted {
         Ok(_) => error.noted("the multipart upload was aborted, no parts remain"),
         Err(abort_error) if abort_error.kind == ErrorKind::NotFound => error,
         Err(abort_error) => error.noted(format!(

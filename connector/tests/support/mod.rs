@@ -129,6 +129,8 @@ pub(crate) struct Scripted {
     pub(crate) cancel_after: Option<usize>,
     /// Every progress report: (done, total).
     pub(crate) progress: Vec<(u64, Option<u64>)>,
+    /// Every checkpoint handed over, in order.
+    pub(crate) checkpoints: Vec<String>,
     state: u64,
 }
 
@@ -143,6 +145,7 @@ impl Scripted {
             held: None,
             cancel_after: None,
             progress: Vec::new(),
+            checkpoints: Vec::new(),
             files: HashMap::new(),
             partials: HashMap::new(),
             state: 0x9e37_79b9_7f4a_7c15,
@@ -323,6 +326,10 @@ impl Transport for Scripted {
 
     fn progress(&mut self, done: u64, total: Option<u64>) {
         self.progress.push((done, total));
+    }
+
+    fn checkpoint(&mut self, state: &str) {
+        self.checkpoints.push(state.to_string());
     }
 }
 

@@ -11,10 +11,10 @@ wit_bindgen::generate!({
             import wasi:filesystem/preopens@0.2.12;
             import wasi:random/random@0.2.12;
             import wasi:clocks/monotonic-clock@0.2.12;
-            export workflow:connector/file-store@0.2.1;
-            export workflow:connector/invocation@0.2.1;
+            export workflow:connector/file-store@0.2.2;
+            export workflow:connector/invocation@0.2.2;
             /// Types only: exported so the composition imports nothing but WASI.
-            export workflow:connector/types@0.2.1;
+            export workflow:connector/types@0.2.2;
         }
     ",
     world: "workflow:file-store-adapter/file-store-adapter",

@@ -61,6 +61,9 @@ impl invocation::Guest for Adapter {
 
     /// Progress has nowhere to go in a plain WASI runtime.
     fn progress(_done: u64, _total: Option<u64>) {}
+
+    /// Nor has a checkpoint: a plain runtime does not retry a call elsewhere.
+    fn checkpoint(_state: String) {}
 }
 
 impl From<DigestAlgorithm> for connector_contract::DigestAlgorithm {
