@@ -2,7 +2,7 @@
 //! (`ContentVersion`, paged with `nextRecordsUrl`) and the Bearer token that downloads them.
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Empty, Limited};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -10,6 +10,15 @@ use serde_json::Value;
 
 /// The REST API version the template speaks.
 pub const API_VERSION: &str = "v60.0";
+
+/// The largest answer to one query page read (Salesforce sends at most 2,000 records a page).
+const MAX_PAGE_BYTES: usize = 16 << 20;
+/// Most pages followed (2,000 records each: far more files than an org holds).
+const MAX_PAGES: usize = 10_000;
+/// How long one request to the org may take.
+const REQUEST_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+/// Where the org's REST API lives on its instance: the only paths followed or fetched.
+const API_PATH: &str = "/services/data/";
 
 /// The query for the org's files: every document's latest version.
 const LATEST_FILES: &str = "SELECT Id, ContentDocumentId, Title, FileExtension, VersionNumber, Checksum, ContentSize, VersionData FROM ContentVersion WHERE IsLatest = true ORDER BY ContentDocumentId";
@@ -98,11 +107,34 @@ impl Org {
         format!("Bearer {}", self.token)
     }
 
+    /// The URL of the content of version `version_id` (`ContentVersion.Id`), built here: the
+    /// token goes only to that one resource of the org, whatever else a caller asks for.
+    pub fn version_data_url(&self, version_id: &str) -> Result<String, SalesforceError> {
+        let valid = version_id.starts_with("068")
+            && version_id.len() <= 18
+            && version_id.bytes().all(|b| b.is_ascii_alphanumeric());
+        if !valid {
+            return Err(SalesforceError::permanent(format!(
+                "{version_id:?} is not a ContentVersion id (068 and up to 15 more letters and digits)"
+            )));
+        }
+        Ok(format!("{}{API_PATH}{API_VERSION}/sobjects/ContentVersion/{version_id}/VersionData", self.instance_url))
+    }
+
     /// Every document's latest version, following `nextRecordsUrl` page by page.
     pub async fn latest_files(&self) -> Result<Vec<ContentFile>, SalesforceError> {
         let mut files = Vec::new();
-        let mut next = Some(format!("/services/data/{API_VERSION}/query?q={}", query_encode(LATEST_FILES)));
+        let mut next = Some(format!("{API_PATH}{API_VERSION}/query?q={}", query_encode(LATEST_FILES)));
+        let mut pages = 0;
         while let Some(path) = next {
+            // The next page's path comes from the org: the token goes nowhere but its API.
+            if !path.starts_with(API_PATH) || path.contains("://") || path.contains('@') {
+                return Err(SalesforceError::permanent(format!("the org named a next page outside its API: {path:?}")));
+            }
+            pages += 1;
+            if pages > MAX_PAGES {
+                return Err(SalesforceError::permanent(format!("the org's file list goes on past {MAX_PAGES} pages")));
+            }
             let page = self.get_json(&path).await?;
             for record in page["records"].as_array().map(Vec::as_slice).unwrap_or_default() {
                 files.push(self.file(record)?);
@@ -120,16 +152,16 @@ impl Org {
         let required = |name: &str| {
             text(name).ok_or_else(|| SalesforceError::permanent(format!("a ContentVersion record has no {name}")))
         };
-        let data_path = required("VersionData")?;
+        let version_id = required("Id")?;
         Ok(ContentFile {
-            version_id: required("Id")?,
+            data_url: self.version_data_url(&version_id)?,
+            version_id,
             document_id: required("ContentDocumentId")?,
             title: required("Title")?,
             extension: text("FileExtension").filter(|e| !e.is_empty()),
             version_number: text("VersionNumber").unwrap_or_default(),
             checksum: text("Checksum"),
             size: record["ContentSize"].as_u64().unwrap_or_default(),
-            data_url: format!("{}{data_path}", self.instance_url),
         })
     }
 
@@ -140,18 +172,24 @@ impl Org {
             .header("accept", "application/json")
             .body(Empty::new())
             .map_err(|e| SalesforceError::permanent(format!("bad request to {}: {e}", self.instance_url)))?;
-        let response = self
-            .client
-            .request(request)
-            .await
-            .map_err(|e| SalesforceError::transient(format!("{} cannot be reached: {e}", self.instance_url)))?;
-        let status = response.status();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| SalesforceError::transient(format!("the answer from {} broke off: {e}", self.instance_url)))?
-            .to_bytes();
+        let exchange = async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| SalesforceError::transient(format!("{} cannot be reached: {e}", self.instance_url)))?;
+            let status = response.status();
+            let body = Limited::new(response.into_body(), MAX_PAGE_BYTES).collect().await.map_err(|e| {
+                SalesforceError::transient(format!(
+                    "the answer from {} broke off or is too large: {e}",
+                    self.instance_url
+                ))
+            })?;
+            Ok::<_, SalesforceError>((status, body.to_bytes()))
+        };
+        let (status, body) = tokio::time::timeout(REQUEST_TIME_LIMIT, exchange).await.map_err(|_| {
+            SalesforceError::transient(format!("{} did not answer within {REQUEST_TIME_LIMIT:?}", self.instance_url))
+        })??;
         match status.as_u16() {
             200 => serde_json::from_slice(&body)
                 .map_err(|e| SalesforceError::permanent(format!("the org answered with no JSON: {e}"))),
@@ -187,6 +225,18 @@ mod tests {
             query_encode("SELECT Id, Title FROM X WHERE A = true"),
             "SELECT+Id%2C+Title+FROM+X+WHERE+A+%3D+true"
         );
+    }
+
+    #[test]
+    fn the_token_goes_only_to_a_content_version_s_data() {
+        let org = Org::new("https://acme.example.com", "00Dxx!secret");
+        assert_eq!(
+            org.version_data_url("068000000000001AAA").unwrap(),
+            "https://acme.example.com/services/data/v60.0/sobjects/ContentVersion/068000000000001AAA/VersionData"
+        );
+        for hostile in ["../../query?q=SELECT", "069000000000001", "068/../x", "068x?y=1", "068000000000001AAAA"] {
+            assert!(org.version_data_url(hostile).is_err(), "{hostile}");
+        }
     }
 
     #[test]

@@ -281,6 +281,8 @@ pub enum CopyError {
     Step(StepError),
     /// The bytes stored are not the ones the org describes: the file changed while it was copied.
     ChecksumMismatch(String),
+    /// The file named is not one the org's token may be used to read.
+    Source(SalesforceError),
 }
 
 impl std::fmt::Display for CopyError {
@@ -288,6 +290,7 @@ impl std::fmt::Display for CopyError {
         match self {
             CopyError::Step(error) => error.fmt(f),
             CopyError::ChecksumMismatch(message) => f.write_str(message),
+            CopyError::Source(error) => write!(f, "invalid-input: {error}"),
         }
     }
 }
@@ -311,10 +314,13 @@ pub async fn copy_file(
     if let Some(checksum) = &file.checksum {
         metadata.insert(CHECKSUM, checksum.clone());
     }
+    // The URL is made from the version id, not taken from the plan: a plan that came through a
+    // workflow is the tenant's input, and the token must read nothing but this file.
+    let url = org.version_data_url(&file.version_id).map_err(CopyError::Source)?;
     let input = json!({
         "bucket": options.bucket,
         "key": copy.key,
-        "url": file.data_url,
+        "url": url,
         "url_headers": {"Authorization": org.authorization()},
         "metadata": metadata,
     });
@@ -348,9 +354,11 @@ pub async fn backup_connector(
     Ok(Connector { runtime, auth, policy })
 }
 
-/// Whether `url` names this machine (a local test server: reaching it is the user's own choice).
+/// Whether `url`'s host is this machine (a local test server: reaching it is the user's own
+/// choice).
 pub fn is_local_url(url: &str) -> bool {
-    ["://127.0.0.1", "://localhost", "://[::1]"].iter().any(|host| url.contains(host))
+    let Ok(uri) = url.parse::<hyper::Uri>() else { return false };
+    matches!(uri.host(), Some("127.0.0.1" | "localhost" | "[::1]" | "::1"))
 }
 
 #[cfg(test)]
@@ -401,6 +409,16 @@ mod tests {
         assert_eq!(report.failed, [("b/bad".to_string(), "throttled".to_string())]);
         let text = serde_json::to_string(&plan).unwrap();
         assert_eq!(serde_json::from_str::<Plan>(&text).unwrap(), plan, "a plan survives the trip through Temporal");
+    }
+
+    #[test]
+    fn only_a_url_whose_host_is_this_machine_is_local() {
+        for local in ["http://127.0.0.1:3900", "http://localhost/x", "http://[::1]:8080/"] {
+            assert!(is_local_url(local), "{local}");
+        }
+        for remote in ["https://acme.my.salesforce.com", "https://evil.example/?x=://127.0.0.1", "not a url"] {
+            assert!(!is_local_url(remote), "{remote}");
+        }
     }
 
     #[test]

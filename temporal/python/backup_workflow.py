@@ -27,6 +27,8 @@ STEP_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coeffici
 # The activities heartbeat about once a second: a worker silent for this long is lost.
 HEARTBEAT = timedelta(seconds=20)
 OPTION_NAMES = ("bucket", "prefix", "delete_removed", "dry_run")
+# Temporal refuses more than 2,000 pending activities per workflow.
+MAX_IN_FLIGHT = 1000
 
 
 def _step(queue: str, longest: timedelta) -> dict:
@@ -66,7 +68,7 @@ class SalesforceBackup:
             "failed": [{"key": key, "error": why} for key, why in plan["failed"]],
             "bytes": 0,
         }
-        window = asyncio.Semaphore(int(args.get("max_in_flight", 100)))
+        window = asyncio.Semaphore(max(1, min(MAX_IN_FLIGHT, int(args.get("max_in_flight", 100)))))
 
         async def copy(planned: dict) -> tuple:
             async with window:

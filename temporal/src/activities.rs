@@ -62,16 +62,23 @@ impl S3Activities {
     }
 }
 
+/// How long the abort of a lost attempt's upload may take (it is one small request).
+const ABORT_TIME_LIMIT: Duration = Duration::from_secs(60);
+
 /// Before an attempt that follows a lost one (its worker killed mid-upload): aborts the multipart
 /// upload the lost attempt left open, named by its last heartbeat, so the retry leaves no parts
-/// behind. Best effort: an upload already gone, or one the lost attempt opened after its last
-/// heartbeat, is for a bucket lifecycle rule.
+/// behind — heartbeating meanwhile, within [`ABORT_TIME_LIMIT`], and then heartbeating that
+/// nothing is open, so an attempt lost after this one does not abort it again. Best effort: an
+/// upload already gone, or one the lost attempt opened after its last heartbeat, is for a bucket
+/// lifecycle rule.
 pub(crate) async fn abort_lost_upload(ctx: &ActivityContext, runtime: &Runtime, auth: &str, policy: &Policy) {
     let previous = ctx.heartbeat_details().deserialize::<Value>().ok().flatten();
-    if let Some(abort) = stale_upload(previous.as_ref()) {
-        // Its outcome changes nothing about the attempt: gone already is as good as aborted.
-        let _ = runtime.invoke("abort_multipart_upload", auth, &abort.to_string(), policy).await;
-    }
+    let Some(abort) = stale_upload(previous.as_ref()) else { return };
+    let limited = Policy { time_limit: ABORT_TIME_LIMIT.min(policy.time_limit), ..policy.clone() };
+    let (supervision, limited) = Supervision::new(&limited);
+    // Its outcome changes nothing about the attempt: gone already is as good as aborted.
+    let _ = supervision.run(ctx, runtime.invoke("abort_multipart_upload", auth, &abort.to_string(), &limited)).await;
+    let _ = ctx.record_heartbeat(progress_details(0, 0, (0, None), None)).await;
 }
 
 /// What watches one attempt's work: its progress, heartbeated about once a second, and its

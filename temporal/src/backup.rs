@@ -93,6 +93,7 @@ impl BackupActivities {
             CopyError::Step(error) => step_failure(error),
             // Copying again would store a version the plan did not choose: the next run will.
             CopyError::ChecksumMismatch(message) => failure(FailureSpec::other("checksum-mismatch", message, false)),
+            CopyError::Source(error) => failure(FailureSpec::other("invalid-input", error.message, false)),
         })?;
         Ok(json!({"bytes": bytes}))
     }
@@ -100,10 +101,23 @@ impl BackupActivities {
     /// Deletes the removed backups; which were deleted and which failed.
     async fn delete(self: Arc<Self>, ctx: ActivityContext, input: Value) -> Result<Value, ActivityError> {
         let DeleteInput { options, removed } = parse(input)?;
+        if let Some(refused) = refused_deletion(&options, &removed) {
+            return Err(failure(FailureSpec::other("invalid-input", refused, false)));
+        }
         let (supervision, connector) = self.attempt(&ctx).await;
         let deletion = supervision.run(&ctx, salesforce_backup::delete_removed(&connector, &options, &removed)).await;
         Ok(json!(deletion))
     }
+}
+
+/// Why a deletion is not one a backup run makes, if it is not: it deletes backups of removed
+/// documents only, with `delete_removed`, under the run's prefix.
+fn refused_deletion(options: &Options, removed: &[String]) -> Option<String> {
+    if !options.delete_removed {
+        return Some("a backup run deletes only with delete_removed".into());
+    }
+    let outside = removed.iter().find(|key| !key.starts_with(&options.prefix))?;
+    Some(format!("{outside:?} is not under the backups' prefix {:?}", options.prefix))
 }
 
 /// `input` as a step's input, or a non-retryable failure that says what is wrong with it.
@@ -183,5 +197,16 @@ mod tests {
             panic!("an input without the file is refused");
         };
         assert!(refused.is_non_retryable());
+    }
+
+    #[test]
+    fn a_deletion_stays_under_the_prefix_and_needs_delete_removed() {
+        let options =
+            |delete_removed| Options { bucket: "b".into(), prefix: "backups/".into(), delete_removed, dry_run: false };
+        let removed = vec!["backups/069A/x.pdf".to_string()];
+        assert_eq!(refused_deletion(&options(true), &removed), None);
+        assert!(refused_deletion(&options(false), &removed).is_some());
+        let outside = vec!["backups/069A/x.pdf".to_string(), "payroll/2026.csv".to_string()];
+        assert!(refused_deletion(&options(true), &outside).unwrap().contains("payroll/2026.csv"));
     }
 }

@@ -16,14 +16,22 @@ pub(crate) fn prepare_input(operation: &str, mut input: Value) -> Value {
     input
 }
 
-/// The heartbeat details: how far the attempt has got, and what the connector handed over for
-/// a later attempt (`invocation.checkpoint`: an open multipart upload).
+/// The longest bucket name, key and upload id a handed-over upload may have (S3's own limits:
+/// 63-character bucket names, 1024-byte keys; upload ids are far shorter).
+const MAX_BUCKET: usize = 63;
+const MAX_KEY: usize = 1024;
+const MAX_UPLOAD_ID: usize = 1024;
+
+/// The heartbeat details: how far the attempt has got, and the open multipart upload the
+/// connector handed over for a later attempt (`invocation.checkpoint`). Only that, rebuilt from
+/// its three names: nothing else the guest writes there reaches Temporal's histories.
 pub(crate) fn progress_details(
     sent: u64,
     received: u64,
     reported: (u64, Option<u64>),
     checkpoint: Option<Value>,
 ) -> Value {
+    let checkpoint = checkpoint.as_ref().and_then(open_upload).map(|upload| json!({"multipart_upload": upload}));
     json!({"bytes_sent": sent, "bytes_received": received, "done": reported.0, "total": reported.1,
            "checkpoint": checkpoint})
 }
@@ -31,9 +39,19 @@ pub(crate) fn progress_details(
 /// The multipart upload a lost attempt left open, from its last heartbeat's `details`, as
 /// `abort_multipart_upload`'s input; `None` when it left none.
 pub(crate) fn stale_upload(details: Option<&Value>) -> Option<Value> {
-    let upload = details?.get("checkpoint")?.get("multipart_upload")?;
-    let text = |name: &str| upload.get(name)?.as_str().filter(|text| !text.is_empty()).map(str::to_string);
-    Some(json!({"bucket": text("bucket")?, "key": text("key")?, "upload_id": text("upload_id")?}))
+    open_upload(details?.get("checkpoint")?)
+}
+
+/// `{"bucket", "key", "upload_id"}` of the upload a checkpoint names: three non-empty strings
+/// within S3's limits, or `None`.
+fn open_upload(checkpoint: &Value) -> Option<Value> {
+    let upload = checkpoint.get("multipart_upload")?;
+    let text = |name: &str, longest: usize| {
+        let text = upload.get(name)?.as_str()?;
+        (!text.is_empty() && text.len() <= longest).then(|| text.to_string())
+    };
+    Some(json!({"bucket": text("bucket", MAX_BUCKET)?, "key": text("key", MAX_KEY)?,
+                "upload_id": text("upload_id", MAX_UPLOAD_ID)?}))
 }
 
 #[cfg(test)]
@@ -60,5 +78,15 @@ mod tests {
         assert_eq!(stale_upload(None), None);
         let partial = json!({"checkpoint": {"multipart_upload": {"bucket": "b", "upload_id": "U1"}}});
         assert_eq!(stale_upload(Some(&partial)), None, "a checkpoint without a key names nothing");
+    }
+
+    #[test]
+    fn only_the_upload_s_three_names_reach_the_heartbeat() {
+        let chatty = json!({"multipart_upload": {"bucket": "b", "key": "k", "upload_id": "U1", "token": "secret"},
+                            "note": "secret"});
+        let details = progress_details(0, 0, (0, None), Some(chatty));
+        assert_eq!(details["checkpoint"], json!({"multipart_upload": {"bucket": "b", "key": "k", "upload_id": "U1"}}));
+        let too_long = json!({"multipart_upload": {"bucket": "b".repeat(64), "key": "k", "upload_id": "U1"}});
+        assert_eq!(progress_details(0, 0, (0, None), Some(too_long))["checkpoint"], Value::Null);
     }
 }
