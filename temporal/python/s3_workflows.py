@@ -24,6 +24,17 @@ def _options(queue: str, heartbeat_seconds: float | None = None) -> dict:
     return options
 
 
+def _upload_in_parts(args: dict, **extra):
+    """`put_object_file` of `args["file"]` in 5 MiB parts, one at a time, heartbeating."""
+    return workflow.execute_activity(
+        "s3.put_object_file",
+        {"bucket": args["bucket"], "key": args["key"], "file": args["file"], "multipart_threshold": 5 << 20,
+         "part_size": 5 << 20, "concurrency": 1},
+        **extra,
+        **_options(args["queue"], heartbeat_seconds=2),
+    )
+
+
 @workflow.defn
 class S3Sequence:
     """Writes keys, downloads a large object (slow on purpose: the test kills the worker that
@@ -70,12 +81,7 @@ class S3UploadInterrupted:
 
     @workflow.run
     async def run(self, args: dict) -> dict:
-        return await workflow.execute_activity(
-            "s3.put_object_file",
-            {"bucket": args["bucket"], "key": args["key"], "file": args["file"], "multipart_threshold": 5 << 20,
-             "part_size": 5 << 20, "concurrency": 1},
-            **_options(args["queue"], heartbeat_seconds=2),
-        )
+        return await _upload_in_parts(args)
 
 
 @workflow.defn
@@ -85,10 +91,4 @@ class S3UploadCancelled:
 
     @workflow.run
     async def run(self, args: dict) -> dict:
-        return await workflow.execute_activity(
-            "s3.put_object_file",
-            {"bucket": args["bucket"], "key": args["key"], "file": args["file"], "multipart_threshold": 5 << 20,
-             "part_size": 5 << 20, "concurrency": 1},
-            cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-            **_options(args["queue"], heartbeat_seconds=2),
-        )
+        return await _upload_in_parts(args, cancellation_type=ActivityCancellationType.WAIT_CANCELLATION_COMPLETED)
