@@ -23,7 +23,7 @@ const API_PATH: &str = "/services/data/";
 /// The query for the org's files: every document's latest version.
 const LATEST_FILES: &str = "SELECT Id, ContentDocumentId, Title, FileExtension, VersionNumber, Checksum, ContentSize, VersionData FROM ContentVersion WHERE IsLatest = true ORDER BY ContentDocumentId";
 
-/// One file's latest version.
+/// One file's latest version. Its content is at [`Org::version_data_url`] of its version id.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ContentFile {
     /// The version's id (`ContentVersion.Id`): changes with every new version.
@@ -40,8 +40,6 @@ pub struct ContentFile {
     pub checksum: Option<String>,
     /// Its size in bytes.
     pub size: u64,
-    /// The absolute URL of its content (`VersionData`), readable with the org's token.
-    pub data_url: String,
 }
 
 /// Why talking to the org failed.
@@ -153,8 +151,9 @@ impl Org {
             text(name).ok_or_else(|| SalesforceError::permanent(format!("a ContentVersion record has no {name}")))
         };
         let version_id = required("Id")?;
+        // An id the org's token may not be used to read with is refused here already.
+        self.version_data_url(&version_id)?;
         Ok(ContentFile {
-            data_url: self.version_data_url(&version_id)?,
             version_id,
             document_id: required("ContentDocumentId")?,
             title: required("Title")?,

@@ -374,7 +374,6 @@ mod tests {
             version_number: "1".into(),
             checksum: None,
             size: 1,
-            data_url: "https://o/v".into(),
         }
     }
 

@@ -189,7 +189,7 @@ mod tests {
     fn a_copy_takes_the_options_and_the_planned_file() {
         let input = json!({"bucket": "b", "prefix": "backups/", "copy": {"key": "backups/069A/x.pdf", "replaces": true,
             "file": {"version_id": "068A", "document_id": "069A", "title": "x", "extension": "pdf",
-                     "version_number": "2", "checksum": null, "size": 3, "data_url": "https://o/v"}}});
+                     "version_number": "2", "checksum": null, "size": 3}}});
         let CopyInput { options, copy } = parse(input).unwrap();
         assert_eq!((options.bucket.as_str(), options.dry_run), ("b", false));
         assert_eq!((copy.key.as_str(), copy.replaces, copy.file.size), ("backups/069A/x.pdf", true, 3));
