@@ -36,6 +36,27 @@ def _upload_in_parts(args: dict, **extra):
 
 
 @workflow.defn
+class S3Steps:
+    """Runs S3 activities one after another and returns their outputs. Input: `queue` (the
+    workers' task queue), `steps` (each `{"operation": "<id>", "input": {...}}`), and optionally
+    `heartbeat_seconds` (default 3: a worker lost mid-step is noticed within that, and its
+    heartbeats reach Temporal every 0.8 × that)."""
+
+    @workflow.run
+    async def run(self, args: dict) -> list:
+        outputs = []
+        for step in args["steps"]:
+            outputs.append(
+                await workflow.execute_activity(
+                    f"s3.{step['operation']}",
+                    step.get("input", {}),
+                    **_options(args["queue"], heartbeat_seconds=float(args.get("heartbeat_seconds", 3))),
+                )
+            )
+        return outputs
+
+
+@workflow.defn
 class S3Sequence:
     """Writes keys, downloads a large object (slow on purpose: the test kills the worker that
     runs it), writes more keys, and lists the bucket."""
