@@ -14,3 +14,4 @@ pub(crate) mod time_format;
 pub mod url;
 pub mod values;
 pub mod xml;
+pub mod xml_tree;

@@ -1,21 +1,123 @@
-//! S3's XML: response documents parsed with `quick-xml` + `serde`, request documents written with
-//! escaping. Pure functions only.
+//! S3's XML: response documents read from an element tree ([`Element`]), request documents
+//! written with escaping. Pure functions only.
 
+use super::xml_tree::{Element, TreeError};
 use crate::error::{ConnectorError, Result};
 use quick_xml::escape::escape;
 use quick_xml::events::Event;
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
 
 /// The S3 XML namespace for request documents.
 const S3_NS: &str = "http://s3.amazonaws.com/doc/2006-03-01/";
 
+/// A response document read from its root element.
+pub trait FromXml: Sized {
+    /// Reads the document whose root is `root`.
+    fn from_xml(root: &Element) -> std::result::Result<Self, TreeError>;
+}
+
 /// Parses an S3 response document into `T`.
-pub fn parse<T: DeserializeOwned>(what: &str, body: &[u8]) -> Result<T> {
-    let text =
-        std::str::from_utf8(body).map_err(|_| ConnectorError::internal(format!("the {what} response is not UTF-8")))?;
-    quick_xml::de::from_str(text)
+pub fn parse<T: FromXml>(what: &str, body: &[u8]) -> Result<T> {
+    std::str::from_utf8(body).map_err(|_| ConnectorError::internal(format!("the {what} response is not UTF-8")))?;
+    Element::parse(body)
+        .and_then(|root| T::from_xml(&root))
         .map_err(|e| ConnectorError::internal(format!("cannot parse the {what} response: {e}")))
+}
+
+/// Reads every child `name` of `parent` with `read`.
+fn each<T>(
+    parent: &Element,
+    name: &str,
+    read: impl Fn(&Element) -> std::result::Result<T, TreeError>,
+) -> std::result::Result<Vec<T>, TreeError> {
+    parent.children_named(name).map(read).collect()
+}
+
+impl FromXml for ListAllMyBuckets {
+    fn from_xml(root: &Element) -> std::result::Result<Self, TreeError> {
+        let owner = root.child("Owner").map(|o| Owner { id: o.text_of("ID"), display_name: o.text_of("DisplayName") });
+        let items = match root.child("Buckets") {
+            Some(buckets) => each(buckets, "Bucket", |b| {
+                Ok(BucketEntry {
+                    name: b.required("Name")?,
+                    creation_date: b.text_of("CreationDate"),
+                    bucket_region: b.text_of("BucketRegion"),
+                })
+            })?,
+            None => Vec::new(),
+        };
+        Ok(ListAllMyBuckets { owner, buckets: BucketList { items } })
+    }
+}
+
+impl FromXml for ListObjectsV2 {
+    fn from_xml(root: &Element) -> std::result::Result<Self, TreeError> {
+        Ok(ListObjectsV2 {
+            is_truncated: root.flag_of("IsTruncated")?.unwrap_or(false),
+            next_continuation_token: root.text_of("NextContinuationToken"),
+            key_count: root.number_of("KeyCount")?,
+            contents: each(root, "Contents", |c| {
+                Ok(ObjectEntry {
+                    key: c.required("Key")?,
+                    last_modified: c.text_of("LastModified"),
+                    etag: c.text_of("ETag"),
+                    size: c.number_of("Size")?.unwrap_or(0),
+                    storage_class: c.text_of("StorageClass"),
+                })
+            })?,
+            common_prefixes: each(root, "CommonPrefixes", |p| Ok(CommonPrefix { prefix: p.required("Prefix")? }))?,
+        })
+    }
+}
+
+impl FromXml for DeleteResult {
+    fn from_xml(root: &Element) -> std::result::Result<Self, TreeError> {
+        Ok(DeleteResult {
+            deleted: each(root, "Deleted", |d| {
+                Ok(DeletedEntry {
+                    key: d.required("Key")?,
+                    version_id: d.text_of("VersionId"),
+                    delete_marker: d.flag_of("DeleteMarker")?,
+                })
+            })?,
+            errors: each(root, "Error", |e| {
+                Ok(DeleteErrorEntry {
+                    key: e.required("Key")?,
+                    version_id: e.text_of("VersionId"),
+                    code: e.text_of("Code").unwrap_or_default(),
+                    message: e.text_of("Message").unwrap_or_default(),
+                })
+            })?,
+        })
+    }
+}
+
+impl FromXml for Tagging {
+    fn from_xml(root: &Element) -> std::result::Result<Self, TreeError> {
+        let tags = match root.child("TagSet") {
+            Some(set) => each(set, "Tag", |t| {
+                Ok(Tag { key: t.required("Key")?, value: t.text_of("Value").unwrap_or_default() })
+            })?,
+            None => Vec::new(),
+        };
+        Ok(Tagging { tag_set: TagSet { tags } })
+    }
+}
+
+impl FromXml for ListMultipartUploads {
+    fn from_xml(root: &Element) -> std::result::Result<Self, TreeError> {
+        Ok(ListMultipartUploads {
+            is_truncated: root.flag_of("IsTruncated")?.unwrap_or(false),
+            next_key_marker: root.text_of("NextKeyMarker"),
+            next_upload_id_marker: root.text_of("NextUploadIdMarker"),
+            uploads: each(root, "Upload", |u| {
+                Ok(UploadEntry {
+                    key: u.required("Key")?,
+                    upload_id: u.required("UploadId")?,
+                    initiated: u.text_of("Initiated"),
+                })
+            })?,
+        })
+    }
 }
 
 /// The unescaped text of the first `<tag>` element anywhere in `body`, if present.
@@ -61,138 +163,108 @@ pub fn root_name(body: &[u8]) -> Option<String> {
 }
 
 /// `ListAllMyBucketsResult`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct ListAllMyBuckets {
     /// The owner.
-    #[serde(default)]
     pub owner: Option<Owner>,
     /// The buckets.
-    #[serde(default)]
     pub buckets: BucketList,
 }
 
 /// `<Buckets>`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub struct BucketList {
     /// `<Bucket>` elements.
-    #[serde(rename = "Bucket", default)]
     pub items: Vec<BucketEntry>,
 }
 
 /// One `<Bucket>`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct BucketEntry {
     /// Bucket name.
     pub name: String,
     /// Creation time (ISO 8601).
-    #[serde(default)]
     pub creation_date: Option<String>,
     /// Region, where the service reports it.
-    #[serde(default)]
     pub bucket_region: Option<String>,
 }
 
 /// `<Owner>`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 pub struct Owner {
     /// Canonical user id.
-    #[serde(rename = "ID", default)]
     pub id: Option<String>,
     /// Display name.
-    #[serde(rename = "DisplayName", default)]
     pub display_name: Option<String>,
 }
 
 /// `ListBucketResult` of ListObjectsV2.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct ListObjectsV2 {
     /// Whether more keys follow.
-    #[serde(default)]
     pub is_truncated: bool,
     /// Token for the next page.
-    #[serde(default)]
     pub next_continuation_token: Option<String>,
     /// Keys returned in this page.
-    #[serde(default)]
     pub key_count: Option<u64>,
     /// Objects.
-    #[serde(rename = "Contents", default)]
     pub contents: Vec<ObjectEntry>,
     /// Folders (common prefixes).
-    #[serde(rename = "CommonPrefixes", default)]
     pub common_prefixes: Vec<CommonPrefix>,
 }
 
 /// One `<Contents>`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct ObjectEntry {
     /// Object key.
     pub key: String,
     /// Last modified (ISO 8601).
-    #[serde(default)]
     pub last_modified: Option<String>,
     /// Entity tag, quotes removed by the caller.
-    #[serde(rename = "ETag", default)]
     pub etag: Option<String>,
     /// Size in bytes.
-    #[serde(default)]
     pub size: u64,
     /// Storage class.
-    #[serde(default)]
     pub storage_class: Option<String>,
 }
 
 /// One `<CommonPrefixes>`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct CommonPrefix {
     /// The prefix.
     pub prefix: String,
 }
 
 /// `DeleteResult` of DeleteObjects.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub struct DeleteResult {
     /// Keys deleted.
-    #[serde(rename = "Deleted", default)]
     pub deleted: Vec<DeletedEntry>,
     /// Keys that failed.
-    #[serde(rename = "Error", default)]
     pub errors: Vec<DeleteErrorEntry>,
 }
 
 /// One `<Deleted>`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct DeletedEntry {
     /// Key.
     pub key: String,
     /// Version deleted.
-    #[serde(default)]
     pub version_id: Option<String>,
     /// Whether a delete marker was created or deleted.
-    #[serde(default)]
     pub delete_marker: Option<bool>,
 }
 
 /// One `<Error>` inside `DeleteResult`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct DeleteErrorEntry {
     /// Key.
     pub key: String,
     /// Version.
-    #[serde(default)]
     pub version_id: Option<String>,
     /// S3 error code.
-    #[serde(default)]
     pub code: String,
     /// S3 message.
-    #[serde(default)]
     pub message: String,
 }
 
@@ -224,31 +296,25 @@ pub fn delete_document(objects: &[ObjectIdentifier], quiet: bool) -> String {
 }
 
 /// The `Tagging` document of a GetObjectTagging answer.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct Tagging {
     /// The tags.
-    #[serde(default)]
     pub tag_set: TagSet,
 }
 
 /// A `TagSet`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug, Default)]
 pub struct TagSet {
     /// Its tags.
-    #[serde(default, rename = "Tag")]
     pub tags: Vec<Tag>,
 }
 
 /// One tag.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct Tag {
     /// Its key.
     pub key: String,
     /// Its value.
-    #[serde(default)]
     pub value: String,
 }
 
@@ -296,33 +362,26 @@ pub fn complete_document(parts: &[CompletedPart]) -> String {
 }
 
 /// `ListMultipartUploadsResult`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct ListMultipartUploads {
     /// Whether more uploads follow.
-    #[serde(default)]
     pub is_truncated: bool,
     /// Key marker for the next page.
-    #[serde(default)]
     pub next_key_marker: Option<String>,
     /// Upload-id marker for the next page.
-    #[serde(default)]
     pub next_upload_id_marker: Option<String>,
     /// The uploads in progress.
-    #[serde(rename = "Upload", default)]
     pub uploads: Vec<UploadEntry>,
 }
 
 /// One `<Upload>`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[derive(Debug)]
 pub struct UploadEntry {
     /// Key being uploaded.
     pub key: String,
     /// Upload id.
     pub upload_id: String,
     /// When it started.
-    #[serde(default)]
     pub initiated: Option<String>,
 }
 
