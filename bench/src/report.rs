@@ -299,9 +299,8 @@ pub(crate) async fn overhead(runtime: &Runtime, bench: &Bench, policy: &connecto
     // `BENCH_OVERHEAD_CASES=presign` (or `invalid`) times one kind only: for counting one
     // kind's instructions under valgrind.
     let only = std::env::var("BENCH_OVERHEAD_CASES").ok();
-    for (slot, (name, operation, input)) in results
-        .iter_mut()
-        .zip([("presign", "get_object_signed_url", &presign), ("invalid", "head_object", &invalid)])
+    for (slot, (name, operation, input)) in
+        results.iter_mut().zip([("presign", "get_object_signed_url", &presign), ("invalid", "head_object", &invalid)])
     {
         if only.as_deref().is_some_and(|only| !only.split(',').any(|case| case == name)) {
             continue;
