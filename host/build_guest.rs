@@ -46,7 +46,15 @@ pub(crate) fn build_guest(workspace: &Path, package: &str, features: &[&str], pr
 /// size-optimised, hashes at full speed) or takes `S3_CONNECTOR_WASM`, and hands its path to the
 /// crate as `S3_CONNECTOR_WASM_PATH`. Returns the path.
 pub(crate) fn embed_connector(workspace: &Path, also_watched: &[&str]) -> PathBuf {
-    let connector_sources = ["connector/src", "connector/Cargo.toml", "contract", "Cargo.toml", "wit", "Cargo.lock"];
+    let connector_sources = [
+        "connector/src",
+        "connector/schemas.json",
+        "connector/Cargo.toml",
+        "contract",
+        "Cargo.toml",
+        "wit",
+        "Cargo.lock",
+    ];
     for watched in connector_sources.iter().chain(["host/build_guest.rs"].iter()).chain(also_watched) {
         println!("cargo:rerun-if-changed={}", workspace.join(watched).display());
     }

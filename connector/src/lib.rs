@@ -20,6 +20,10 @@ mod names;
 pub mod ops;
 pub mod platform;
 pub mod protocol;
+pub mod schemas;
+// Natively only: the component reads the catalogue this writes.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod schema_catalogue;
 
 #[cfg(target_arch = "wasm32")]
 mod component;

@@ -16,7 +16,7 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
 #[test]
 fn layers_only_point_down() {
     let rank = |module: &str| match module.split("::").next().unwrap() {
-        "error" | "input" | "names" => 0,
+        "error" | "input" | "names" | "schemas" => 0,
         "protocol" => 1,
         "client" => 2,
         "ops" => 3,

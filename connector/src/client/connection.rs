@@ -7,6 +7,7 @@ use crate::protocol::checksum::ChecksumMode;
 pub use crate::protocol::credentials::Credentials;
 use crate::protocol::region;
 use crate::protocol::url::{HttpUrl, redact_text};
+use crate::schemas::SchemaBuilder;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -189,6 +190,13 @@ pub const AWS_S3_DESTINATIONS: &[&str] = &[
 /// The JSON Schema of the `auth` object. Its `x-outbound` annotation tells the host where the
 /// connector connects: Amazon S3's host names, or exactly the origin in `endpoint` when set.
 pub fn auth_schema() -> Value {
+    AUTH_SCHEMA.schema("auth")
+}
+
+/// The builder of [`auth_schema`] (the component reads the built schema from the catalogue).
+pub const AUTH_SCHEMA: SchemaBuilder = SchemaBuilder::new(build_auth_schema);
+
+fn build_auth_schema() -> Value {
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "AWS credentials and endpoint",

@@ -84,8 +84,8 @@ fn describe_operation(op: &CoreOperation) -> Operation {
         id: op.id.to_string(),
         title: op.title.to_string(),
         description: op.description.to_string(),
-        input_schema: (op.input_schema)().to_string(),
-        output_schema: (op.output_schema)().to_string(),
+        input_schema: op.input_schema().to_string(),
+        output_schema: op.output_schema().to_string(),
         permissions: op.permissions.iter().map(describe_permission).collect(),
         annotations: Annotations {
             read_only: op.effects.read_only,
@@ -100,8 +100,8 @@ fn describe_trigger(trigger: &CoreTrigger) -> Trigger {
         id: trigger.id.to_string(),
         title: trigger.title.to_string(),
         description: trigger.description.to_string(),
-        config_schema: (trigger.config_schema)().to_string(),
-        event_schema: (trigger.event_schema)().to_string(),
+        config_schema: trigger.config_schema().to_string(),
+        event_schema: trigger.event_schema().to_string(),
         permissions: trigger.permissions.iter().map(describe_permission).collect(),
         suggested_interval_seconds: trigger.suggested_interval_seconds,
     }

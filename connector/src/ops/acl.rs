@@ -9,6 +9,7 @@ use crate::client::request::S3Request;
 use crate::error::{ConnectorError, Result};
 use crate::protocol::http::Method;
 use crate::protocol::values::CannedAcl;
+use crate::schemas::SchemaBuilder;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -18,7 +19,7 @@ pub(super) const PUT_OBJECT_ACL: Operation = Operation {
     input_fields: &["acl", "bucket", "grants", "key", "version_id"],
     title: "Put Object Acl",
     description: "Sets an object's access control list: a canned ACL, or explicit grants to canonical users, groups (AllUsers, AuthenticatedUsers, LogDelivery) or e-mail addresses. Stores without ACLs (e.g. Garage) answer `unsupported`.",
-    input_schema: || {
+    input_schema: SchemaBuilder::new(|| {
         object(
             "Put Object Acl input",
             &["bucket", "key"],
@@ -30,14 +31,14 @@ pub(super) const PUT_OBJECT_ACL: Operation = Operation {
                 "grants": grants::schema()
             }),
         )
-    },
-    output_schema: || {
+    }),
+    output_schema: SchemaBuilder::new(|| {
         object(
             "Put Object Acl output",
             &["bucket", "key"],
             json!({"bucket": {"type": "string"}, "key": {"type": "string"}, "version_id": {"type": ["string", "null"]}}),
         )
-    },
+    }),
     permissions: &[Permission { actions: &["s3:PutObjectAcl"], resource: OBJECT_ARN }],
     effects: Effects::REPLACES,
     run: put_object_acl,

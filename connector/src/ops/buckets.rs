@@ -11,6 +11,7 @@ use crate::protocol::http::Method;
 use crate::protocol::region;
 use crate::protocol::values::BucketAcl;
 use crate::protocol::xml::{self, ListAllMyBuckets};
+use crate::schemas::SchemaBuilder;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -20,8 +21,8 @@ pub(super) const LIST_BUCKETS: Operation = Operation {
     input_fields: &[],
     title: "List Buckets",
     description: "Lists the buckets the credentials own, with their creation dates.",
-    input_schema: || object("List Buckets input", &[], json!({})),
-    output_schema: || {
+    input_schema: SchemaBuilder::new(|| object("List Buckets input", &[], json!({}))),
+    output_schema: SchemaBuilder::new(|| {
         object(
             "List Buckets output",
             &["buckets"],
@@ -32,7 +33,7 @@ pub(super) const LIST_BUCKETS: Operation = Operation {
                 "owner": {"type": ["object", "null"], "properties": {"id": {"type": ["string", "null"]}, "display_name": {"type": ["string", "null"]}}}
             }),
         )
-    },
+    }),
     permissions: &[Permission { actions: &["s3:ListAllMyBuckets"], resource: "*" }],
     effects: Effects::READ_ONLY,
     run: list_buckets,
@@ -71,14 +72,14 @@ pub(super) const HEAD_BUCKET: Operation = Operation {
     input_fields: &["bucket"],
     title: "Head Bucket",
     description: "Says whether a bucket exists (and the credentials may use it) and which region it is in.",
-    input_schema: || bucket_only_schema("Head Bucket input"),
-    output_schema: || {
+    input_schema: SchemaBuilder::new(|| bucket_only_schema("Head Bucket input")),
+    output_schema: SchemaBuilder::new(|| {
         object(
             "Head Bucket output",
             &["bucket", "exists"],
             json!({"bucket": {"type": "string"}, "exists": {"type": "boolean"}, "region": {"type": ["string", "null"]}}),
         )
-    },
+    }),
     permissions: &[Permission { actions: &["s3:ListBucket"], resource: BUCKET_ARN }],
     effects: Effects::READ_ONLY,
     run: head_bucket,
@@ -110,14 +111,14 @@ pub(super) const GET_BUCKET_LOCATION: Operation = Operation {
     input_fields: &["bucket"],
     title: "Get Bucket Location",
     description: "Returns the region a bucket lives in.",
-    input_schema: || bucket_only_schema("Get Bucket Location input"),
-    output_schema: || {
+    input_schema: SchemaBuilder::new(|| bucket_only_schema("Get Bucket Location input")),
+    output_schema: SchemaBuilder::new(|| {
         object(
             "Get Bucket Location output",
             &["bucket", "region"],
             json!({"bucket": {"type": "string"}, "region": {"type": "string"}}),
         )
-    },
+    }),
     permissions: &[Permission { actions: &["s3:GetBucketLocation"], resource: BUCKET_ARN }],
     effects: Effects::READ_ONLY,
     run: get_bucket_location,
@@ -147,7 +148,7 @@ pub(super) const CREATE_BUCKET: Operation = Operation {
     input_fields: &["acl", "bucket", "region"],
     title: "Create Bucket",
     description: "Creates a bucket, in `region` if given, else in the connection's region.",
-    input_schema: || {
+    input_schema: SchemaBuilder::new(|| {
         object(
             "Create Bucket input",
             &["bucket"],
@@ -157,14 +158,14 @@ pub(super) const CREATE_BUCKET: Operation = Operation {
                 "acl": {"title": "Canned ACL", "enum": BucketAcl::NAMES, "x-group": "advanced"}
             }),
         )
-    },
-    output_schema: || {
+    }),
+    output_schema: SchemaBuilder::new(|| {
         object(
             "Create Bucket output",
             &["bucket", "region"],
             json!({"bucket": {"type": "string"}, "region": {"type": "string"}, "location": {"type": ["string", "null"]}}),
         )
-    },
+    }),
     permissions: &[Permission { actions: &["s3:CreateBucket"], resource: BUCKET_ARN }],
     effects: Effects::CREATES,
     run: create_bucket,
@@ -193,14 +194,14 @@ pub(super) const DELETE_BUCKET: Operation = Operation {
     input_fields: &["bucket"],
     title: "Delete Bucket",
     description: "Deletes an empty bucket.",
-    input_schema: || bucket_only_schema("Delete Bucket input"),
-    output_schema: || {
+    input_schema: SchemaBuilder::new(|| bucket_only_schema("Delete Bucket input")),
+    output_schema: SchemaBuilder::new(|| {
         object(
             "Delete Bucket output",
             &["bucket", "deleted"],
             json!({"bucket": {"type": "string"}, "deleted": {"type": "boolean"}}),
         )
-    },
+    }),
     permissions: &[Permission { actions: &["s3:DeleteBucket"], resource: BUCKET_ARN }],
     effects: Effects::DELETES,
     run: delete_bucket,

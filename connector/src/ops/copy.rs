@@ -14,6 +14,7 @@ use crate::protocol::http::HttpResponse;
 use crate::protocol::http::Method;
 use crate::protocol::values::MetadataDirective;
 use crate::protocol::xml;
+use crate::schemas::SchemaBuilder;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -45,7 +46,7 @@ pub(super) const COPY_OBJECT: Operation = Operation {
     ],
     title: "Copy Object",
     description: "Copies an object within or between buckets, server-side (above 5 GiB in parts). metadata_directive COPY keeps the source's metadata; REPLACE sets the metadata and headers given here.",
-    input_schema: || {
+    input_schema: SchemaBuilder::new(|| {
         let base = object("Copy Object input", &["source_bucket", "source_key", "bucket", "key"], upload_properties());
         with_properties(
             base,
@@ -60,8 +61,8 @@ pub(super) const COPY_OBJECT: Operation = Operation {
                                        "x-enumLabels": {"COPY": "Keep the source's", "REPLACE": "Replace with the given"}}
             }),
         )
-    },
-    output_schema: || {
+    }),
+    output_schema: SchemaBuilder::new(|| {
         object(
             "Copy Object output",
             &["bucket", "key", "etag"],
@@ -71,7 +72,7 @@ pub(super) const COPY_OBJECT: Operation = Operation {
                 "parts": {"type": "integer", "description": "For a copy in parts: how many."}
             }),
         )
-    },
+    }),
     permissions: &[
         Permission { actions: &["s3:GetObject"], resource: "arn:aws:s3:::{source_bucket}/{source_key}" },
         Permission { actions: &["s3:PutObject"], resource: super::operation::OBJECT_ARN },

@@ -9,6 +9,7 @@ use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::protocol::http::Method;
 use crate::protocol::xml::{self, DeleteResult, ObjectIdentifier};
 use crate::protocol::{actions, checksum};
+use crate::schemas::SchemaBuilder;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -22,14 +23,14 @@ pub(super) const DELETE_OBJECT: Operation = Operation {
     input_fields: &["bucket", "key", "version_id"],
     title: "Delete Object",
     description: "Deletes an object, or one version of it. Deleting a missing key succeeds (S3 semantics).",
-    input_schema: || {
+    input_schema: SchemaBuilder::new(|| {
         object(
             "Delete Object input",
             &["bucket", "key"],
             json!({"bucket": schema::bucket(), "key": schema::key(), "version_id": schema::version_id("s3:DeleteObjectVersion", OBJECT_ARN)}),
         )
-    },
-    output_schema: || {
+    }),
+    output_schema: SchemaBuilder::new(|| {
         object(
             "Delete Object output",
             &["bucket", "key", "deleted"],
@@ -38,7 +39,7 @@ pub(super) const DELETE_OBJECT: Operation = Operation {
                 "version_id": {"type": ["string", "null"]}, "delete_marker": {"type": "boolean"}
             }),
         )
-    },
+    }),
     permissions: &[Permission { actions: &["s3:DeleteObject"], resource: OBJECT_ARN }],
     effects: Effects::DELETES,
     run: delete_object,
@@ -76,7 +77,7 @@ pub(super) const DELETE_OBJECTS: Operation = Operation {
     input_fields: &["bucket", "object_keys", "objects", "quiet"],
     title: "Delete Multiple Objects",
     description: "Deletes any number of objects, 1000 per request, and reports, per key, whether it was deleted or why not.",
-    input_schema: || {
+    input_schema: SchemaBuilder::new(|| {
         // `objects`, or the product's own name for it (an alias): exactly one of them.
         let mut schema = object(
             "Delete Multiple Objects input",
@@ -98,8 +99,8 @@ pub(super) const DELETE_OBJECTS: Operation = Operation {
         );
         schema["oneOf"] = json!([{"required": ["objects"]}, {"required": ["object_keys"]}]);
         schema
-    },
-    output_schema: || {
+    }),
+    output_schema: SchemaBuilder::new(|| {
         object(
             "Delete Multiple Objects output",
             &["deleted", "errors"],
@@ -108,7 +109,7 @@ pub(super) const DELETE_OBJECTS: Operation = Operation {
                 "errors": {"type": "array", "items": {"type": "object", "properties": {"key": {"type": "string"}, "version_id": {"type": ["string", "null"]}, "code": {"type": "string"}, "message": {"type": "string"}}}}
             }),
         )
-    },
+    }),
     permissions: &[Permission {
         actions: &["s3:DeleteObject", "s3:DeleteObjectVersion"],
         resource: "arn:aws:s3:::{bucket}/*",
@@ -238,7 +239,7 @@ pub(super) const DELETE_PREFIX: Operation = Operation {
     input_fields: &["bucket", "dry_run", "prefix"],
     title: "Delete Prefix",
     description: "Deletes every object whose key starts with a prefix (a folder and everything in it), 1000 per request; with dry_run, only lists them.",
-    input_schema: || {
+    input_schema: SchemaBuilder::new(|| {
         object(
             "Delete Prefix input",
             &["bucket", "prefix"],
@@ -248,8 +249,8 @@ pub(super) const DELETE_PREFIX: Operation = Operation {
                 "dry_run": {"type": "boolean", "title": "Dry run", "default": false, "description": "List what would be deleted; delete nothing."}
             }),
         )
-    },
-    output_schema: || {
+    }),
+    output_schema: SchemaBuilder::new(|| {
         object(
             "Delete Prefix output",
             &["bucket", "prefix", "dry_run", "count"],
@@ -260,7 +261,7 @@ pub(super) const DELETE_PREFIX: Operation = Operation {
                 "deleted": {"type": "array"}, "errors": {"type": "array"}
             }),
         )
-    },
+    }),
     permissions: &[
         Permission { actions: &["s3:ListBucket"], resource: BUCKET_ARN },
         Permission { actions: &["s3:DeleteObject"], resource: OBJECT_ARN },

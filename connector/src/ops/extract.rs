@@ -10,6 +10,7 @@ use super::schema::{self, object};
 use super::validate;
 use crate::client::Client;
 use crate::error::{ConnectorError, ErrorKind, Result};
+use crate::schemas::SchemaBuilder;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as CURSOR;
 use serde::Deserialize;
@@ -42,7 +43,7 @@ pub(super) const EXTRACT_RECORDS: Operation = Operation {
     ],
     title: "Extract Records",
     description: "Reads an object's records (CSV, JSON Lines, or a JSON array of objects) as a stream, whatever its size: keeps those matching every filter condition, selects fields (column names or JSON pointers) in the order given, converts values (numbers, integers, booleans, dates, nulls) and renames fields; then writes them to a destination object as CSV, JSON Lines or JSON, or returns a page of them with a cursor for the next. A malformed row is an error that names its line.",
-    input_schema: || {
+    input_schema: SchemaBuilder::new(|| {
         object(
             "Extract Records input",
             &["bucket", "key"],
@@ -72,8 +73,8 @@ pub(super) const EXTRACT_RECORDS: Operation = Operation {
                 "cursor": {"type": "string", "title": "Cursor", "description": "next_cursor of the previous page."}
             }),
         )
-    },
-    output_schema: || {
+    }),
+    output_schema: SchemaBuilder::new(|| {
         object(
             "Extract Records output",
             &["records_read", "records_out"],
@@ -85,7 +86,7 @@ pub(super) const EXTRACT_RECORDS: Operation = Operation {
                 "destination": {"type": ["object", "null"], "properties": {"bucket": {"type": "string"}, "key": {"type": "string"}, "etag": {"type": "string"}, "size": {"type": "integer"}}}
             }),
         )
-    },
+    }),
     permissions: &[Permission { actions: &["s3:GetObject"], resource: OBJECT_ARN }],
     // With a destination it writes (and may replace) an object.
     effects: Effects::REPLACES,

@@ -9,6 +9,7 @@ use crate::client::request::S3Request;
 use crate::error::{ConnectorError, Result};
 use crate::protocol::http::Method;
 use crate::protocol::xml::{self, ListObjectsV2};
+use crate::schemas::SchemaBuilder;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -30,7 +31,7 @@ pub(super) const LIST_OBJECTS: Operation = Operation {
     ],
     title: "List Bucket Objects",
     description: "Lists objects in a bucket, optionally under a prefix; with a delimiter, keys below the next delimiter are grouped into folders (common prefixes). Pages with continuation tokens, or fetches all pages.",
-    input_schema: || {
+    input_schema: SchemaBuilder::new(|| {
         object(
             "List Bucket Objects input",
             &["bucket"],
@@ -45,8 +46,8 @@ pub(super) const LIST_OBJECTS: Operation = Operation {
                 "max_items": {"type": "integer", "title": "Max items (fetch all)", "minimum": 1, "default": DEFAULT_MAX_ITEMS, "x-group": "advanced"}
             }),
         )
-    },
-    output_schema: || {
+    }),
+    output_schema: SchemaBuilder::new(|| {
         object(
             "List Bucket Objects output",
             &["objects", "folders", "is_truncated"],
@@ -62,7 +63,7 @@ pub(super) const LIST_OBJECTS: Operation = Operation {
                 "key_count": {"type": "integer"}
             }),
         )
-    },
+    }),
     permissions: &[Permission { actions: &["s3:ListBucket"], resource: BUCKET_ARN }],
     effects: Effects::READ_ONLY,
     run: list_objects,

@@ -125,7 +125,7 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), OPERATIONS.len());
         for op in OPERATIONS {
-            for schema in [(op.input_schema)(), (op.output_schema)()] {
+            for schema in [op.input_schema(), op.output_schema()] {
                 assert_eq!(schema["type"], "object", "{}", op.id);
                 let props = schema["properties"].as_object().unwrap();
                 for required in schema["required"].as_array().unwrap() {
@@ -140,7 +140,7 @@ mod tests {
     #[test]
     fn input_fields_are_the_schemas_properties() {
         for op in OPERATIONS {
-            let schema = (op.input_schema)();
+            let schema = op.input_schema();
             let mut properties: Vec<&str> =
                 schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
             let mut fields = op.input_fields.to_vec();
@@ -162,7 +162,7 @@ mod tests {
     fn input_dependent_permissions_are_well_formed() {
         let mut annotated = 0;
         for op in OPERATIONS {
-            let schema = (op.input_schema)();
+            let schema = op.input_schema();
             for (field, property) in schema["properties"].as_object().unwrap() {
                 let Some(declared) = property.get("x-permissions") else { continue };
                 let lists: Vec<&Value> = match declared {

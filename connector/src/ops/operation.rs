@@ -2,6 +2,7 @@
 
 use crate::client::Client;
 use crate::error::Result;
+use crate::schemas::{SchemaBuilder, name};
 use serde_json::Value;
 
 /// One IAM permission need: actions on a resource pattern with `{bucket}`/`{key}` placeholders.
@@ -51,19 +52,31 @@ pub struct Operation {
     pub title: &'static str,
     /// What it does.
     pub description: &'static str,
-    /// Input JSON Schema.
-    pub input_schema: fn() -> Value,
+    /// Input JSON Schema (see [`Operation::input_schema`]).
+    pub input_schema: SchemaBuilder,
     /// The input schema's property names, checked against every input without building the
     /// schema (a test keeps the two in step).
     pub input_fields: &'static [&'static str],
-    /// Output JSON Schema.
-    pub output_schema: fn() -> Value,
+    /// Output JSON Schema (see [`Operation::output_schema`]).
+    pub output_schema: SchemaBuilder,
     /// Permissions needed.
     pub permissions: &'static [Permission],
     /// What running it does to the store.
     pub effects: Effects,
     /// Runs it.
     pub run: fn(&mut Client<'_>, Value) -> Result<Value>,
+}
+
+impl Operation {
+    /// The input's JSON Schema.
+    pub fn input_schema(&self) -> Value {
+        self.input_schema.schema(&name("operation", self.id, "input"))
+    }
+
+    /// The output's JSON Schema.
+    pub fn output_schema(&self) -> Value {
+        self.output_schema.schema(&name("operation", self.id, "output"))
+    }
 }
 
 /// Parses `input` into the operation's input type.

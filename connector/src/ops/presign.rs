@@ -8,6 +8,7 @@ use crate::client::request::S3Request;
 use crate::error::{ConnectorError, Result};
 use crate::protocol::http::Method;
 use crate::protocol::signing::MAX_PRESIGN_EXPIRY;
+use crate::schemas::SchemaBuilder;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -30,7 +31,7 @@ pub(super) const GET_OBJECT_SIGNED_URL: Operation = Operation {
     ],
     title: "Get Object Signed Url",
     description: "Creates a presigned URL that lets anyone holding it GET (or PUT) the object until it expires (1 second to 7 days). No request is sent unless the region must be discovered. A presigned PUT needs s3:PutObject.",
-    input_schema: || {
+    input_schema: SchemaBuilder::new(|| {
         object(
             "Get Object Signed Url input",
             &["bucket", "key"],
@@ -50,8 +51,8 @@ pub(super) const GET_OBJECT_SIGNED_URL: Operation = Operation {
                 "response_content_type": {"type": "string", "title": "Response Content-Type (GET)", "description": "S3 answers the link with this Content-Type.", "x-group": "advanced"}
             }),
         )
-    },
-    output_schema: || {
+    }),
+    output_schema: SchemaBuilder::new(|| {
         object(
             "Get Object Signed Url output",
             &["url", "method", "expires_at"],
@@ -63,7 +64,7 @@ pub(super) const GET_OBJECT_SIGNED_URL: Operation = Operation {
                 "headers": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Headers the client must send with the URL."}
             }),
         )
-    },
+    }),
     permissions: &[Permission { actions: &["s3:GetObject"], resource: OBJECT_ARN }],
     effects: Effects::READ_ONLY,
     run: signed_url,

@@ -14,6 +14,7 @@ use crate::client::transport::{ExistingFile, FileSink, PartialBytes, ResponseSin
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::protocol::checksum;
 use crate::protocol::http::{HttpResponse, Method};
+use crate::schemas::SchemaBuilder;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -54,15 +55,15 @@ pub(super) const HEAD_OBJECT: Operation = Operation {
     input_fields: &["bucket", "key", "sse_customer_key", "version_id"],
     title: "Head Object",
     description: "Returns an object's size, ETag, content type, last modified, storage class, version and user metadata without its body.",
-    input_schema: || {
+    input_schema: SchemaBuilder::new(|| {
         object(
             "Head Object input",
             &["bucket", "key"],
             json!({"bucket": schema::bucket(), "key": schema::key(), "version_id": schema::version_id("s3:GetObjectVersion", OBJECT_ARN),
                    "sse_customer_key": schema::customer_key("The object's SSE-C key")}),
         )
-    },
-    output_schema: || object("Head Object output", &["content_length", "metadata"], facts_schema()),
+    }),
+    output_schema: SchemaBuilder::new(|| object("Head Object output", &["content_length", "metadata"], facts_schema())),
     permissions: &[Permission { actions: &["s3:GetObject"], resource: OBJECT_ARN }],
     effects: Effects::READ_ONLY,
     run: head_object,
@@ -118,7 +119,7 @@ pub(super) const GET_OBJECT: Operation = Operation {
     ],
     title: "Get Object",
     description: "Downloads an object (or a byte range of it): inline as text, parsed JSON, CSV rows or base64, or streamed into a host file; or returns a file reference (name, presigned URL, MIME type, size, expiry) another step can read from. Metadata comes alongside.",
-    input_schema: || {
+    input_schema: SchemaBuilder::new(|| {
         object(
             "Get Object input",
             &["bucket", "key"],
@@ -142,8 +143,8 @@ pub(super) const GET_OBJECT: Operation = Operation {
                 }, "x-group": "advanced"}
             }),
         )
-    },
-    output_schema: || {
+    }),
+    output_schema: SchemaBuilder::new(|| {
         let base = object("Get Object output", &["content_length", "metadata"], facts_schema());
         with_properties(
             base,
@@ -154,7 +155,7 @@ pub(super) const GET_OBJECT: Operation = Operation {
                 "reference": file_reference_schema()
             }),
         )
-    },
+    }),
     permissions: &[Permission { actions: &["s3:GetObject"], resource: OBJECT_ARN }],
     effects: Effects::READ_ONLY,
     run: get_object,

@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::protocol::checksum;
 use crate::protocol::http::Method;
 use crate::protocol::xml::{self, Tagging};
+use crate::schemas::SchemaBuilder;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -65,8 +66,8 @@ pub(super) const GET_OBJECT_TAGGING: Operation = Operation {
     input_fields: &["bucket", "key", "version_id"],
     title: "Get Object Tagging",
     description: "Returns an object's tags.",
-    input_schema: || target_schema("Get Object Tagging input", "s3:GetObjectVersionTagging", false),
-    output_schema: || output_schema("Get Object Tagging output"),
+    input_schema: SchemaBuilder::new(|| target_schema("Get Object Tagging input", "s3:GetObjectVersionTagging", false)),
+    output_schema: SchemaBuilder::new(|| output_schema("Get Object Tagging output")),
     permissions: &[Permission { actions: &["s3:GetObjectTagging"], resource: OBJECT_ARN }],
     effects: Effects::READ_ONLY,
     run: get_object_tagging,
@@ -87,8 +88,8 @@ pub(super) const PUT_OBJECT_TAGGING: Operation = Operation {
     input_fields: &["bucket", "key", "tags", "version_id"],
     title: "Put Object Tagging",
     description: "Replaces an object's tags (at most 10; S3's characters and lengths).",
-    input_schema: || target_schema("Put Object Tagging input", "s3:PutObjectVersionTagging", true),
-    output_schema: || output_schema("Put Object Tagging output"),
+    input_schema: SchemaBuilder::new(|| target_schema("Put Object Tagging input", "s3:PutObjectVersionTagging", true)),
+    output_schema: SchemaBuilder::new(|| output_schema("Put Object Tagging output")),
     permissions: &[Permission { actions: &["s3:PutObjectTagging"], resource: OBJECT_ARN }],
     effects: Effects::REPLACES,
     run: put_object_tagging,
@@ -114,8 +115,10 @@ pub(super) const DELETE_OBJECT_TAGGING: Operation = Operation {
     input_fields: &["bucket", "key", "version_id"],
     title: "Delete Object Tagging",
     description: "Removes all of an object's tags.",
-    input_schema: || target_schema("Delete Object Tagging input", "s3:DeleteObjectVersionTagging", false),
-    output_schema: || output_schema("Delete Object Tagging output"),
+    input_schema: SchemaBuilder::new(|| {
+        target_schema("Delete Object Tagging input", "s3:DeleteObjectVersionTagging", false)
+    }),
+    output_schema: SchemaBuilder::new(|| output_schema("Delete Object Tagging output")),
     permissions: &[Permission { actions: &["s3:DeleteObjectTagging"], resource: OBJECT_ARN }],
     effects: Effects::DELETES,
     run: delete_object_tagging,

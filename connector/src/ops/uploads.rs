@@ -8,6 +8,7 @@ use crate::client::request::S3Request;
 use crate::error::Result;
 use crate::protocol::http::Method;
 use crate::protocol::xml::{self, ListMultipartUploads};
+use crate::schemas::SchemaBuilder;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -17,7 +18,7 @@ pub(super) const LIST_MULTIPART_UPLOADS: Operation = Operation {
     input_fields: &["bucket", "prefix"],
     title: "List Multipart Uploads",
     description: "Lists multipart uploads that were started and neither completed nor aborted (they cost storage until aborted).",
-    input_schema: || {
+    input_schema: SchemaBuilder::new(|| {
         object(
             "List Multipart Uploads input",
             &["bucket"],
@@ -26,8 +27,8 @@ pub(super) const LIST_MULTIPART_UPLOADS: Operation = Operation {
                 "prefix": {"type": "string", "title": "Prefix"}
             }),
         )
-    },
-    output_schema: || {
+    }),
+    output_schema: SchemaBuilder::new(|| {
         object(
             "List Multipart Uploads output",
             &["uploads"],
@@ -38,7 +39,7 @@ pub(super) const LIST_MULTIPART_UPLOADS: Operation = Operation {
                 }}}
             }),
         )
-    },
+    }),
     permissions: &[Permission { actions: &["s3:ListBucketMultipartUploads"], resource: BUCKET_ARN }],
     effects: Effects::READ_ONLY,
     run: list_multipart_uploads,
@@ -82,7 +83,7 @@ pub(super) const ABORT_MULTIPART_UPLOAD: Operation = Operation {
     input_fields: &["bucket", "key", "upload_id"],
     title: "Abort Multipart Upload",
     description: "Aborts a multipart upload and frees its parts.",
-    input_schema: || {
+    input_schema: SchemaBuilder::new(|| {
         object(
             "Abort Multipart Upload input",
             &["bucket", "key", "upload_id"],
@@ -90,14 +91,14 @@ pub(super) const ABORT_MULTIPART_UPLOAD: Operation = Operation {
                 "bucket": schema::bucket(), "key": schema::key(), "upload_id": {"type": "string", "title": "Upload ID", "minLength": 1}
             }),
         )
-    },
-    output_schema: || {
+    }),
+    output_schema: SchemaBuilder::new(|| {
         object(
             "Abort Multipart Upload output",
             &["aborted"],
             json!({"bucket": {"type": "string"}, "key": {"type": "string"}, "aborted": {"type": "boolean"}}),
         )
-    },
+    }),
     permissions: &[Permission { actions: &["s3:AbortMultipartUpload"], resource: OBJECT_ARN }],
     effects: Effects::DELETES,
     run: abort_multipart_upload,

@@ -10,6 +10,7 @@ use crate::client::request::{Body, S3Request};
 use crate::client::{Client, url_source};
 use crate::error::{Cause, ConnectorError, ErrorKind, Result};
 use crate::protocol::http::Method;
+use crate::schemas::SchemaBuilder;
 use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -86,7 +87,7 @@ pub(super) const PUT_OBJECT_TEXT: Operation = Operation {
     ],
     title: "Put Object Text",
     description: "Uploads text as an object, with content type, metadata, caching and disposition headers, canned ACL, server-side encryption, storage class and tags.",
-    input_schema: || {
+    input_schema: SchemaBuilder::new(|| {
         let mut base = object("Put Object Text input", &["bucket", "key"], upload_properties());
         base["oneOf"] = json!([{"required": ["content"]}, {"required": ["content_base64"]}]);
         with_properties(
@@ -95,8 +96,8 @@ pub(super) const PUT_OBJECT_TEXT: Operation = Operation {
                    "content_base64": {"type": "string", "contentEncoding": "base64", "title": "Content (base64)",
                                       "description": "Binary content, base64-encoded (instead of `content`); stored as its bytes, application/octet-stream unless content_type says otherwise."}}),
         )
-    },
-    output_schema: upload_output,
+    }),
+    output_schema: SchemaBuilder::new(upload_output),
     permissions: TEXT_PERMISSIONS,
     effects: Effects::REPLACES,
     run: put_object_text,
@@ -130,7 +131,7 @@ pub(super) const PUT_OBJECT_FILE: Operation = Operation {
     ],
     title: "Put Object File",
     description: "Uploads a file from the host file store or from a URL the host allows (e.g. a platform's file URL or a presigned GET), streamed (never held whole in memory), with the same options as Put Object Text; above the multipart threshold in parts, each with a checksum, aborting the upload on any failure. Verifies the stored size. The content type is the URL's, or guessed from the name, when not given.",
-    input_schema: || {
+    input_schema: SchemaBuilder::new(|| {
         let mut base = object("Put Object File input", &["bucket", "key"], upload_properties());
         base["oneOf"] = json!([{"required": ["file"]}, {"required": ["url"]}, {"required": ["reference"]}]);
         with_properties(
@@ -145,8 +146,8 @@ pub(super) const PUT_OBJECT_FILE: Operation = Operation {
                 "concurrency": super::parallel::schema("Parts of a file uploaded at once (a URL's parts go one by one).", super::parallel::DEFAULT_UPLOAD_CONCURRENCY)
             }),
         )
-    },
-    output_schema: upload_output,
+    }),
+    output_schema: SchemaBuilder::new(upload_output),
     permissions: FILE_PERMISSIONS,
     effects: Effects::REPLACES,
     run: put_object_file,

@@ -36,7 +36,7 @@ pub fn options(
 ) -> Result<Choices> {
     let op =
         ops::find(operation).ok_or_else(|| ConnectorError::invalid_input("", ops::unknown_operation(operation)))?;
-    let source = source_of(&(op.input_schema)(), field)
+    let source = source_of(&op.input_schema(), field)
         .map_err(|message| ConnectorError::invalid_input(format!("/{field}"), format!("{}: {message}", op.id)))?;
     let input: Value = if partial_input.trim().is_empty() {
         Value::Object(Default::default())
@@ -148,7 +148,7 @@ mod tests {
     fn every_bucket_and_key_field_names_its_choices() {
         // A bucket to create has no choices: it is a new name.
         for op in ops::OPERATIONS.iter().filter(|op| op.id != "create_bucket") {
-            let schema = (op.input_schema)();
+            let schema = op.input_schema();
             for (name, property) in schema["properties"].as_object().unwrap() {
                 let expected = match name.as_str() {
                     "bucket" | "source_bucket" => Some(Source::Buckets),
@@ -167,7 +167,7 @@ mod tests {
 
     #[test]
     fn a_field_without_choices_names_those_with() {
-        let schema = (ops::find("get_object").unwrap().input_schema)();
+        let schema = ops::find("get_object").unwrap().input_schema();
         let message = source_of(&schema, "range").unwrap_err();
         assert!(message.contains("`range` has no choices") && message.contains("bucket") && message.contains("key"));
     }

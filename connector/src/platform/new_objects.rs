@@ -7,6 +7,7 @@ use crate::client::Client;
 use crate::error::{ConnectorError, Result};
 use crate::input::parse_input;
 use crate::ops::{PageQuery, Permission, list_page, validate_bucket_name};
+use crate::schemas::SchemaBuilder;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -24,7 +25,7 @@ pub(super) const NEW_OBJECTS: Trigger = Trigger {
     id: "new_objects",
     title: "New or Changed Objects",
     description: "Fires for each object written under a prefix (new keys and new versions of existing keys), oldest first, optionally only keys with a suffix or matching a glob. Each poll lists the prefix; objects that appear late (writes in flight, multipart uploads, which S3 dates by their start) are caught within a look-back window, and none is reported twice.",
-    config_schema: || {
+    config_schema: SchemaBuilder::new(|| {
         json!({
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "New or Changed Objects configuration",
@@ -41,8 +42,8 @@ pub(super) const NEW_OBJECTS: Trigger = Trigger {
                 "look_back_seconds": {"type": "integer", "minimum": 0, "maximum": 86400, "default": DEFAULT_LOOK_BACK_SECONDS, "title": "Look-back window (s)", "description": "How late an object may appear in a listing and still be reported; make it longer than your longest upload. The state grows with the objects written within it."}
             }
         })
-    },
-    event_schema: || {
+    }),
+    event_schema: SchemaBuilder::new(|| {
         json!({
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "title": "An object was written",
@@ -57,7 +58,7 @@ pub(super) const NEW_OBJECTS: Trigger = Trigger {
                 "storage_class": {"type": ["string", "null"]}
             }
         })
-    },
+    }),
     permissions: &[Permission { actions: &["s3:ListBucket"], resource: "arn:aws:s3:::{bucket}" }],
     suggested_interval_seconds: 60,
     poll: poll_new_objects,

@@ -3,6 +3,7 @@
 use crate::client::Client;
 use crate::error::Result;
 use crate::ops::Permission;
+use crate::schemas::{SchemaBuilder, name};
 use serde_json::Value;
 
 /// A trigger the connector offers.
@@ -14,16 +15,28 @@ pub struct Trigger {
     pub title: &'static str,
     /// What fires it.
     pub description: &'static str,
-    /// Its configuration's JSON Schema.
-    pub config_schema: fn() -> Value,
-    /// One event's JSON Schema.
-    pub event_schema: fn() -> Value,
+    /// Its configuration's JSON Schema (see [`Trigger::config_schema`]).
+    pub config_schema: SchemaBuilder,
+    /// One event's JSON Schema (see [`Trigger::event_schema`]).
+    pub event_schema: SchemaBuilder,
     /// Permissions polling needs.
     pub permissions: &'static [Permission],
     /// The suggested time between polls.
     pub suggested_interval_seconds: u32,
     /// Polls it: configuration, previous state.
     pub poll: fn(&mut Client<'_>, Value, Option<&str>) -> Result<PollOutcome>,
+}
+
+impl Trigger {
+    /// Its configuration's JSON Schema.
+    pub fn config_schema(&self) -> Value {
+        self.config_schema.schema(&name("trigger", self.id, "config"))
+    }
+
+    /// One event's JSON Schema.
+    pub fn event_schema(&self) -> Value {
+        self.event_schema.schema(&name("trigger", self.id, "event"))
+    }
 }
 
 /// What one poll found.
