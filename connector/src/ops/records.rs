@@ -6,11 +6,9 @@
 
 use crate::error::{ConnectorError, Result};
 use crate::names::named_enum;
+use crate::protocol::time_format;
 use serde::Deserialize;
 use serde_json::{Map, Number, Value};
-use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
-use time::{Date, OffsetDateTime};
 
 /// A record: its fields in order.
 pub(super) type Record = Vec<(String, Value)>;
@@ -268,14 +266,11 @@ fn whole(number: f64) -> Option<i64> {
 
 /// A date or date-time, normalised.
 fn date(text: &str) -> Option<Value> {
-    if let Ok(time) = OffsetDateTime::parse(text, &Rfc3339) {
-        let utc = time.to_offset(time::UtcOffset::UTC);
-        return utc.format(&Rfc3339).ok().map(Value::String);
+    if let Some(instant) = time_format::parse_rfc3339(text) {
+        return time_format::format_rfc3339(instant).map(Value::String);
     }
-    let dashed = format_description!("[year]-[month]-[day]");
-    let slashed = format_description!("[year]/[month]/[day]");
-    let day = Date::parse(text, &dashed).or_else(|_| Date::parse(text, &slashed)).ok()?;
-    day.format(&dashed).ok().map(Value::String)
+    let (year, month, day) = time_format::parse_date(text)?;
+    Some(Value::String(format!("{year:04}-{month:02}-{day:02}")))
 }
 
 /// A value as an error shows it: short, quoted.

@@ -7,12 +7,11 @@ use crate::client::Client;
 use crate::error::{ConnectorError, Result};
 use crate::input::parse_input;
 use crate::ops::{PageQuery, Permission, list_page, validate_bucket_name};
+use crate::protocol::time_format;
 use crate::schemas::SchemaBuilder;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// The default look-back window: longer than most uploads take (S3 dates a multipart upload by
 /// its start, so one that took longer than the window and finished after a poll is missed).
@@ -167,8 +166,7 @@ fn config_fingerprint(bucket: &str, prefix: &str, filter: &KeyFilter) -> String 
 
 /// Milliseconds since the Unix epoch of an RFC 3339 time.
 fn parse_time_ms(text: &str) -> Option<i64> {
-    let time = OffsetDateTime::parse(text, &Rfc3339).ok()?;
-    i64::try_from(time.unix_timestamp_nanos() / 1_000_000).ok()
+    time_format::parse_rfc3339(text).map(time_format::Instant::unix_millis)
 }
 
 #[cfg(test)]
