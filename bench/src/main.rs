@@ -34,6 +34,11 @@ fn main() {
         runtime.block_on(report::overhead_only());
         return;
     }
+    if args.get(1).map(String::as_str) == Some("head-loop") {
+        let count = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(20_000);
+        runtime.block_on(report::head_loop(count));
+        return;
+    }
     if args.get(1).map(String::as_str) == Some("soak") {
         let (mut invocations, mut concurrency) = (100_000, 64);
         let mut out = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/SOAK.md"));

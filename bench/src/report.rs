@@ -322,6 +322,39 @@ pub(crate) async fn overhead(runtime: &Runtime, bench: &Bench, policy: &connecto
     results
 }
 
+/// Only the connector's HeadObject, `count` times one after another against a Garage of its own:
+/// for profiling the small-operation path (`perf record -g -p <pid>`, the pid printed first, keeps
+/// Garage's samples out). Prints the mean per operation.
+pub(crate) async fn head_loop(count: usize) {
+    let garage = s3_test_support::garage::Garage::start();
+    let work_dir = std::env::temp_dir().join(format!("s3-bench-head-{}", std::process::id()));
+    std::fs::create_dir_all(&work_dir).expect("work dir");
+    let bench = Bench {
+        endpoint: garage.endpoint.clone(),
+        region: s3_test_support::garage::REGION.into(),
+        access_key_id: s3_test_support::garage::ACCESS_KEY_ID.into(),
+        secret_access_key: s3_test_support::garage::SECRET_ACCESS_KEY.into(),
+        bucket: format!("bench-{}", std::process::id()),
+        big_file: work_dir.join("none"),
+        work_dir: work_dir.clone(),
+    };
+    let runtime = connector::runtime(&work_dir.join("cache"));
+    let policy = connector::policy(&work_dir);
+    let auth = bench.auth();
+    connector::call(&runtime, &bench, &policy, &auth, "create_bucket", json!({"bucket": bench.bucket})).await;
+    let text = "a".repeat(SMALL_SIZE);
+    let put = json!({"bucket": bench.bucket, "key": "small/obj", "content": text});
+    connector::call(&runtime, &bench, &policy, &auth, "put_object_text", put).await;
+    let head = json!({"bucket": bench.bucket, "key": "small/obj"});
+    println!("head-loop: pid {}, {count} HeadObject", std::process::id());
+    let started = Instant::now();
+    for _ in 0..count {
+        drop(connector::call(&runtime, &bench, &policy, &auth, "head_object", head.clone()).await);
+    }
+    println!("head-loop: {} µs per HeadObject", micros(started.elapsed() / count.max(1) as u32));
+    let _ = std::fs::remove_dir_all(&work_dir);
+}
+
 /// Only the per-invocation overhead (no server needed): for profiling the host and the guest,
 /// e.g. under `perf record`. Prints p50 and p99 of each kind of invocation.
 pub(crate) async fn overhead_only() {
