@@ -49,6 +49,7 @@ pub(crate) fn embed_connector(workspace: &Path, also_watched: &[&str]) -> PathBu
     let connector_sources = [
         "connector/src",
         "connector/schemas.json",
+        "connector/build.rs",
         "connector/Cargo.toml",
         "contract",
         "Cargo.toml",
