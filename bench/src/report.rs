@@ -68,16 +68,7 @@ const SMALL_SIZE: usize = 4096;
 pub(crate) async fn run(options: Options) {
     let garage = s3_test_support::garage::Garage::start();
     let work_dir = std::env::temp_dir().join(format!("s3-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&work_dir).expect("work dir");
-    let bench = Bench {
-        endpoint: garage.endpoint.clone(),
-        region: s3_test_support::garage::REGION.into(),
-        access_key_id: s3_test_support::garage::ACCESS_KEY_ID.into(),
-        secret_access_key: s3_test_support::garage::SECRET_ACCESS_KEY.into(),
-        bucket: format!("bench-{}", std::process::id()),
-        big_file: work_dir.join("big.bin"),
-        work_dir: work_dir.clone(),
-    };
+    let bench = Bench::on_garage(&garage.endpoint, work_dir.clone());
     eprintln!("bench: Garage at {}, work dir {}", bench.endpoint, work_dir.display());
     let cold = cold_start(&work_dir.join("cold-cache"));
     let runtime = Arc::new(connector::runtime(&work_dir.join("cache")));
@@ -328,16 +319,7 @@ pub(crate) async fn overhead(runtime: &Runtime, bench: &Bench, policy: &connecto
 pub(crate) async fn head_loop(count: usize) {
     let garage = s3_test_support::garage::Garage::start();
     let work_dir = std::env::temp_dir().join(format!("s3-bench-head-{}", std::process::id()));
-    std::fs::create_dir_all(&work_dir).expect("work dir");
-    let bench = Bench {
-        endpoint: garage.endpoint.clone(),
-        region: s3_test_support::garage::REGION.into(),
-        access_key_id: s3_test_support::garage::ACCESS_KEY_ID.into(),
-        secret_access_key: s3_test_support::garage::SECRET_ACCESS_KEY.into(),
-        bucket: format!("bench-{}", std::process::id()),
-        big_file: work_dir.join("none"),
-        work_dir: work_dir.clone(),
-    };
+    let bench = Bench::on_garage(&garage.endpoint, work_dir.clone());
     let runtime = connector::runtime(&work_dir.join("cache"));
     let policy = connector::policy(&work_dir);
     let auth = bench.auth();

@@ -15,6 +15,21 @@ pub(crate) struct Bench {
 }
 
 impl Bench {
+    /// The suite's Garage at `endpoint`, with its key and a bucket named after this process,
+    /// working in `work_dir` (created).
+    pub(crate) fn on_garage(endpoint: &str, work_dir: std::path::PathBuf) -> Bench {
+        std::fs::create_dir_all(&work_dir).expect("work dir");
+        Bench {
+            endpoint: endpoint.to_string(),
+            region: s3_test_support::garage::REGION.into(),
+            access_key_id: s3_test_support::garage::ACCESS_KEY_ID.into(),
+            secret_access_key: s3_test_support::garage::SECRET_ACCESS_KEY.into(),
+            bucket: format!("bench-{}", std::process::id()),
+            big_file: work_dir.join("big.bin"),
+            work_dir,
+        }
+    }
+
     /// Reads what the parent exported.
     pub(crate) fn from_env() -> Bench {
         let var = |name: &str| {
