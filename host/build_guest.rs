@@ -2,11 +2,15 @@
 //! cargo that uses its own target directory (the outer build holds the main one's lock) and none
 //! of the outer build's flags. Shared by the host's and the tests' build scripts.
 
+#[path = "optimize_component.rs"]
+mod optimize_component;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Builds `package` (with `features`) with the Cargo profile `profile` (`release`, or `component`
-/// for what ships) and returns the component's path. A build with features has a target
+/// for what ships: that build's core module is then optimized by Binaryen, see
+/// `optimize_component.rs`) and returns the component's path. A build with features has a target
 /// directory of its own, so it never overwrites the plain build's file that another build script
 /// may be embedding.
 pub(crate) fn build_guest(workspace: &Path, package: &str, features: &[&str], profile: &str) -> PathBuf {
@@ -38,7 +42,8 @@ pub(crate) fn build_guest(workspace: &Path, package: &str, features: &[&str], pr
         status.success(),
         "building {package} for wasm32-wasip2 failed (errors above); if the target is missing, run `rustup target add wasm32-wasip2`"
     );
-    target_dir.join("wasm32-wasip2").join(profile).join(format!("{}.wasm", package.replace('-', "_")))
+    let built = target_dir.join("wasm32-wasip2").join(profile).join(format!("{}.wasm", package.replace('-', "_")));
+    if profile == "component" { optimize_component::optimize_component(&built) } else { built }
 }
 
 /// For a build script whose crate embeds the S3 connector: reruns when the connector's sources
@@ -56,7 +61,8 @@ pub(crate) fn embed_connector(workspace: &Path, also_watched: &[&str]) -> PathBu
         "wit",
         "Cargo.lock",
     ];
-    for watched in connector_sources.iter().chain(["host/build_guest.rs"].iter()).chain(also_watched) {
+    let build_code = ["host/build_guest.rs", "host/optimize_component.rs"];
+    for watched in connector_sources.iter().chain(build_code.iter()).chain(also_watched) {
         println!("cargo:rerun-if-changed={}", workspace.join(watched).display());
     }
     println!("cargo:rerun-if-env-changed=S3_CONNECTOR_WASM");

@@ -35,6 +35,12 @@ mod state;
 pub mod trust;
 mod unique;
 
+// The build scripts' component optimizer, compiled here only for its tests.
+#[cfg(test)]
+#[expect(dead_code, reason = "the build scripts call `optimize_component` and the file-finding; the tests only the splicing")]
+#[path = "../optimize_component.rs"]
+mod optimize_component;
+
 pub use answers::{Choice, Choices, PollResult};
 pub use bindings::{ConnectorError, ConnectorInfo, ErrorKind, Trigger};
 pub use budget::{Budget, BudgetExceeded};
