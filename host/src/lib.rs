@@ -37,7 +37,10 @@ mod unique;
 
 // The build scripts' component optimizer, compiled here only for its tests.
 #[cfg(test)]
-#[expect(dead_code, reason = "the build scripts call `optimize_component` and the file-finding; the tests only the splicing")]
+#[expect(
+    dead_code,
+    reason = "the build scripts call `optimize_component` and the file-finding; the tests only the splicing"
+)]
 #[path = "../optimize_component.rs"]
 mod optimize_component;
 

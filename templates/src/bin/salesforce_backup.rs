@@ -1,8 +1,9 @@
 //! `salesforce-backup`: the *Sync Salesforce files to AWS S3 backups* template from the command
 //! line. The org from `SF_INSTANCE_URL` and `SF_ACCESS_TOKEN`; S3 from `AWS_ACCESS_KEY_ID`,
 //! `AWS_SECRET_ACCESS_KEY`, `AWS_REGION` and `AWS_ENDPOINT_URL` (omit it for AWS); the component
-//! from `--component` (built by `cargo build -p s3-connector --profile component --target
-//! wasm32-wasip2`). Prints the run's report as JSON.
+//! from `--component` (as shipped: `s3c component -o FILE`; by default the file `cargo build -p
+//! s3-connector --profile component --target wasm32-wasip2` writes, the same component before
+//! Binaryen's pass). Prints the run's report as JSON.
 //!
 //! ```text
 //! salesforce-backup --bucket backups-bucket [--prefix backups/] [--delete-removed] [--dry-run]
