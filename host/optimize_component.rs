@@ -85,6 +85,9 @@ pub(crate) fn optimize_component(component: &Path) -> PathBuf {
     );
     let optimized_core = std::fs::read(core_out).unwrap_or_else(|e| panic!("cannot read {}: {e}", core_out.display()));
     let rebuilt = replace_section(&bytes, &sections, main, &optimized_core);
+    // No fingerprint may name an input the output no longer comes from, even if this run stops
+    // between the two writes below.
+    let _ = std::fs::remove_file(&fingerprint_file);
     std::fs::write(whole, rebuilt).unwrap_or_else(|e| panic!("cannot write {}: {e}", whole.display()));
     std::fs::rename(whole, &optimized).unwrap_or_else(|e| panic!("cannot write {}: {e}", optimized.display()));
     std::fs::write(&fingerprint_file, fingerprint)
