@@ -16,7 +16,8 @@ const COMPONENT_PREAMBLE: [u8; 8] = [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0
 /// The id of a top-level section that holds a whole core module.
 const CORE_MODULE_SECTION: u8 = 1;
 
-/// The version of the `wasm-opt` crate (Binaryen 116) that `scripts/install-wasm-opt.sh` installs.
+/// The version of the `wasm-opt` crate (Binaryen 116) that `scripts/install-wasm-opt.sh` installs
+/// (a test holds the two equal).
 const WASM_OPT_VERSION: &str = "0.116.1";
 /// The optimization level, then the WebAssembly features rustc enables for `wasm32-wasip2`,
 /// by Binaryen's names: nothing beyond, so the output runs wherever the input did.
@@ -240,6 +241,15 @@ mod tests {
         let first = replace_section(&original, &sections, 0, b"\x04nope");
         assert_eq!(component_sections(&first).unwrap().len(), 3);
         assert_eq!(&first[..8], &COMPONENT_PREAMBLE);
+    }
+
+    #[test]
+    fn the_install_script_pins_the_version_the_build_looks_for() {
+        let script = include_str!("../scripts/install-wasm-opt.sh");
+        assert!(
+            script.lines().any(|line| line == format!("WASM_OPT_VERSION={WASM_OPT_VERSION}")),
+            "scripts/install-wasm-opt.sh and WASM_OPT_VERSION name different versions: change both"
+        );
     }
 
     #[test]
