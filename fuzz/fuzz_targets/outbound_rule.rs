@@ -1,6 +1,6 @@
 //! The host's outbound rules: any text parses to a rule or a typed error; a parsed rule prints
-//! as text that parses back to the same rule; an exact origin has no wildcard and never matches
-//! a host it does not name, whatever the text.
+//! as text that parses back to the same rule; an exact origin has no wildcard, is the rule its
+//! text parses to, and never matches a host it does not name, whatever the text.
 
 #![no_main]
 
@@ -24,6 +24,8 @@ fuzz_target!(|input: (&str, &str, u16)| {
         let authority = text.trim().split_once("://").map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""));
         assert!(!authority.unwrap_or("").contains('*'), "{text:?}");
         assert!(!exact.to_string().contains('*'), "{text:?} -> {exact}");
+        // Built directly, it is the rule its own text parses to.
+        assert_eq!(exact.to_string().parse::<OutboundRule>().ok().as_ref(), Some(&exact), "{text:?} -> {exact}");
         if exact.allows("https", host, port) || exact.allows("http", host, port) {
             assert!(text.to_ascii_lowercase().contains(&host.to_ascii_lowercase()), "{text:?} allowed {host:?}");
         }

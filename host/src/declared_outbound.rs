@@ -11,7 +11,9 @@
 //! unless the operator's policy says otherwise.
 
 use crate::outbound_rule::{OutboundRule, RuleError};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
+use std::fmt;
 
 /// The most default destinations a component may declare.
 const MAX_DECLARED: usize = 64;
@@ -66,14 +68,67 @@ impl DeclaredOutbound {
     /// The rules for one invocation with `auth` (JSON text): the exact origin of the auth's
     /// origin field when it is set, else the default destinations.
     pub fn rules_for(&self, auth: &str) -> Result<Vec<OutboundRule>, RuleError> {
-        let origin = self.origin_field.as_deref().and_then(|field| {
-            let auth: Value = serde_json::from_str(auth).ok()?;
-            auth.get(field)?.as_str().map(str::trim).filter(|origin| !origin.is_empty()).map(str::to_string)
-        });
-        match origin {
-            Some(origin) => Ok(vec![OutboundRule::exact_origin(&origin)?]),
+        let origin = self.origin_field.as_deref().and_then(|field| string_member(auth, field));
+        match origin.as_deref().map(str::trim).filter(|origin| !origin.is_empty()) {
+            Some(origin) => Ok(vec![OutboundRule::exact_origin(origin)?]),
             None => Ok(self.default.clone()),
         }
+    }
+}
+
+/// The string member `field` of the JSON object `text`, read without building the document
+/// (the host does this for every invocation's auth). As a parsed document would: the last of
+/// repeated members counts, and anything else (not JSON, not an object, not a string) is none.
+fn string_member(text: &str, field: &str) -> Option<String> {
+    let mut document = serde_json::Deserializer::from_str(text);
+    let member = (&mut document).deserialize_map(Member(field)).ok()?;
+    document.end().ok()?;
+    member
+}
+
+/// Visits an object's members for one of them ([`string_member`]).
+struct Member<'f>(&'f str);
+
+impl<'de> Visitor<'de> for Member<'_> {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<Option<String>, A::Error> {
+        let mut found = None;
+        while let Some(is_field) = members.next_key_seed(KeyIs(self.0))? {
+            if is_field {
+                found = members.next_value::<Value>()?.as_str().map(str::to_string);
+            } else {
+                members.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// Reads an object key as whether it is the one wanted, without keeping it.
+struct KeyIs<'f>(&'f str);
+
+impl<'de> DeserializeSeed<'de> for KeyIs<'_> {
+    type Value = bool;
+
+    fn deserialize<D: Deserializer<'de>>(self, key: D) -> Result<bool, D::Error> {
+        key.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeyIs<'_> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<bool, E> {
+        Ok(key == self.0)
     }
 }
 
@@ -93,6 +148,21 @@ mod tests {
         let own = declared.rules_for(r#"{"endpoint":"http://10.0.0.5:9000"}"#).unwrap();
         assert!(own[0].allows("http", "10.0.0.5", 9000) && !own[0].allows("https", "a.example.com", 443));
         assert_eq!(declared.rules_for(r#"{"endpoint":"  "}"#).unwrap(), defaults);
+        // Read as a parsed document would be: escapes, the last of repeated members, and
+        // anything that is not a string member of an object leaves the defaults.
+        let escaped = declared.rules_for(r#"{"key":{"endpoint":"x"},"end\u0070oint":"http://h.example:81"}"#).unwrap();
+        assert!(escaped[0].allows("http", "h.example", 81));
+        let last = declared.rules_for(r#"{"endpoint":"http://a.example","endpoint":"http://b.example"}"#).unwrap();
+        assert!(last[0].allows("http", "b.example", 80) && !last[0].allows("http", "a.example", 80));
+        for other in [
+            r#"{"endpoint":5}"#,
+            r#"{"endpoint":"http://a.example","endpoint":null}"#,
+            "[1]",
+            "{",
+            r#"{"endpoint":"http://a.example"} x"#,
+        ] {
+            assert_eq!(declared.rules_for(other).unwrap(), defaults, "{other}");
+        }
         assert!(declared.rules_for(r#"{"endpoint":"http://*.evil"}"#).is_err(), "an endpoint is one origin");
     }
 

@@ -109,6 +109,18 @@ fn split_origin(text: &str) -> Result<(&str, &str, Option<&str>), &'static str> 
     Ok((scheme, host, port))
 }
 
+/// The labels of a lower-case host pattern (`None` for a `*` label).
+fn host_labels(host: &str) -> Result<Vec<Option<String>>, &'static str> {
+    host.split('.')
+        .map(|label| match label {
+            "*" => Ok(None),
+            "" => Err("empty host label"),
+            l if l.contains(['*', '/', '\\', ' ']) => Err("bad host"),
+            l => Ok(Some(l.to_string())),
+        })
+        .collect()
+}
+
 impl FromStr for OutboundRule {
     type Err = RuleError;
 
@@ -135,16 +147,7 @@ impl FromStr for OutboundRule {
                 Some(rest) => (true, rest),
                 None => (false, host.as_str()),
             };
-            let mut labels = Vec::new();
-            for label in rest.split('.') {
-                match label {
-                    "*" => labels.push(None),
-                    "" => return Err(fail("empty host label")),
-                    l if l.contains(['*', '/', '\\', ' ']) => return Err(fail("bad host")),
-                    l => labels.push(Some(l.to_string())),
-                }
-            }
-            HostPattern::Labels { leading_any, labels }
+            HostPattern::Labels { leading_any, labels: host_labels(rest).map_err(fail)? }
         };
         Ok(OutboundRule { scheme, host, port })
     }
@@ -160,17 +163,23 @@ impl OutboundRule {
         if host.contains('*') || port.is_some_and(|p| p.contains('*')) || scheme.contains('*') {
             return Err(fail("an endpoint or URL names one origin; `*` is not allowed in it"));
         }
-        if !matches!(scheme, "http" | "https") {
-            return Err(fail("the scheme must be http or https"));
-        }
-        if host.split('.').any(str::is_empty) {
-            return Err(fail("empty host label"));
-        }
-        let origin = match port {
-            Some(port) => format!("{scheme}://{host}:{port}"),
-            None => format!("{scheme}://{host}"),
+        let scheme = match scheme {
+            "http" => Scheme::Http,
+            "https" => Scheme::Https,
+            _ => return Err(fail("the scheme must be http or https")),
         };
-        origin.parse().map_err(|_| fail("not a valid origin"))
+        // Built directly rather than written out and parsed again: the host does this for
+        // every invocation whose auth names its own endpoint.
+        let port = match port {
+            Some(port) => port.parse().map_err(|_| fail("not a valid origin: bad port"))?,
+            None => scheme.default_port(),
+        };
+        let labels = host_labels(&host.to_ascii_lowercase()).map_err(fail)?;
+        Ok(OutboundRule {
+            scheme: Some(scheme),
+            host: HostPattern::Labels { leading_any: false, labels },
+            port: Some(port),
+        })
     }
 
     /// Whether the rule names its scheme, its port and a domain of at least two literal labels
@@ -244,6 +253,18 @@ mod tests {
         assert!(!rules[0].allows("https", "bucket.minio.local", 9000));
         for hostile in ["*://*:*", "https://*.com", "http://*:80", "https://*", "ftp://x"] {
             assert!(exact(hostile).is_err(), "{hostile} must be refused");
+        }
+        // Built directly, an exact origin is the rule its origin's text parses to.
+        for (url, origin) in [
+            ("http://S3.Example.COM", "http://s3.example.com:80"),
+            ("https://s3.example.com/b/k?x=1", "https://s3.example.com:443"),
+            ("http://[::1]:9000", "http://[::1]:9000"),
+            (" https://h.example:8443#f ", "https://h.example:8443"),
+        ] {
+            assert_eq!(OutboundRule::exact_origin(url).unwrap(), origin.parse().unwrap(), "{url}");
+        }
+        for bad in ["http://h:", "http://h:99999", "http://a..b", "http://h.", "http://a b"] {
+            assert!(exact(bad).is_err(), "{bad} must be refused");
         }
     }
 
