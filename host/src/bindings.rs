@@ -32,6 +32,8 @@ mod generated {
     });
 }
 
+/// The generated type checks of the `connector` interface's exports.
+pub(crate) use generated::exports::workflow::connector::connector::GuestIndices;
 pub use generated::workflow::connector::file_store;
 pub use generated::workflow::connector::file_store::DigestAlgorithm;
 pub use generated::workflow::connector::invocation;

@@ -10,6 +10,7 @@ pub mod budget;
 pub mod cancellation;
 pub mod clock;
 mod compiled_cache;
+mod connector_exports;
 pub mod declared_outbound;
 mod digest;
 pub mod egress;

@@ -2,10 +2,11 @@
 //! artifact), pre-instantiate it, and run every invocation in a fresh instance under its policy.
 
 use crate::answers::{Choices, PollResult};
-use crate::bindings::{self, ConnectorError, ConnectorInfo, ErrorKind, HttpConnectorPre};
+use crate::bindings::{self, ConnectorError, ConnectorInfo, ErrorKind};
 use crate::budget::{Budget, BudgetExceeded, Usage};
 use crate::clock::PinnedClock;
 use crate::compiled_cache::{CacheUse, load_component};
+use crate::connector_exports::ConnectorExports;
 use crate::declared_outbound::DeclaredOutbound;
 use crate::egress::{CapturedRequest, EgressHooks, Recorded, Tally};
 use crate::error::HostError;
@@ -124,13 +125,13 @@ impl RuntimeBuilder {
         crate::linker::check_imports(imports.iter().map(String::as_str))?;
         let linker = crate::linker::linker(&engine).map_err(HostError::Load)?;
         let instance_pre = linker.instantiate_pre(&component).map_err(HostError::Instantiate)?;
-        let pre = HttpConnectorPre::new(instance_pre).map_err(HostError::Instantiate)?;
+        let exports = ConnectorExports::find(instance_pre).map_err(HostError::Instantiate)?;
         let stop = Arc::new(AtomicBool::new(false));
         spawn_epoch_ticker(engine.clone(), stop.clone());
         let fairness = Arc::new(Fairness::default());
         Ok(Runtime {
             engine,
-            pre,
+            exports,
             client: HttpClient::default(),
             imports,
             stop_ticker: stop,
@@ -147,7 +148,7 @@ impl RuntimeBuilder {
 /// A loaded connector, ready for many concurrent invocations.
 pub struct Runtime {
     engine: Engine,
-    pre: HttpConnectorPre<HostState>,
+    exports: ConnectorExports,
     client: HttpClient,
     imports: Vec<String>,
     stop_ticker: Arc<AtomicBool>,
@@ -285,10 +286,10 @@ impl Runtime {
         let policy = Policy { outbound: Some(Vec::new()), time_limit: DESCRIBE_TIME_LIMIT, ..Policy::default() };
         let (mut store, _, _) = self.new_store(&policy, Vec::new());
         let usage = store.data().usage.clone();
-        let pre = &self.pre;
+        let exports = &self.exports;
         let call = async {
-            let instance = pre.instantiate_async(&mut store).await.map_err(|e| (e, true))?;
-            instance.workflow_connector_connector().call_describe(&mut store).await.map_err(|e| (e, false))
+            let instance = exports.instantiate(&mut store).await.map_err(|e| (e, true))?;
+            exports.describe(&mut store, &instance).await.map_err(|e| (e, false))
         };
         let outcome = bounded(call, &policy, &usage).await;
         finish(outcome, &usage, &policy)
@@ -389,24 +390,24 @@ impl Runtime {
         };
         let (mut store, captured, denied) = self.new_store(policy, rules);
         let usage = store.data().usage.clone();
-        let pre = &self.pre;
+        let exports = &self.exports;
         // Instantiation runs guest code too (start functions): it is inside the same limits.
         let run = async {
-            let instance = pre.instantiate_async(&mut store).await.map_err(|e| (e, true))?;
-            let connector = instance.workflow_connector_connector();
+            let instance = exports.instantiate(&mut store).await.map_err(|e| (e, true))?;
+            let store = &mut store;
             let answer = match call {
                 Call::Invoke { operation, input } => {
-                    connector.call_invoke(&mut store, operation, auth, input).await.map(|r| r.map(Answer::Text))
+                    exports.invoke(store, &instance, (operation, auth, input)).await.map(|r| r.map(Answer::Text))
                 }
                 Call::Check { scope } => {
-                    connector.call_check(&mut store, auth, scope).await.map(|r| r.map(Answer::Text))
+                    exports.check(store, &instance, (auth, scope)).await.map(|r| r.map(Answer::Text))
                 }
-                Call::Options { operation, field, partial_input, cursor } => connector
-                    .call_options(&mut store, operation, field, auth, partial_input, cursor)
+                Call::Options { operation, field, partial_input, cursor } => exports
+                    .options(store, &instance, (operation, field, auth, partial_input, cursor))
                     .await
                     .map(|r| r.map(Answer::Text)),
                 Call::Poll { trigger, config, state } => {
-                    connector.call_poll(&mut store, trigger, auth, config, state).await.map(|r| r.map(Answer::Poll))
+                    exports.poll(store, &instance, (trigger, auth, config, state)).await.map(|r| r.map(Answer::Poll))
                 }
             };
             answer.map_err(|e| (e, false))
