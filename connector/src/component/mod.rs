@@ -7,6 +7,7 @@ mod exchange;
 mod files;
 mod http;
 mod in_flight;
+mod no_stdio;
 mod ranges;
 mod source;
 mod streams;
