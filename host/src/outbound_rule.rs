@@ -163,7 +163,8 @@ impl OutboundRule {
         if host.contains('*') || port.is_some_and(|p| p.contains('*')) || scheme.contains('*') {
             return Err(fail("an endpoint or URL names one origin; `*` is not allowed in it"));
         }
-        let scheme = match scheme {
+        // A URL's scheme is case-insensitive (RFC 3986), as the connectors read it.
+        let scheme = match scheme.to_ascii_lowercase().as_str() {
             "http" => Scheme::Http,
             "https" => Scheme::Https,
             _ => return Err(fail("the scheme must be http or https")),
@@ -257,6 +258,7 @@ mod tests {
         // Built directly, an exact origin is the rule its origin's text parses to.
         for (url, origin) in [
             ("http://S3.Example.COM", "http://s3.example.com:80"),
+            ("HTTPS://s3.example.com", "https://s3.example.com:443"),
             ("https://s3.example.com/b/k?x=1", "https://s3.example.com:443"),
             ("http://[::1]:9000", "http://[::1]:9000"),
             (" https://h.example:8443#f ", "https://h.example:8443"),
