@@ -121,5 +121,6 @@ impl ConnectorExports {
     }
 }
 
-/// The exported interface, as the world names it.
+/// The exported interface, as the world names it. Its version follows `wit/`'s package version
+/// (a mismatch fails every load, hence every test, naming the interface).
 const INTERFACE: &str = "workflow:connector/connector@0.2.2";
