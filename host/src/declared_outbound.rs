@@ -77,8 +77,10 @@ impl DeclaredOutbound {
 }
 
 /// The string member `field` of the JSON object `text`, read without building the document
-/// (the host does this for every invocation's auth). As a parsed document would: the last of
-/// repeated members counts, and anything else (not JSON, not an object, not a string) is none.
+/// (the host does this for every invocation's auth). The last of repeated members counts; text
+/// that is not a JSON object, or a member that is not a string, gives none. Other members are
+/// skipped unparsed, so one the guest would refuse (a lone surrogate, deep nesting) does not
+/// change the answer: the guest refuses that auth before any request.
 fn string_member(text: &str, field: &str) -> Option<String> {
     let mut document = serde_json::Deserializer::from_str(text);
     let member = (&mut document).deserialize_map(Member(field)).ok()?;
