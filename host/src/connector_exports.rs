@@ -25,10 +25,8 @@ pub(crate) struct ConnectorExports {
 type Called<T> = wasmtime::Result<T>;
 
 impl ConnectorExports {
-    /// Finds the interface's functions, refusing a component that lacks one (the generated
-    /// bindings' lookup names the missing export).
+    /// Finds the interface's functions, refusing a component that lacks one (naming it).
     pub(crate) fn find(instance_pre: InstancePre<HostState>) -> wasmtime::Result<Self> {
-        GuestIndices::new(&instance_pre)?;
         let component = instance_pre.component();
         let interface = component
             .get_export_index(None, INTERFACE)
