@@ -28,6 +28,9 @@ enum Misbehaviour {
     RegionRedirectLoop,
     /// `307` back to itself, forever.
     RedirectLoop,
+    /// Starts multipart uploads, but answers any request with a body (a PUT) with `403` at once,
+    /// then holds the connection open without reading another byte.
+    AnswersBeforeTheBody,
 }
 
 struct HostileServer {
@@ -49,21 +52,22 @@ async fn start(misbehaviour: Misbehaviour) -> HostileServer {
     HostileServer { endpoint, requests }
 }
 
-/// Reads one request head; false once the client is gone.
-async fn read_head(socket: &mut TcpStream) -> bool {
+/// Reads one request head (and whatever followed it in the same reads); `None` once the client
+/// is gone.
+async fn read_head(socket: &mut TcpStream) -> Option<String> {
     let mut seen = Vec::new();
     let mut buffer = [0u8; 4096];
     while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
         match socket.read(&mut buffer).await {
-            Ok(0) | Err(_) => return false,
+            Ok(0) | Err(_) => return None,
             Ok(n) => seen.extend_from_slice(&buffer[..n]),
         }
     }
-    true
+    Some(String::from_utf8_lossy(&seen).into_owned())
 }
 
 async fn serve(mut socket: TcpStream, misbehaviour: Misbehaviour, counter: Arc<AtomicUsize>, location: String) {
-    while read_head(&mut socket).await {
+    while let Some(head) = read_head(&mut socket).await {
         counter.fetch_add(1, Ordering::SeqCst);
         let done = match misbehaviour {
             Misbehaviour::EndlessChunked => {
@@ -127,6 +131,20 @@ async fn serve(mut socket: TcpStream, misbehaviour: Misbehaviour, counter: Arc<A
                 let header = format!("location: {location}/b/k\r\n");
                 respond(&mut socket, "307 Temporary Redirect", &header, body).await
             }
+            Misbehaviour::AnswersBeforeTheBody => {
+                let request_line = head.lines().next().unwrap_or_default();
+                if request_line.starts_with("POST") && request_line.contains("?uploads") {
+                    let body = "<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>big.bin</Key><UploadId>hostile</UploadId></InitiateMultipartUploadResult>";
+                    respond(&mut socket, "200 OK", "", body).await
+                } else if request_line.starts_with("PUT") {
+                    let body = "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>";
+                    let _ = respond(&mut socket, "403 Forbidden", "", body).await;
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                    true
+                } else {
+                    respond(&mut socket, "204 No Content", "", "").await
+                }
+            }
         };
         if done {
             return;
@@ -151,8 +169,21 @@ async fn against(
     operation: &str,
     input: Value,
 ) -> (Result<Invocation, HostError>, Duration, usize, Vec<String>) {
+    against_with_file(misbehaviour, operation, input, None).await
+}
+
+/// [`against`], with a file of `(name, size)` in the file store first.
+async fn against_with_file(
+    misbehaviour: Misbehaviour,
+    operation: &str,
+    input: Value,
+    file: Option<(&str, usize)>,
+) -> (Result<Invocation, HostError>, Duration, usize, Vec<String>) {
     let server = start(misbehaviour).await;
     let files = tempfile::tempdir().unwrap();
+    if let Some((name, size)) = file {
+        std::fs::write(files.path().join(name), vec![7u8; size]).unwrap();
+    }
     let policy = Policy {
         allow_private_networks: true,
         files: FileAccess { root: Some(files.path().to_path_buf()), writable: true },
@@ -258,5 +289,28 @@ async fn redirect_loops_end_after_a_bounded_number_of_requests() {
         assert!(requests <= 10, "{requests} requests");
         assert!(took < LIMIT, "{took:?}");
         assert_eq!((error.kind, error.field.as_deref()), (kind, field), "{misbehaviour:?}: {error:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_before_the_whole_body_ends_the_upload_at_once() {
+    // The server refuses the upload as soon as it sees the head and never reads the body: the
+    // connector takes the answer instead of waiting for a body that cannot go out, in one request
+    // and with parts in flight.
+    // Parts of 32 MiB: more than the host's body buffer and the kernel's socket buffers hold.
+    for input in [
+        json!({"bucket": "b", "key": "big.bin", "file": "big.bin", "multipart_threshold": 1 << 30}),
+        json!({"bucket": "b", "key": "big.bin", "file": "big.bin", "multipart_threshold": 0, "part_size": 32 << 20}),
+    ] {
+        let file = Some(("big.bin", 96 << 20));
+        let (outcome, took, _, _) =
+            against_with_file(Misbehaviour::AnswersBeforeTheBody, "put_object_file", input.clone(), file).await;
+        let error = typed(outcome);
+        assert_eq!(
+            (error.kind, error.service_code.as_deref()),
+            (ErrorKind::Forbidden, Some("AccessDenied")),
+            "{input}: {error:?}"
+        );
+        assert!(took < LIMIT, "{input}: {took:?}");
     }
 }

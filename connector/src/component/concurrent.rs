@@ -12,7 +12,7 @@ use super::exchange::{build_request, request_options, transport_error, wait_for_
 use super::files;
 use super::http::{expected_length, read_body};
 use super::in_flight::{self, InFlight};
-use super::streams::{CHUNK, input_is_done, send_error, splice_now};
+use super::streams::{CHUNK, answered_early, has_answered, input_is_done, send_error, splice_now};
 use crate::client::request::Body;
 use crate::client::transport::{Batch, HttpRequest};
 use crate::error::{ConnectorError, Result};
@@ -63,12 +63,16 @@ struct Exchange<'r> {
     /// Why the body could not be sent, if it could not: it matters only when the server did not
     /// answer with an error of its own.
     body_error: Option<ConnectorError>,
+    /// A body the server answered before taking all of it (the stream, a child, first): dropped
+    /// unfinished, which ends the request, once the answer is read.
+    unfinished: Option<(OutputStream, OutgoingBody)>,
 }
 
 impl<'r> Exchange<'r> {
     /// Sends the head of `request` and opens its body's file.
     fn start(request: &'r HttpRequest<'r>, limit: u64) -> Self {
-        let mut exchange = Exchange { request, limit, future: None, stage: Stage::Answering, body_error: None };
+        let mut exchange =
+            Exchange { request, limit, future: None, stage: Stage::Answering, body_error: None, unfinished: None };
         match exchange.open() {
             Ok(stage) => exchange.stage = stage,
             Err(error) => exchange.stage = Stage::Done(Err(error)),
@@ -101,9 +105,10 @@ impl<'r> Exchange<'r> {
         }
     }
 
-    /// Moves the exchange on as far as it goes without waiting; what it now waits for, or `None`
-    /// when it is over.
-    fn step(&mut self) -> Option<Pollable> {
+    /// Moves the exchange on as far as it goes without waiting, and adds what it now waits for
+    /// to `waits`; false when it is over. While the body goes out, the answer is waited for too:
+    /// a server that answers first may never take the rest.
+    fn step(&mut self, waits: &mut Vec<Pollable>) -> bool {
         loop {
             match std::mem::replace(&mut self.stage, Stage::Answering) {
                 Stage::Sending { stream, body, input, left } => {
@@ -115,29 +120,43 @@ impl<'r> Exchange<'r> {
                         }
                         continue;
                     }
-                    match splice_some(&stream, &input, left) {
-                        Ok(Step::Moved(n)) => self.stage = Stage::Sending { stream, body, input, left: left - n },
-                        Ok(Step::WaitOutput) => {
-                            let wait = stream.subscribe();
-                            self.stage = Stage::Sending { stream, body, input, left };
-                            return Some(wait);
+                    let wait = match splice_some(&stream, &input, left) {
+                        Ok(Step::Moved(n)) => {
+                            self.stage = Stage::Sending { stream, body, input, left: left - n };
+                            continue;
                         }
-                        Ok(Step::WaitInput) => {
-                            let wait = input.subscribe();
-                            self.stage = Stage::Sending { stream, body, input, left };
-                            return Some(wait);
-                        }
+                        Ok(Step::WaitOutput) => stream.subscribe(),
+                        Ok(Step::WaitInput) => input.subscribe(),
                         Err(error) => {
                             drop(input);
                             self.fail_body(body, stream, error);
+                            continue;
                         }
+                    };
+                    if self.has_answered() {
+                        drop(wait);
+                        drop(input);
+                        self.stop_sending(stream, body, left);
+                        continue;
                     }
+                    self.stage = Stage::Sending { stream, body, input, left };
+                    self.wait_with_answer(wait, waits);
+                    return true;
                 }
                 Stage::Flushing { stream, body } => {
+                    // The answer is checked before the stream: a 2xx comes only after every byte
+                    // has left the stream, so a stream not ready after an answer was answered early.
+                    let answered = self.has_answered();
                     let flushed = stream.subscribe();
                     if !flushed.ready() {
+                        if answered {
+                            drop(flushed);
+                            self.stop_sending(stream, body, 0);
+                            continue;
+                        }
                         self.stage = Stage::Flushing { stream, body };
-                        return Some(flushed);
+                        self.wait_with_answer(flushed, waits);
+                        return true;
                     }
                     drop(flushed);
                     // A `Closed` once every byte is written is a success (hyper may drop the
@@ -153,29 +172,57 @@ impl<'r> Exchange<'r> {
                     self.body_error = finished.err();
                 }
                 Stage::Answering => {
-                    let future = self.future.as_ref()?;
+                    let Some(future) = self.future.as_ref() else { return false };
                     let ready = future.subscribe();
                     if !ready.ready() {
-                        return Some(ready);
+                        waits.push(ready);
+                        return true;
                     }
                     drop(ready);
                     let answer = self.answer();
+                    self.unfinished = None;
                     self.stage = Stage::Done(answer);
                 }
                 done @ Stage::Done(_) => {
                     self.stage = done;
-                    return None;
+                    return false;
                 }
             }
         }
     }
 
+    /// Whether the head of the answer has arrived.
+    fn has_answered(&self) -> bool {
+        self.future.as_ref().is_some_and(has_answered)
+    }
+
+    /// Adds `wait` and the answer's arrival to `waits`.
+    fn wait_with_answer(&self, wait: Pollable, waits: &mut Vec<Pollable>) {
+        waits.push(wait);
+        if let Some(future) = &self.future {
+            waits.push(future.subscribe());
+        }
+    }
+
+    /// Stops sending a body the server answered before taking all of it (`left` bytes unsent):
+    /// it is kept until the answer is read (dropping it ends the request, which could cut the
+    /// answer off), and the answer goes on to be read.
+    fn stop_sending(&mut self, stream: OutputStream, body: OutgoingBody, left: u64) {
+        self.unfinished = Some((stream, body));
+        self.body_error = Some(answered_early(left));
+    }
+
     /// Gives up sending the body after `error`: dropped unfinished (the stream, a child, before
-    /// the body), it ends the request, and the answer, if any, says more.
+    /// the body), it ends the request, and the answer, if any, says more. When the answer has
+    /// arrived already, the body is kept until it is read (dropping it could cut the answer off).
     fn fail_body(&mut self, body: OutgoingBody, stream: OutputStream, error: ConnectorError) {
-        drop(stream);
-        drop(body);
         self.body_error = Some(error);
+        if self.has_answered() {
+            self.unfinished = Some((stream, body));
+        } else {
+            drop(stream);
+            drop(body);
+        }
     }
 
     /// Reads the answer, which has arrived.
@@ -193,8 +240,8 @@ impl<'r> Exchange<'r> {
 }
 
 impl InFlight for Exchange<'_> {
-    fn advance(&mut self) -> Option<Pollable> {
-        self.step()
+    fn advance(&mut self, waits: &mut Vec<Pollable>) -> bool {
+        self.step(waits)
     }
 
     fn finish(self) -> Result<HttpResponse> {

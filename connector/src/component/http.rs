@@ -1,11 +1,11 @@
 //! One HTTP exchange over `wasi:http/outgoing-handler`, streaming bodies through `wasi:io`.
 
 use super::bindings::wasi::http::outgoing_handler;
-use super::bindings::wasi::http::types::{IncomingBody, OutgoingBody};
+use super::bindings::wasi::http::types::{FutureIncomingResponse, IncomingBody, OutgoingBody};
 use super::bindings::wasi::io::streams::StreamError;
 use super::bindings::workflow::connector::file_store::{self, FillEnd};
 use super::exchange::{build_request, request_options, transport_error, wait_for_answer};
-use super::streams::{CHUNK, flush, receive_error, splice_exact, write_all};
+use super::streams::{BodyWriter, CHUNK, has_answered, receive_error};
 use super::{files, source};
 use crate::client::request::Body;
 use crate::client::transport::{FileSink, HttpRequest, PartialBytes, ResponseSink};
@@ -44,13 +44,20 @@ pub(super) fn send(
     };
     let future = outgoing_handler::handle(outgoing, Some(request_options(request.body.len())))
         .map_err(|code| transport_error(&request.url, code))?;
-    let finished = match body {
-        Some(body) => write_body(&body, request.body, source.as_ref()).and_then(|digest| {
-            OutgoingBody::finish(body, None).map_err(|code| transport_error(&request.url, code))?;
-            Ok(digest)
-        }),
-        None => Ok(None),
+    let (finished, unfinished) = match body {
+        Some(body) => match write_body(&body, request.body, source.as_ref(), &future) {
+            Ok(digest) => (
+                OutgoingBody::finish(body, None).map(|()| digest).map_err(|code| transport_error(&request.url, code)),
+                None,
+            ),
+            Err(error) => (Err(error), Some(body)),
+        },
+        None => (Ok(None), None),
     };
+    // A body that could not be sent ends the request when it is dropped unfinished: at once,
+    // unless the server has answered already, whose answer it could cut off; then after the
+    // answer is read.
+    let unfinished = unfinished.filter(|_| has_answered(&future));
     drop(source);
     let (mut result, incoming) = wait_for_answer(future, &request.url)?;
     let success = result.is_success();
@@ -65,6 +72,7 @@ pub(super) fn send(
         ResponseSink::Memory { limit } if success => result.body = read_body(incoming, *limit, expected)?,
         _ => result.body = read_body(incoming, 1024 * 1024, expected)?,
     }
+    drop(unfinished);
     // A failure to send the request body only matters when the server did not answer with an error.
     match finished {
         Ok(digest) => result.sent_digest = digest,
@@ -74,23 +82,28 @@ pub(super) fn send(
     Ok(result)
 }
 
-/// Writes the request body. A `Closed` from the final flush after every byte was written is a
-/// success (hyper may drop the channel once the last byte is queued); `OutgoingBody::finish`
-/// then checks the length.
-/// Returns the digest computed on the way, for a URL source with a checksum.
-fn write_body(body: &OutgoingBody, contents: &Body, source: Option<&source::OpenSource>) -> Result<Option<Vec<u8>>> {
+/// Writes the request body, the answer to which is `future`; returns the digest computed on the
+/// way, for a URL source with a checksum.
+fn write_body(
+    body: &OutgoingBody,
+    contents: &Body,
+    source: Option<&source::OpenSource>,
+    future: &FutureIncomingResponse,
+) -> Result<Option<Vec<u8>>> {
     let stream = body.write().map_err(|()| ConnectorError::internal("the request body stream was already taken"))?;
+    let writer = BodyWriter::new(&stream, future);
     let result = match (contents, source) {
         (Body::Empty, _) => Ok(None),
-        (Body::Bytes(bytes), _) => write_all(&stream, bytes).map(|()| None),
+        (Body::Bytes(bytes), _) => writer.write_all(bytes).map(|()| None),
         (Body::File { name, offset, size }, _) => {
             let input = file_store::open_read(name, *offset).map_err(files::error)?;
-            splice_exact(&stream, &input, *size, &format!("{name:?}")).map(|()| None)
+            writer.splice_exact(&input, *size, &format!("{name:?}")).map(|()| None)
         }
-        (Body::Url(piece), Some(open)) => source::copy(open, &stream, piece),
+        (Body::Url(piece), Some(open)) => source::copy(open, &writer, piece),
         (Body::Url(_), None) => Err(ConnectorError::internal("the URL source was not opened")),
     };
-    let flushed = result.and_then(|digest| flush(&stream).map(|()| digest));
+    let flushed = result.and_then(|digest| writer.flush().map(|()| digest));
+    drop(writer);
     drop(stream);
     flushed
 }

@@ -11,9 +11,9 @@ use crate::protocol::http::HttpResponse;
 
 /// One exchange in flight.
 pub(super) trait InFlight {
-    /// Moves on as far as it goes without waiting; what it now waits for, or `None` when it is
-    /// over.
-    fn advance(&mut self) -> Option<Pollable>;
+    /// Moves on as far as it goes without waiting, and adds what it now waits for (any one of
+    /// them moves it on) to `waits`; false when it is over.
+    fn advance(&mut self, waits: &mut Vec<Pollable>) -> bool;
     /// Its outcome, once over.
     fn finish(self) -> Result<HttpResponse>;
 }
@@ -51,8 +51,7 @@ pub(super) fn run_all<T: InFlight>(
         let mut running = Vec::with_capacity(active.len());
         let mut some_ended = false;
         for (index, mut exchange) in active {
-            if let Some(wait) = exchange.advance() {
-                waits.push(wait);
+            if exchange.advance(&mut waits) {
                 running.push((index, exchange));
                 continue;
             }

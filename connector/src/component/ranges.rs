@@ -173,8 +173,8 @@ impl<'r> Piece<'r> {
 }
 
 impl InFlight for Piece<'_> {
-    fn advance(&mut self) -> Option<Pollable> {
-        self.step()
+    fn advance(&mut self, waits: &mut Vec<Pollable>) -> bool {
+        self.step().map(|wait| waits.push(wait)).is_some()
     }
 
     fn finish(self) -> Result<HttpResponse> {

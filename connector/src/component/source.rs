@@ -3,9 +3,9 @@
 //! bytes as `aws-chunked`.
 
 use super::bindings::wasi::http::types::IncomingBody;
-use super::bindings::wasi::io::streams::{InputStream, OutputStream, StreamError};
+use super::bindings::wasi::io::streams::{InputStream, StreamError};
 use super::exchange;
-use super::streams::{receive_error, splice_exact, write_all};
+use super::streams::{BodyWriter, receive_error};
 use crate::client::url_source::UrlSource;
 use crate::error::{ConnectorError, ErrorKind, Result};
 use crate::protocol::aws_chunked;
@@ -28,9 +28,9 @@ pub(super) fn open(piece: &UrlSource) -> Result<OpenSource> {
 }
 
 /// Copies the piece into `output`; returns the digest computed on the way, if one was wanted.
-pub(super) fn copy(open: &OpenSource, output: &OutputStream, piece: &UrlSource) -> Result<Option<Vec<u8>>> {
+pub(super) fn copy(open: &OpenSource, output: &BodyWriter<'_>, piece: &UrlSource) -> Result<Option<Vec<u8>>> {
     let Some(checksum) = piece.checksum else {
-        splice_exact(output, &open.stream, piece.size, &piece.url.redacted())?;
+        output.splice_exact(&open.stream, piece.size, &piece.url.redacted())?;
         return Ok(None);
     };
     let mut digest = StreamDigest::new(checksum.algorithm);
@@ -48,13 +48,13 @@ pub(super) fn copy(open: &OpenSource, output: &OutputStream, piece: &UrlSource) 
         if checksum.trailer.is_some() {
             buffer.extend_from_slice(b"\r\n");
         }
-        write_all(output, &buffer)?;
+        output.write_all(&buffer)?;
         remaining -= length;
     }
     let digest = digest.finish();
     if let Some(name) = checksum.trailer {
         let value = base64_of(&digest);
-        write_all(output, aws_chunked::trailer(name, &value).as_bytes())?;
+        output.write_all(aws_chunked::trailer(name, &value).as_bytes())?;
     }
     Ok(Some(digest))
 }
