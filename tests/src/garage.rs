@@ -129,6 +129,14 @@ api_bind_addr = "127.0.0.1:{admin_port}"
         }
     }
 
+    /// The last `lines` lines of the server's log, for a failure's message.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let log = std::fs::read(&self.log).unwrap_or_default();
+        let text = String::from_utf8_lossy(&log);
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
     fn address(&self) -> &str {
         self.endpoint.trim_start_matches("http://")
     }

@@ -67,7 +67,8 @@ pub struct Target {
     pub access_key_id: String,
     /// Secret.
     pub secret_access_key: String,
-    _garage: Option<garage::Garage>,
+    /// The Garage this process started, if it did (stopped with it).
+    garage: Option<garage::Garage>,
 }
 
 /// The server `S3_TEST_SERVER` names, if any.
@@ -88,7 +89,7 @@ pub fn target() -> &'static Target {
                 region: moto::REGION.into(),
                 access_key_id: moto.admin.access_key_id.clone(),
                 secret_access_key: moto.admin.secret_access_key.clone(),
-                _garage: None,
+                garage: None,
             }
         } else if let Ok(endpoint) = std::env::var("S3_TEST_ENDPOINT") {
             let var = |name: &str| {
@@ -100,7 +101,7 @@ pub fn target() -> &'static Target {
                 region: std::env::var("S3_TEST_REGION").unwrap_or_else(|_| "us-east-1".into()),
                 access_key_id: var("S3_TEST_ACCESS_KEY_ID"),
                 secret_access_key: var("S3_TEST_SECRET_ACCESS_KEY"),
-                _garage: None,
+                garage: None,
             }
         } else {
             let garage = garage::Garage::start();
@@ -110,13 +111,19 @@ pub fn target() -> &'static Target {
                 region: garage::REGION.into(),
                 access_key_id: garage::ACCESS_KEY_ID.into(),
                 secret_access_key: garage::SECRET_ACCESS_KEY.into(),
-                _garage: Some(garage),
+                garage: Some(garage),
             }
         }
     })
 }
 
 impl Target {
+    /// What the server logged last, when this process started it (Garage): for the message of a
+    /// failure the server may explain.
+    pub fn server_log_tail(&self) -> Option<String> {
+        self.garage.as_ref().map(|garage| garage.log_tail(40))
+    }
+
     /// The connector `auth` object for this server.
     pub fn auth(&self) -> Value {
         let mut auth = json!({"access_key_id": self.access_key_id, "secret_access_key": self.secret_access_key, "region": self.region});
@@ -193,11 +200,13 @@ impl Session {
         input: Value,
         policy: &Policy,
     ) -> Result<Value, ConnectorError> {
-        let invocation = self
-            .runtime
-            .invoke(operation, &auth.to_string(), &input.to_string(), policy)
-            .await
-            .unwrap_or_else(|e| panic!("host failure in {operation}: {e}"));
+        let invocation =
+            self.runtime.invoke(operation, &auth.to_string(), &input.to_string(), policy).await.unwrap_or_else(|e| {
+                match target().server_log_tail() {
+                    Some(log) => panic!("host failure in {operation}: {e}\nthe server's last log lines:\n{log}"),
+                    None => panic!("host failure in {operation}: {e}"),
+                }
+            });
         invocation.result.map(|text| serde_json::from_str(&text).expect("the connector returns JSON"))
     }
 
