@@ -32,6 +32,7 @@ pub mod policy;
 pub mod progress;
 pub mod redact;
 pub mod runtime;
+pub mod stalled_write;
 mod state;
 pub mod trust;
 mod unique;

@@ -5,6 +5,7 @@
 //! connection with those that may not.
 
 use crate::address::is_private;
+use crate::stalled_write::{DEFAULT_WRITE_STALL_TIMEOUT, StallGuarded};
 use crate::trust::CaBundle;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -100,15 +101,17 @@ impl Service<Name> for CheckedResolver {
 }
 
 /// Connects through [`CheckedResolver`], then checks the peer actually connected to (an
-/// address literal skips resolution).
+/// address literal skips resolution). Each connection gives up on a peer that stops taking
+/// bytes ([`StallGuarded`]).
 #[derive(Clone)]
 pub struct CheckedConnector {
     inner: HttpConnector<CheckedResolver>,
     allow_private: bool,
+    write_stall: Duration,
 }
 
 impl Service<http::Uri> for CheckedConnector {
-    type Response = TokioIo<TcpStream>;
+    type Response = StallGuarded<TokioIo<TcpStream>>;
     type Error = BoxError;
     type Future = BoxFuture<Self::Response>;
 
@@ -119,14 +122,14 @@ impl Service<http::Uri> for CheckedConnector {
     fn call(&mut self, uri: http::Uri) -> Self::Future {
         let host = uri.host().unwrap_or_default().to_string();
         let connecting = self.inner.call(uri);
-        let allow_private = self.allow_private;
+        let (allow_private, write_stall) = (self.allow_private, self.write_stall);
         Box::pin(async move {
             let stream = connecting.await?;
             let peer = stream.inner().peer_addr()?;
             if !allow_private && is_private(peer.ip()) {
                 return Err(Box::new(PrivateAddress { host, address: peer.ip() }) as BoxError);
             }
-            Ok(stream)
+            Ok(StallGuarded::new(stream, write_stall))
         })
     }
 }
@@ -141,6 +144,7 @@ pub struct HttpClient {
     public: Pooled,
     private: Pooled,
     with_bundle: Arc<Mutex<HashMap<[u8; 32], PoolPair>>>,
+    write_stall: Duration,
 }
 
 /// A public and a private pool for one trust.
@@ -148,11 +152,21 @@ type PoolPair = (Pooled, Pooled);
 
 impl Default for HttpClient {
     fn default() -> Self {
-        Self { public: pooled(false, None), private: pooled(true, None), with_bundle: Arc::default() }
+        Self::new(DEFAULT_WRITE_STALL_TIMEOUT)
     }
 }
 
 impl HttpClient {
+    /// The clients, whose connections give up on a peer that takes no bytes for `write_stall`.
+    pub fn new(write_stall: Duration) -> Self {
+        Self {
+            public: pooled(false, None, write_stall),
+            private: pooled(true, None, write_stall),
+            with_bundle: Arc::default(),
+            write_stall,
+        }
+    }
+
     /// The client for an invocation that may (or may not) reach private networks and trusts the
     /// built-in roots, or `bundle` in their place.
     pub(crate) fn for_policy(&self, allow_private: bool, bundle: Option<&CaBundle>) -> Pooled {
@@ -160,18 +174,20 @@ impl HttpClient {
             return if allow_private { self.private.clone() } else { self.public.clone() };
         };
         let mut clients = self.with_bundle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (public, private) =
-            clients.entry(bundle.id()).or_insert_with(|| (pooled(false, Some(bundle)), pooled(true, Some(bundle))));
+        let stall = self.write_stall;
+        let (public, private) = clients
+            .entry(bundle.id())
+            .or_insert_with(|| (pooled(false, Some(bundle), stall), pooled(true, Some(bundle), stall)));
         if allow_private { private.clone() } else { public.clone() }
     }
 }
 
-fn pooled(allow_private: bool, bundle: Option<&CaBundle>) -> Pooled {
+fn pooled(allow_private: bool, bundle: Option<&CaBundle>, write_stall: Duration) -> Pooled {
     let mut http = HttpConnector::new_with_resolver(CheckedResolver { allow_private });
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_connect_timeout(Some(CONNECT_TIMEOUT));
-    let checked = CheckedConnector { inner: http, allow_private };
+    let checked = CheckedConnector { inner: http, allow_private, write_stall };
     let builder = hyper_rustls::HttpsConnectorBuilder::new();
     let builder = match bundle {
         None => builder.with_webpki_roots(),

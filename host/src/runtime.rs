@@ -15,6 +15,7 @@ use crate::input_schemas::{InputSchemas, SchemaRefusal};
 use crate::limits::GuestLimits;
 use crate::net::HttpClient;
 use crate::policy::Policy;
+use crate::stalled_write::DEFAULT_WRITE_STALL_TIMEOUT;
 use crate::state::{HostState, InvocationControl};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -46,6 +47,7 @@ pub struct RuntimeBuilder {
     pooling: Option<Pooling>,
     trust_declared_outbound: bool,
     perf_map: bool,
+    write_stall: Option<Duration>,
 }
 
 /// Bytes of each pooled memory and table kept resident between instances. With Linux's
@@ -81,6 +83,15 @@ impl RuntimeBuilder {
     /// reviewed the declaration (`describe`) turns it on for that component.
     pub fn trust_declared_outbound(mut self) -> Self {
         self.trust_declared_outbound = true;
+        self
+    }
+
+    /// Gives up a connection whose peer takes no bytes for `timeout` (default
+    /// [`DEFAULT_WRITE_STALL_TIMEOUT`], 120 s). Connections are shared between invocations and
+    /// outlive them, so this bounds, for every invocation alike, how long a server that stops
+    /// reading holds a connection's task, socket and buffered bytes.
+    pub fn with_write_stall_timeout(mut self, timeout: Duration) -> Self {
+        self.write_stall = Some(timeout);
         self
     }
 
@@ -132,7 +143,7 @@ impl RuntimeBuilder {
         Ok(Runtime {
             engine,
             exports,
-            client: HttpClient::default(),
+            client: HttpClient::new(self.write_stall.unwrap_or(DEFAULT_WRITE_STALL_TIMEOUT)),
             imports,
             stop_ticker: stop,
             cache,

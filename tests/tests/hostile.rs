@@ -270,6 +270,54 @@ fn a_request_flood_ends_at_the_in_flight_budget() {
     drop(hole);
 }
 
+/// A server that refuses the first request as soon as its head is in and reads nothing more;
+/// after `hold` it reads on, and tells whether the connection ran out within a few seconds
+/// (true: the host had let it go) or is still open.
+async fn refuse_and_stop_reading(hold: Duration) -> (String, tokio::task::JoinHandle<bool>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let verdict = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut buffer = vec![0u8; 64 * 1024];
+        let mut head = Vec::new();
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = socket.read(&mut buffer).await.unwrap();
+            head.extend_from_slice(&buffer[..n]);
+        }
+        socket.write_all(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n").await.unwrap();
+        tokio::time::sleep(hold).await;
+        let drained = async { while matches!(socket.read(&mut buffer).await, Ok(n) if n > 0) {} };
+        tokio::time::timeout(Duration::from_secs(5), drained).await.is_ok()
+    });
+    (endpoint, verdict)
+}
+
+#[test]
+fn a_connection_whose_server_stops_reading_is_ended_after_the_stall_timeout() {
+    // The component finishes a body the server will never read, takes the server's early
+    // refusal and returns: only the host can end the connection left writing.
+    let _alone = alone();
+    two_workers().block_on(async {
+        let (endpoint, verdict) = refuse_and_stop_reading(Duration::from_secs(4)).await;
+        let runtime = Runtime::builder()
+            .with_cache_dir(s3_test_support::cache_dir())
+            .with_write_stall_timeout(Duration::from_secs(1))
+            .build(HOSTILE)
+            .expect("the hostile guest loads");
+        let policy = Policy {
+            allow_private_networks: true,
+            outbound: Some(vec![connector_host::OutboundRule::exact_origin(&endpoint).unwrap()]),
+            ..Policy::default()
+        };
+        let input = json!({"url": format!("{endpoint}/x"), "kib": 64 * 1024});
+        let invocation = runtime.invoke("abandoned_upload", "{}", &input.to_string(), &policy).await;
+        let answer = invocation.expect("the host answers").result.expect("the attack reads its answer");
+        assert!(answer.starts_with("403"), "{answer}");
+        assert!(verdict.await.unwrap(), "the host kept writing to a server that reads nothing ({answer})");
+    });
+}
+
 #[test]
 fn request_bodies_that_are_never_sent_get_small_buffers() {
     let outcome = single(under_attack("body_flood", json!({"count": 200, "kib": 4096}), Policy::default(), 1));

@@ -13,6 +13,7 @@ pub(crate) const ATTACKS: &[&str] = &[
     "header_flood",
     "request_flood",
     "body_flood",
+    "abandoned_upload",
     "host_flood",
     "spin",
     "allocate",
@@ -36,6 +37,7 @@ pub(crate) fn run(operation: &str, input: &Value) -> Result<String, String> {
         "header_flood" => header_flood(number("count"), number("size") as usize),
         "request_flood" => request_flood(&text("url"), number("count")),
         "body_flood" => body_flood(number("count"), number("kib")),
+        "abandoned_upload" => abandoned_upload(&text("url"), number("kib")),
         "host_flood" => host_flood(number("count")),
         "spin" => spin(),
         "allocate" => allocate(number("mib")),
@@ -188,6 +190,44 @@ fn body_flood(count: u64, kib: u64) -> Result<String, String> {
         kept.push((stream, body, request));
     }
     Ok(format!("{} bodies hold {} KiB", kept.len(), buffered / 1024))
+}
+
+/// A PUT to `url` whose body the server never reads: writes up to `kib` KiB while the
+/// connection takes them, finishes the body once it takes no more for a moment, reads the
+/// server's answer and returns. The host is left a connection with bytes it can never write,
+/// which it must end by itself.
+fn abandoned_upload(url: &str, kib: u64) -> Result<String, String> {
+    use crate::bindings::wasi::clocks::monotonic_clock;
+    use crate::bindings::wasi::http::types::OutgoingBody;
+    use crate::bindings::wasi::io::poll;
+    let request = OutgoingRequest::new(Fields::new());
+    let (scheme, authority, path) = split_url(url)?;
+    request.set_method(&Method::Put).map_err(|()| "method")?;
+    request.set_scheme(Some(&scheme)).map_err(|()| "scheme")?;
+    request.set_authority(Some(&authority)).map_err(|()| "authority")?;
+    request.set_path_with_query(Some(&path)).map_err(|()| "path")?;
+    let body = request.body().map_err(|()| "body")?;
+    let future = outgoing_handler::handle(request, None).map_err(|e| format!("{e:?}"))?;
+    let stream = body.write().map_err(|()| "stream")?;
+    let block = vec![0u8; 64 * 1024];
+    let mut written: u64 = 0;
+    while written < kib * 1024 {
+        let permit = stream.check_write().map_err(|e| format!("{e:?}"))?;
+        if permit == 0 {
+            let (writable, pause) = (stream.subscribe(), monotonic_clock::subscribe_duration(300_000_000));
+            if !poll::poll(&[&writable, &pause]).contains(&0) {
+                break;
+            }
+            continue;
+        }
+        let n = permit.min(block.len() as u64).min(kib * 1024 - written) as usize;
+        stream.write(&block[..n]).map_err(|e| format!("{e:?}"))?;
+        written += n as u64;
+    }
+    drop(stream);
+    OutgoingBody::finish(body, None).map_err(|e| format!("{e:?}"))?;
+    let (status, _, _) = answer(future)?;
+    Ok(format!("{status} after {} KiB", written / 1024))
 }
 
 /// Sends to `count` different loopback hosts (`127.0.0.1`, `127.0.0.2`, ...), each a new
