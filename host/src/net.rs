@@ -10,7 +10,7 @@ use crate::trust::CaBundle;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::connect::dns::Name;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
@@ -29,8 +29,15 @@ type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send>>;
 /// How long establishing a connection may take (the pools' connector setting; a guest's own
 /// connect timeout is not applied, its first-byte and between-bytes timeouts are).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long setting up a connection may take in all: resolution, TCP and the TLS handshake. The
+/// pool may finish a connect in the background after the request that started it has gone;
+/// without this bound a server that stalls the handshake would hold that task and socket for good.
+const SETUP_TIMEOUT: Duration = Duration::from_secs(60);
 /// Idle pooled connections kept per host.
 const MAX_IDLE_PER_HOST: usize = 128;
+/// How long a pooled connection may sit idle before it is closed (checked in the background, so
+/// connections to an origin no one asks for again are closed too).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A destination refused because it is, or resolves to, a private address.
 #[derive(Debug, thiserror::Error)]
@@ -134,7 +141,42 @@ impl Service<http::Uri> for CheckedConnector {
     }
 }
 
-pub(crate) type Pooled = Client<hyper_rustls::HttpsConnector<CheckedConnector>, WasiBody>;
+/// Bounds a connector's whole set-up to `limit` (see [`SETUP_TIMEOUT`]).
+#[derive(Clone)]
+pub struct TimedConnector<C> {
+    inner: C,
+    limit: Duration,
+}
+
+impl<C> Service<http::Uri> for TimedConnector<C>
+where
+    C: Service<http::Uri, Error = BoxError>,
+    C::Future: Send + 'static,
+{
+    type Response = C::Response;
+    type Error = BoxError;
+    type Future = BoxFuture<C::Response>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, uri: http::Uri) -> Self::Future {
+        let (connecting, limit) = (self.inner.call(uri), self.limit);
+        Box::pin(async move {
+            match tokio::time::timeout(limit, connecting).await {
+                Ok(connected) => connected,
+                Err(_) => Err(Box::new(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("setting up the connection took longer than {}s", limit.as_secs_f64()),
+                )) as BoxError),
+            }
+        })
+    }
+}
+
+type HttpsConnector = hyper_rustls::HttpsConnector<CheckedConnector>;
+pub(crate) type Pooled = Client<TimedConnector<HttpsConnector>, WasiBody>;
 
 /// The shared clients: one that reaches public addresses only, one that may reach private ones,
 /// each with the built-in roots; and, made on first use, the same pair for each CA bundle an
@@ -144,7 +186,16 @@ pub struct HttpClient {
     public: Pooled,
     private: Pooled,
     with_bundle: Arc<Mutex<HashMap<[u8; 32], PoolPair>>>,
+    settings: PoolSettings,
+}
+
+/// The timeouts of a pool's connections.
+#[derive(Debug, Clone, Copy)]
+struct PoolSettings {
+    /// See [`StallGuarded`].
     write_stall: Duration,
+    /// See [`IDLE_TIMEOUT`].
+    idle: Duration,
 }
 
 /// A public and a private pool for one trust.
@@ -159,11 +210,15 @@ impl Default for HttpClient {
 impl HttpClient {
     /// The clients, whose connections give up on a peer that takes no bytes for `write_stall`.
     pub fn new(write_stall: Duration) -> Self {
+        Self::with_settings(PoolSettings { write_stall, idle: IDLE_TIMEOUT })
+    }
+
+    fn with_settings(settings: PoolSettings) -> Self {
         Self {
-            public: pooled(false, None, write_stall),
-            private: pooled(true, None, write_stall),
+            public: pooled(false, None, settings),
+            private: pooled(true, None, settings),
             with_bundle: Arc::default(),
-            write_stall,
+            settings,
         }
     }
 
@@ -174,15 +229,26 @@ impl HttpClient {
             return if allow_private { self.private.clone() } else { self.public.clone() };
         };
         let mut clients = self.with_bundle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let stall = self.write_stall;
+        let settings = self.settings;
         let (public, private) = clients
             .entry(bundle.id())
-            .or_insert_with(|| (pooled(false, Some(bundle), stall), pooled(true, Some(bundle), stall)));
+            .or_insert_with(|| (pooled(false, Some(bundle), settings), pooled(true, Some(bundle), settings)));
         if allow_private { private.clone() } else { public.clone() }
     }
 }
 
-fn pooled(allow_private: bool, bundle: Option<&CaBundle>, write_stall: Duration) -> Pooled {
+fn pooled(allow_private: bool, bundle: Option<&CaBundle>, settings: PoolSettings) -> Pooled {
+    let connector = TimedConnector { inner: https(allow_private, bundle, settings.write_stall), limit: SETUP_TIMEOUT };
+    Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(settings.idle)
+        .pool_max_idle_per_host(MAX_IDLE_PER_HOST)
+        .pool_timer(TokioTimer::new())
+        .build(connector)
+}
+
+/// The connector of one pool: checked addresses, stall-guarded connections, TLS with the
+/// built-in roots or `bundle`.
+fn https(allow_private: bool, bundle: Option<&CaBundle>, write_stall: Duration) -> HttpsConnector {
     let mut http = HttpConnector::new_with_resolver(CheckedResolver { allow_private });
     http.enforce_http(false);
     http.set_nodelay(true);
@@ -199,11 +265,7 @@ fn pooled(allow_private: bool, bundle: Option<&CaBundle>, write_stall: Duration)
                 .with_no_client_auth(),
         ),
     };
-    let https = builder.https_or_http().enable_http1().wrap_connector(checked);
-    Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(60))
-        .pool_max_idle_per_host(MAX_IDLE_PER_HOST)
-        .build(https)
+    builder.https_or_http().enable_http1().wrap_connector(checked)
 }
 
 /// The private address behind a failed request, if that is why it failed.
@@ -237,5 +299,62 @@ mod tests {
         }
         let mut open = CheckedResolver { allow_private: true };
         assert!(open.call(name).await.unwrap().all(|a| a.ip().is_loopback()));
+    }
+
+    /// Reads one request head from `socket`.
+    async fn read_head(socket: &mut TcpStream) {
+        use tokio::io::AsyncReadExt;
+        let (mut buffer, mut seen) = ([0u8; 4096], Vec::new());
+        while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = socket.read(&mut buffer).await.unwrap();
+            assert!(n > 0, "the client left before its request head was complete");
+            seen.extend_from_slice(&buffer[..n]);
+        }
+    }
+
+    #[tokio::test]
+    async fn idle_connections_are_closed_after_the_idle_timeout_with_no_request_after_them() {
+        use http_body_util::BodyExt;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            read_head(&mut socket).await;
+            socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").await.unwrap();
+            let answered = std::time::Instant::now();
+            let closed = tokio::time::timeout(Duration::from_secs(10), socket.read(&mut [0u8; 64])).await;
+            (matches!(closed, Ok(Ok(0))), answered.elapsed())
+        });
+        let idle = Duration::from_millis(300);
+        let client = HttpClient::with_settings(PoolSettings { write_stall: DEFAULT_WRITE_STALL_TIMEOUT, idle });
+        let body = http_body_util::Empty::new().map_err(|never| match never {}).boxed_unsync();
+        let request = http::Request::get(format!("http://{address}/")).body(body).unwrap();
+        let response = client.for_policy(true, None).request(request).await.unwrap();
+        response.into_body().collect().await.unwrap();
+        // No other request comes for this origin: the pool closes the connection by itself.
+        let (closed, after) = server.await.unwrap();
+        assert!(closed, "the idle connection stayed open");
+        assert!(after >= idle, "closed after {after:?}, before the idle timeout");
+    }
+
+    #[tokio::test]
+    async fn a_handshake_the_server_never_answers_ends_at_the_setup_timeout() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        // Takes the connection and the client's hello, and answers nothing.
+        let _server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let _ = tokio::io::AsyncReadExt::read(&mut socket, &mut [0u8; 4096]).await;
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        });
+        let limit = Duration::from_millis(300);
+        let mut connector = TimedConnector { inner: https(true, None, DEFAULT_WRITE_STALL_TIMEOUT), limit };
+        let started = std::time::Instant::now();
+        let uri: http::Uri = format!("https://{address}/").parse().unwrap();
+        let Err(error) = connector.call(uri).await else { panic!("a handshake without an answer connected") };
+        let timed_out = error.downcast_ref::<std::io::Error>().map(std::io::Error::kind);
+        assert_eq!(timed_out, Some(std::io::ErrorKind::TimedOut), "{error}");
+        assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
     }
 }

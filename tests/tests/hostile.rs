@@ -283,6 +283,7 @@ async fn refuse_and_stop_reading(hold: Duration) -> (String, tokio::task::JoinHa
         let mut head = Vec::new();
         while !head.windows(4).any(|w| w == b"\r\n\r\n") {
             let n = socket.read(&mut buffer).await.unwrap();
+            assert!(n > 0, "the client left before its request head was complete");
             head.extend_from_slice(&buffer[..n]);
         }
         socket.write_all(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n").await.unwrap();
@@ -293,28 +294,40 @@ async fn refuse_and_stop_reading(hold: Duration) -> (String, tokio::task::JoinHa
     (endpoint, verdict)
 }
 
+/// Runs the `abandoned_upload` attack on a runtime whose connections give up after `stall`
+/// without progress; whether the server found the connection ended `hold` after its refusal.
+async fn abandoned_upload(stall: Duration, hold: Duration) -> bool {
+    let (endpoint, verdict) = refuse_and_stop_reading(hold).await;
+    let runtime = Runtime::builder()
+        .with_cache_dir(s3_test_support::cache_dir())
+        .with_write_stall_timeout(stall)
+        .build(HOSTILE)
+        .expect("the hostile guest loads");
+    let policy = Policy {
+        allow_private_networks: true,
+        outbound: Some(vec![connector_host::OutboundRule::exact_origin(&endpoint).unwrap()]),
+        ..Policy::default()
+    };
+    let input = json!({"url": format!("{endpoint}/x"), "kib": 64 * 1024});
+    let invocation = runtime.invoke("abandoned_upload", "{}", &input.to_string(), &policy).await;
+    let answer = invocation.expect("the host answers").result.expect("the attack reads its answer");
+    assert!(answer.starts_with("403"), "{answer}");
+    verdict.await.unwrap()
+}
+
 #[test]
 fn a_connection_whose_server_stops_reading_is_ended_after_the_stall_timeout() {
     // The component finishes a body the server will never read, takes the server's early
-    // refusal and returns: only the host can end the connection left writing.
+    // refusal and returns: only the host can end the connection left writing. The control, with
+    // a stall timeout longer than the test, shows the connection would otherwise stay.
     let _alone = alone();
     two_workers().block_on(async {
-        let (endpoint, verdict) = refuse_and_stop_reading(Duration::from_secs(4)).await;
-        let runtime = Runtime::builder()
-            .with_cache_dir(s3_test_support::cache_dir())
-            .with_write_stall_timeout(Duration::from_secs(1))
-            .build(HOSTILE)
-            .expect("the hostile guest loads");
-        let policy = Policy {
-            allow_private_networks: true,
-            outbound: Some(vec![connector_host::OutboundRule::exact_origin(&endpoint).unwrap()]),
-            ..Policy::default()
-        };
-        let input = json!({"url": format!("{endpoint}/x"), "kib": 64 * 1024});
-        let invocation = runtime.invoke("abandoned_upload", "{}", &input.to_string(), &policy).await;
-        let answer = invocation.expect("the host answers").result.expect("the attack reads its answer");
-        assert!(answer.starts_with("403"), "{answer}");
-        assert!(verdict.await.unwrap(), "the host kept writing to a server that reads nothing ({answer})");
+        let hold = Duration::from_secs(7);
+        assert!(!abandoned_upload(Duration::from_secs(600), hold).await, "the control's connection ended by itself");
+        assert!(
+            abandoned_upload(Duration::from_secs(3), hold).await,
+            "the host kept writing to a server that reads nothing"
+        );
     });
 }
 
