@@ -259,22 +259,31 @@ fn client_error(error: hyper_util::client::legacy::Error) -> Error {
                 _ => Error::TlsProtocolError,
             };
         }
-        let refused = causes
-            .iter()
-            .filter_map(|e| e.downcast_ref::<std::io::Error>())
-            .any(|e| e.kind() == std::io::ErrorKind::ConnectionRefused);
-        if refused {
+        if io_error_of_kind(&causes, std::io::ErrorKind::ConnectionRefused) {
             return Error::ConnectionRefused;
+        }
+        // TCP's connect timeout, or the whole set-up's (`net::SETUP_TIMEOUT`).
+        if io_error_of_kind(&causes, std::io::ErrorKind::TimedOut) {
+            return Error::ConnectionTimeout;
         }
         if causes.iter().any(|e| e.is::<crate::net::NameNotResolved>()) {
             return Error::DnsError { rcode: Some("NXDOMAIN or no resolver".into()), info_code: None };
         }
         return Error::Connect(std::io::Error::other(error.to_string()));
     }
+    // A write the server took nothing of for the stall timeout (`stalled_write`).
+    if io_error_of_kind(&causes, std::io::ErrorKind::TimedOut) {
+        return Error::ConnectionWriteTimeout;
+    }
     match causes.iter().find_map(|e| e.downcast_ref::<hyper::Error>()) {
         Some(e) if e.is_incomplete_message() => Error::HttpResponseIncomplete,
         _ => Error::ConnectionTerminated,
     }
+}
+
+/// Whether one of `causes` is an I/O error of `kind`.
+fn io_error_of_kind(causes: &[&(dyn std::error::Error + 'static)], kind: std::io::ErrorKind) -> bool {
+    causes.iter().filter_map(|e| e.downcast_ref::<std::io::Error>()).any(|e| e.kind() == kind)
 }
 
 /// The TLS failure behind `error`: rustls reports it inside (possibly nested) `io::Error`s.

@@ -15,7 +15,7 @@ use crate::input_schemas::{InputSchemas, SchemaRefusal};
 use crate::limits::GuestLimits;
 use crate::net::HttpClient;
 use crate::policy::Policy;
-use crate::stalled_write::DEFAULT_WRITE_STALL_TIMEOUT;
+use crate::stalled_write::{DEFAULT_WRITE_STALL_TIMEOUT, MIN_WRITE_STALL_TIMEOUT};
 use crate::state::{HostState, InvocationControl};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -87,11 +87,12 @@ impl RuntimeBuilder {
     }
 
     /// Gives up a connection whose peer takes no bytes for `timeout` (default
-    /// [`DEFAULT_WRITE_STALL_TIMEOUT`], 120 s). Connections are shared between invocations and
-    /// outlive them, so this bounds, for every invocation alike, how long a server that stops
-    /// reading holds a connection's task, socket and buffered bytes.
+    /// [`DEFAULT_WRITE_STALL_TIMEOUT`], 120 s; at least [`MIN_WRITE_STALL_TIMEOUT`], as any
+    /// upload waits a little for its server now and then). Connections are shared between
+    /// invocations and outlive them, so this bounds, for every invocation alike, how long a
+    /// server that stops reading holds a connection's task, socket and buffered bytes.
     pub fn with_write_stall_timeout(mut self, timeout: Duration) -> Self {
-        self.write_stall = Some(timeout);
+        self.write_stall = Some(timeout.max(MIN_WRITE_STALL_TIMEOUT));
         self
     }
 

@@ -18,6 +18,8 @@ use tokio::time::Sleep;
 /// How long a write may wait for the peer to take bytes before the connection is given up:
 /// as long as a guest's default wait between the bytes of an answer.
 pub const DEFAULT_WRITE_STALL_TIMEOUT: Duration = Duration::from_secs(120);
+/// The shortest stall timeout a runtime takes.
+pub const MIN_WRITE_STALL_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// A connection whose writes fail after `timeout` without progress.
 pub struct StallGuarded<T> {
