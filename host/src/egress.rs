@@ -271,7 +271,8 @@ fn client_error(error: hyper_util::client::legacy::Error) -> Error {
         }
         return Error::Connect(std::io::Error::other(error.to_string()));
     }
-    // A write the server took nothing of for the stall timeout (`stalled_write`).
+    // A write the server took nothing of for the stall timeout (`stalled_write`), or the
+    // system's own timeout on a connection in use: either way the connection timed out.
     if io_error_of_kind(&causes, std::io::ErrorKind::TimedOut) {
         return Error::ConnectionWriteTimeout;
     }
